@@ -1,0 +1,137 @@
+//! Rendering a check `Report`: rustc-style text with the offending line underlined (miette), or
+//! the JSON of DESIGN.md.
+
+use std::fmt::Write as _;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use super::Report;
+use crate::diag::{Diagnostic, Severity};
+use crate::snapshot::Snapshot;
+
+/// One diagnostic as a miette report, with its source snippet when the file text is known.
+#[derive(Debug)]
+struct Shown<'a> {
+    d: &'a Diagnostic,
+    source: Option<NamedSource<String>>,
+}
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl miette::Diagnostic for Shown<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        Some(Box::new(self.d.rule))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let span = self.d.span.range();
+        let label = match self.d.severity {
+            Severity::Error => "这里",
+            Severity::Warning => "此处",
+        };
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(label.to_string()),
+            SourceSpan::new(span.start.into(), span.len()),
+        ))))
+    }
+}
+
+/// Human-readable report. `color` turns on ANSI colours (use it only on a terminal).
+pub fn render_text(report: &Report, snap: &Snapshot, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
+    let mut out = String::new();
+    let by_path: std::collections::HashMap<&str, &str> = snap
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
+    for d in report.errors.iter().chain(&report.warnings) {
+        let source = by_path
+            .get(d.file.as_str())
+            .map(|text| NamedSource::new(&d.file, text.to_string()).with_language("toml"));
+        let shown = Shown { d, source };
+        if shown.source.is_none() {
+            let _ = writeln!(out, "  --> {}:{}:{}", d.file, d.line, d.column);
+        }
+        if handler.render_report(&mut out, &shown).is_err() {
+            let _ = writeln!(out, "{}:{}:{}: {}", d.file, d.line, d.column, d.message);
+        }
+        out.push('\n');
+    }
+    summary(report, &mut out);
+    out
+}
+
+fn summary(report: &Report, out: &mut String) {
+    let s = &report.stats;
+    let _ = writeln!(
+        out,
+        "检查了 {} 个部门、{} 个事项（{} 个子项，{} 条清单条目）、{} 个边界事项、{} 条调整声明",
+        s.departments, s.items, s.sub_items, s.entries, s.boundaries, s.adjustments
+    );
+    let _ = writeln!(
+        out,
+        "{} 个事项有办事指南，{} 个事项有事中事后监管措施（共 {} 项）",
+        s.items_with_guide, s.items_with_supervision, s.supervision_measures
+    );
+    if !s.by_category.is_empty() {
+        let _ = writeln!(out, "\n按职权类别：");
+        for c in &s.by_category {
+            let _ = writeln!(out, "  {:<8}{:>7}", c.name, c.items);
+        }
+    }
+    if !s.by_department.is_empty() {
+        let _ = writeln!(out, "\n按部门：");
+        for c in &s.by_department {
+            let _ = writeln!(out, "  {:<12}{:>7}  {}", c.key, c.items, c.name);
+        }
+    }
+    let _ = writeln!(out);
+    if report.ok {
+        let _ = writeln!(out, "通过：没有错误，{} 个警告。", report.warnings.len());
+    } else {
+        let _ = writeln!(
+            out,
+            "未通过：{} 个错误，{} 个警告。逐条按上面的提示修改后再运行 qingdan check。",
+            report.errors.len(),
+            report.warnings.len()
+        );
+    }
+}
+
+/// The JSON report of DESIGN.md.
+pub fn render_json(report: &Report) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(report)
+}

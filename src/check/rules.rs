@@ -1,0 +1,582 @@
+//! The rules of `qingdan check`. Each has a stable name; `RULES` lists them all for the docs.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diag::{Diagnostic, Severity};
+use crate::model::{CHANGE_KINDS, Category, DELEGATION_MODES, Located, Span};
+use crate::snapshot::Snapshot;
+use crate::timelimit::TimeLimit;
+
+/// Every rule `check` (and the loader) can report: name, severity, what it means.
+pub const RULES: &[(&str, &str, &str)] = &[
+    ("toml-syntax", "error", "TOML 语法错误"),
+    ("unknown-key", "error", "未知的键（多为拼写错误）"),
+    ("missing-key", "error", "缺少必填的键"),
+    ("wrong-type", "error", "值的类型不对"),
+    ("duplicate-key", "error", "同一个键写了两次"),
+    ("encoding", "error", "文件不是 UTF-8 编码"),
+    ("bom", "warning", "文件以 UTF-8 BOM 开头"),
+    ("empty-file", "error", "文件为空"),
+    ("file-too-large", "error", "文件超过 8 MB"),
+    ("unreadable-file", "error", "文件无法读取"),
+    (
+        "unexpected-file",
+        "error",
+        "文件不在约定位置（非 .toml 文件为警告）",
+    ),
+    ("missing-jurisdiction", "error", "缺少 jurisdiction.toml"),
+    (
+        "missing-department-file",
+        "error",
+        "部门文件夹中缺少 department.toml",
+    ),
+    (
+        "id-mismatch",
+        "error",
+        "编码与文件名（或部门标识与文件夹名）不一致",
+    ),
+    (
+        "department-mismatch",
+        "error",
+        "事项的 department 与所在文件夹不一致",
+    ),
+    ("invalid-id", "error", "编码含有不能用于文件名或网址的字符"),
+    ("duplicate-id", "error", "同一事项编码在清单中出现两次"),
+    ("empty-name", "error", "名称为空"),
+    (
+        "unknown-category",
+        "error",
+        "职权类别不是十类之一（或公共服务）",
+    ),
+    ("missing-basis", "error", "该类别的事项必须有实施依据"),
+    (
+        "promised-exceeds-statutory",
+        "error",
+        "承诺时限长于法定时限",
+    ),
+    ("time-limit-format", "warning", "时限写法无法识别"),
+    (
+        "unknown-delegation-mode",
+        "error",
+        "下放方式不是授权、委托、延伸服务、代办之一",
+    ),
+    (
+        "boundary-unknown-department",
+        "error",
+        "边界事项提到不存在的部门",
+    ),
+    ("boundary-parties", "error", "边界事项少于两个部门"),
+    ("boundary-unknown-item", "error", "边界事项提到不存在的事项"),
+    (
+        "adjustment-unknown-item",
+        "error",
+        "调整声明提到本版清单中不存在的事项",
+    ),
+    (
+        "adjustment-unknown-kind",
+        "error",
+        "调整类型不是规定的九种之一",
+    ),
+    ("duplicate-name", "warning", "同一部门中两个事项同名"),
+    ("duplicate-sub-item", "warning", "同一事项中两个子项同名"),
+];
+
+struct Ctx<'a> {
+    snap: &'a Snapshot,
+    out: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn at(&mut self, rule: &'static str, sev: Severity, file: usize, span: Span, msg: String) {
+        let d = Diagnostic::at(rule, sev, self.snap.source(file), span, msg);
+        self.out.push(d);
+    }
+
+    fn with_help(&mut self, help: impl Into<String>) {
+        if let Some(last) = self.out.pop() {
+            self.out.push(last.with_help(help));
+        }
+    }
+}
+
+pub fn run(snap: &Snapshot) -> Vec<Diagnostic> {
+    let mut cx = Ctx {
+        snap,
+        out: Vec::new(),
+    };
+    layout(&mut cx);
+    let item_ids = items(&mut cx);
+    boundaries(&mut cx, &item_ids);
+    adjustments(&mut cx, &item_ids);
+    cx.out
+}
+
+/// Ids become file names and URL segments: keep them to letters, digits, `-`, `_` and `.`.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn layout(cx: &mut Ctx) {
+    let snap = cx.snap;
+    if snap.jurisdiction.is_none() && !snap.files.iter().any(|f| f.path == "jurisdiction.toml") {
+        cx.out.push(
+            Diagnostic::file_level(
+                "missing-jurisdiction",
+                Severity::Error,
+                "jurisdiction.toml",
+                "缺少 jurisdiction.toml（本级行政区划的名称、代码、版本）",
+            )
+            .with_help(
+                "在清单根目录新建 jurisdiction.toml，至少写 name = \"…\"；见 docs/format.md",
+            ),
+        );
+    }
+    if let Some(j) = &snap.jurisdiction
+        && j.value.name.trim().is_empty()
+    {
+        cx.at(
+            "empty-name",
+            Severity::Error,
+            j.file,
+            j.value.name.span,
+            "行政区划名称为空".into(),
+        );
+    }
+    let with_file: HashSet<&str> = snap.departments.iter().map(|d| d.folder.as_str()).collect();
+    for folder in &snap.department_folders {
+        if !with_file.contains(folder.as_str()) {
+            cx.out.push(
+                Diagnostic::file_level(
+                    "missing-department-file",
+                    Severity::Error,
+                    &format!("departments/{folder}/department.toml"),
+                    format!("部门文件夹 {folder} 中缺少 department.toml"),
+                )
+                .with_help("新建该文件，写上 id = \"文件夹名\" 和 name = \"部门全称\""),
+            );
+        }
+    }
+    for d in &snap.departments {
+        let dept = &d.value;
+        if dept.id.as_str() != d.folder {
+            cx.at(
+                "id-mismatch",
+                Severity::Error,
+                d.file,
+                dept.id.span,
+                format!(
+                    "部门标识 \"{}\" 与文件夹名 \"{}\" 不一致",
+                    dept.id.as_str(),
+                    d.folder
+                ),
+            );
+            cx.with_help(format!("把 id 改为 \"{}\"，或把文件夹改名", d.folder));
+        }
+        if !valid_id(&d.folder) {
+            cx.at(
+                "invalid-id",
+                Severity::Error,
+                d.file,
+                dept.id.span,
+                format!("部门文件夹名 \"{}\" 含有不能用于网址的字符", d.folder),
+            );
+            cx.with_help("只用英文字母、数字和连字符，如 rsj、sthjj");
+        }
+        if dept.name.trim().is_empty() {
+            cx.at(
+                "empty-name",
+                Severity::Error,
+                d.file,
+                dept.name.span,
+                "部门名称为空".into(),
+            );
+            cx.with_help("填写部门全称，如 name = \"克拉玛依市统计局\"");
+        }
+    }
+}
+
+/// Item rules; returns the set of item ids in the snapshot.
+fn items<'a>(cx: &mut Ctx<'a>) -> HashSet<&'a str> {
+    let snap = cx.snap;
+    let mut first_by_id: HashMap<&str, usize> = HashMap::with_capacity(snap.items.len());
+    let mut names: HashMap<(&str, &str), usize> = HashMap::with_capacity(snap.items.len());
+    for (index, e) in snap.items.iter().enumerate() {
+        let item = &e.value;
+        let id = item.id.as_str();
+        if id != e.stem {
+            cx.at(
+                "id-mismatch",
+                Severity::Error,
+                e.file,
+                item.id.span,
+                format!("事项编码 \"{id}\" 与文件名 \"{}.toml\" 不一致", e.stem),
+            );
+            cx.with_help(format!(
+                "把 id 改为 \"{}\"，或把文件改名为 {id}.toml",
+                e.stem
+            ));
+        } else if !valid_id(id) {
+            cx.at(
+                "invalid-id",
+                Severity::Error,
+                e.file,
+                item.id.span,
+                format!("事项编码 \"{id}\" 含有不能用于文件名或网址的字符"),
+            );
+            cx.with_help("只用英文字母、数字、连字符、下划线和点");
+        }
+        match first_by_id.get(id) {
+            Some(&other) => {
+                let other_path = snap.source(snap.items[other].file).path.clone();
+                cx.at(
+                    "duplicate-id",
+                    Severity::Error,
+                    e.file,
+                    item.id.span,
+                    format!("事项编码 \"{id}\" 重复：{other_path} 已使用"),
+                );
+                cx.with_help(
+                    "每个事项的编码在整个清单中必须唯一；给其中一个换一个新编码（同时改文件名）",
+                );
+            }
+            None => {
+                first_by_id.insert(id, index);
+            }
+        }
+        if item.department.as_str() != e.folder {
+            cx.at(
+                "department-mismatch",
+                Severity::Error,
+                e.file,
+                item.department.span,
+                format!(
+                    "事项写的部门是 \"{}\"，但文件在部门文件夹 \"{}\" 中",
+                    item.department.as_str(),
+                    e.folder
+                ),
+            );
+            cx.with_help(format!(
+                "若事项属于 {0}，把 department 改为 \"{0}\"；否则把文件移到 departments/{1}/items/",
+                e.folder,
+                item.department.as_str()
+            ));
+        }
+        let name = item.name.trim();
+        if name.is_empty() {
+            cx.at(
+                "empty-name",
+                Severity::Error,
+                e.file,
+                item.name.span,
+                "事项名称为空".into(),
+            );
+            cx.with_help("填写事项名称，与公布的清单一致");
+        } else if let Some(&other) = names.get(&(e.folder.as_str(), name)) {
+            let other_path = snap.source(snap.items[other].file).path.clone();
+            cx.at(
+                "duplicate-name",
+                Severity::Warning,
+                e.file,
+                item.name.span,
+                format!("同一部门中已有同名事项：{other_path}"),
+            );
+            cx.with_help("若是同一事项，合并为一个事项的子项；若不同，请在名称中区分");
+        } else {
+            names.insert((e.folder.as_str(), name), index);
+        }
+        let category = Category::from_name(item.category.trim());
+        match category {
+            None => {
+                let guess = Category::recognise(&item.category);
+                cx.at(
+                    "unknown-category",
+                    Severity::Error,
+                    e.file,
+                    item.category.span,
+                    format!("职权类别 \"{}\" 不是规定的类别", item.category.as_str()),
+                );
+                let list = Category::ALL.map(|c| c.name()).join("、");
+                match guess {
+                    Some(c) => {
+                        cx.with_help(format!("是否应为 \"{}\"？可用的类别：{list}", c.name()))
+                    }
+                    None => cx.with_help(format!("可用的类别：{list}")),
+                }
+            }
+            Some(c) if c.needs_basis() => {
+                let has_basis =
+                    !item.basis.is_empty() || item.sub_items.iter().any(|s| !s.basis.is_empty());
+                if !has_basis {
+                    cx.at(
+                        "missing-basis",
+                        Severity::Error,
+                        e.file,
+                        item.category.span,
+                        format!("{}事项必须写明实施依据", c.name()),
+                    );
+                    cx.with_help("加上 [basis] 表，在 text 中写依据原文，如【法律】《中华人民共和国行政许可法》第二十九条：……");
+                }
+            }
+            Some(_) => {}
+        }
+        let mut sub_names = HashSet::new();
+        for sub in &item.sub_items {
+            let n = sub.name.trim();
+            if n.is_empty() {
+                cx.at(
+                    "empty-name",
+                    Severity::Error,
+                    e.file,
+                    sub.name.span,
+                    "子项名称为空".into(),
+                );
+                cx.with_help("填写子项名称，或删除这个 [[sub_items]] 表");
+            } else if !sub_names.insert(n) {
+                cx.at(
+                    "duplicate-sub-item",
+                    Severity::Warning,
+                    e.file,
+                    sub.name.span,
+                    format!("子项 \"{n}\" 在本事项中出现两次"),
+                );
+                cx.with_help("删除重复的子项，或在名称中区分");
+            }
+        }
+        if let Some(d) = &item.delegation
+            && !DELEGATION_MODES.contains(&d.mode.trim())
+        {
+            cx.at(
+                "unknown-delegation-mode",
+                Severity::Error,
+                e.file,
+                d.mode.span,
+                format!("下放方式 \"{}\" 不是规定的方式", d.mode.as_str()),
+            );
+            cx.with_help(format!("可用的方式：{}", DELEGATION_MODES.join("、")));
+        }
+        if let Some(g) = &item.guide {
+            time_limits(cx, e.file, &g.statutory_limit, &g.promised_limit);
+        }
+    }
+    first_by_id.into_keys().collect()
+}
+
+fn time_limits(cx: &mut Ctx, file: usize, statutory: &Located<String>, promised: &Located<String>) {
+    let parse = |cx: &mut Ctx, v: &Located<String>, what: &str| {
+        if v.trim().is_empty() {
+            return None;
+        }
+        let parsed = TimeLimit::parse(v);
+        if parsed.is_none() {
+            cx.at(
+                "time-limit-format",
+                Severity::Warning,
+                file,
+                v.span,
+                format!("{what} \"{}\" 的写法无法识别", v.as_str()),
+            );
+            cx.with_help("写成“20个工作日”“60日”“3个月”或“即办”，便于比较和统计");
+        }
+        parsed
+    };
+    let s = parse(cx, statutory, "法定时限");
+    let p = parse(cx, promised, "承诺时限");
+    if let (Some(s), Some(p)) = (s, p)
+        && p.exceeds(s)
+    {
+        cx.at(
+            "promised-exceeds-statutory",
+            Severity::Error,
+            file,
+            promised.span,
+            format!(
+                "承诺时限 \"{}\" 长于法定时限 \"{}\"",
+                promised.as_str(),
+                statutory.as_str()
+            ),
+        );
+        cx.with_help("承诺时限只能等于或短于法定时限；核对两个时限");
+    }
+}
+
+fn boundaries(cx: &mut Ctx, item_ids: &HashSet<&str>) {
+    let snap = cx.snap;
+    let folders: HashSet<&str> = snap.department_folders.iter().map(String::as_str).collect();
+    for e in &snap.boundaries {
+        let b = &e.value;
+        if b.id.as_str() != e.stem {
+            cx.at(
+                "id-mismatch",
+                Severity::Error,
+                e.file,
+                b.id.span,
+                format!(
+                    "边界事项编号 \"{}\" 与文件名 \"{}.toml\" 不一致",
+                    b.id.as_str(),
+                    e.stem
+                ),
+            );
+            cx.with_help(format!("把 id 改为 \"{}\"", e.stem));
+        }
+        if b.name.trim().is_empty() {
+            cx.at(
+                "empty-name",
+                Severity::Error,
+                e.file,
+                b.name.span,
+                "边界事项名称为空".into(),
+            );
+            cx.with_help("填写边界事项名称，如 name = \"餐饮油烟污染监管\"");
+        }
+        if b.parties.len() < 2 {
+            cx.at(
+                "boundary-parties",
+                Severity::Error,
+                e.file,
+                b.name.span,
+                format!("边界事项只列了 {} 个部门，至少要两个", b.parties.len()),
+            );
+            cx.with_help("为每个相关部门加一个 [[parties]] 表，写 department 和 duty");
+        }
+        for p in &b.parties {
+            if !folders.contains(p.department.as_str()) {
+                cx.at(
+                    "boundary-unknown-department",
+                    Severity::Error,
+                    e.file,
+                    p.department.span,
+                    format!("部门 \"{}\" 不存在", p.department.as_str()),
+                );
+                cx.with_help(suggest(
+                    "部门",
+                    p.department.as_str(),
+                    folders.iter().copied(),
+                ));
+            }
+        }
+        for id in &b.items {
+            if !item_ids.contains(id.as_str()) {
+                cx.at(
+                    "boundary-unknown-item",
+                    Severity::Error,
+                    e.file,
+                    id.span,
+                    format!("事项 \"{}\" 不存在", id.as_str()),
+                );
+                cx.with_help("检查事项编码，或删除这一项");
+            }
+        }
+    }
+}
+
+fn adjustments(cx: &mut Ctx, item_ids: &HashSet<&str>) {
+    let snap = cx.snap;
+    for e in &snap.adjustments {
+        let a = &e.value;
+        if a.edition.as_str() != e.stem {
+            cx.at(
+                "id-mismatch",
+                Severity::Error,
+                e.file,
+                a.edition.span,
+                format!(
+                    "版本 \"{}\" 与文件名 \"{}.toml\" 不一致",
+                    a.edition.as_str(),
+                    e.stem
+                ),
+            );
+            cx.with_help(format!("把 edition 改为 \"{}\"", e.stem));
+        }
+        for change in &a.changes {
+            if !CHANGE_KINDS.contains(&change.kind.trim()) {
+                cx.at(
+                    "adjustment-unknown-kind",
+                    Severity::Error,
+                    e.file,
+                    change.kind.span,
+                    format!("调整类型 \"{}\" 不是规定的类型", change.kind.as_str()),
+                );
+                cx.with_help(format!("可用的类型：{}", CHANGE_KINDS.join("、")));
+            }
+            for id in &change.new_ids {
+                if !item_ids.contains(id.as_str()) {
+                    cx.at(
+                        "adjustment-unknown-item",
+                        Severity::Error,
+                        e.file,
+                        id.span,
+                        format!("调整后的事项 \"{}\" 不在本版清单中", id.as_str()),
+                    );
+                    cx.with_help(
+                        "new_ids 只能写本版清单中存在的事项编码；被取消的事项写在 old_ids",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn suggest<'a>(what: &str, wrong: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let mut known: Vec<&str> = known.collect();
+    known.sort_unstable();
+    let close: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|k| k.contains(wrong) || wrong.contains(k) || edit_distance(k, wrong) <= 2)
+        .collect();
+    if let Some(best) = close.first() {
+        format!("是否应为 \"{best}\"？")
+    } else {
+        let shown: Vec<&str> = known.iter().copied().take(12).collect();
+        format!(
+            "{what}标识是 departments/ 下的文件夹名：{}{}",
+            shown.join("、"),
+            if known.len() > shown.len() {
+                "……"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_url_safe() {
+        assert!(valid_id("650200207XK01600"));
+        assert!(valid_id("rsj-XK-3f2a"));
+        assert!(!valid_id("../x"));
+        assert!(!valid_id("行政"));
+        assert!(!valid_id(""));
+    }
+
+    #[test]
+    fn edit_distance_counts_characters() {
+        assert_eq!(edit_distance("rsj", "rsj"), 0);
+        assert_eq!(edit_distance("rsj", "rjs"), 2);
+        assert_eq!(edit_distance("统计局", "统计"), 1);
+    }
+}

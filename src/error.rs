@@ -1,0 +1,62 @@
+//! Errors that stop a command (as opposed to diagnostics, which `check` reports and goes on).
+//! Every variant names the file it is about and says what to do.
+
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error("找不到清单文件夹 {0}")]
+    #[diagnostic(
+        code(qingdan::no_lists),
+        help("用 --lists 指定清单文件夹，或先用 `qingdan import 表格.xlsx --into lists` 导入")
+    )]
+    NoLists(PathBuf),
+
+    #[error("遍历 {path} 时出错")]
+    #[diagnostic(code(qingdan::walk), help("检查该文件夹的权限"))]
+    Walk {
+        path: PathBuf,
+        #[source]
+        source: walkdir::Error,
+    },
+
+    #[error("无法读取 {path}")]
+    #[diagnostic(code(qingdan::io), help("检查文件是否存在、是否有读取权限"))]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("无法写入 {path}")]
+    #[diagnostic(code(qingdan::io), help("检查磁盘空间和该文件夹的写权限"))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("无法打开表格 {path}：{message}")]
+    #[diagnostic(
+        code(qingdan::spreadsheet),
+        help(
+            "确认它是 xls、xlsx 或 UTF-8 CSV 文件且没有损坏；可用 Excel 或 WPS 打开后另存为 xlsx 再试"
+        )
+    )]
+    Spreadsheet { path: PathBuf, message: String },
+
+    #[error("{0}")]
+    #[diagnostic(code(qingdan::usage))]
+    Usage(String),
+
+    #[error("无法生成 JSON")]
+    #[diagnostic(code(qingdan::json))]
+    Json(#[from] serde_json::Error),
+
+    #[error("无法生成 TOML：{0}")]
+    #[diagnostic(code(qingdan::toml))]
+    TomlWrite(#[from] toml::ser::Error),
+}

@@ -1,0 +1,18 @@
+//! qingdan (清单): publishes a government's power-and-responsibility lists.
+//!
+//! Data flows one way: `lists/ → Snapshot → {check, diff, index, render, export}`, and
+//! `spreadsheets → import → lists/`. Each module is named after its stage.
+
+pub mod check;
+pub mod diag;
+pub mod error;
+pub mod generate;
+pub mod import;
+pub mod model;
+pub mod progress;
+pub mod schema;
+pub mod snapshot;
+pub mod timelimit;
+
+pub use error::Error;
+pub use snapshot::Snapshot;

@@ -1,0 +1,230 @@
+//! The `qingdan` command line: parses arguments and hands over to the stage modules.
+//! Exit codes: 0 success, 1 the lists (or an import) are invalid, 2 usage or I/O error.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use miette::Report;
+
+use qingdan::{Error, Snapshot, check, generate, import, schema};
+
+#[derive(Parser)]
+#[command(
+    name = "qingdan",
+    version,
+    about = "清单：权责清单的校验、导入与发布",
+    long_about = "qingdan 把权责清单保存为一项一文件的 TOML，校验它、从表格导入它，并发布为网站。\n\
+                  文档见 docs/；文件格式见 docs/format.md。"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 校验清单：语法、必填项、类别、编码重复、依据、时限、边界与调整声明
+    Check {
+        /// 清单文件夹
+        #[arg(long, default_value = "lists")]
+        lists: PathBuf,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// 从表格（xls、xlsx、UTF-8 CSV）导入权责清单
+    Import {
+        /// 要导入的表格文件
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// 写入的清单文件夹
+        #[arg(long, default_value = "lists")]
+        into: PathBuf,
+        /// 覆盖已有的、内容不同的文件（不加时只报告将会改变什么）
+        #[arg(long)]
+        force: bool,
+        /// 只分析并报告，不写任何文件
+        #[arg(long)]
+        dry_run: bool,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// 打印清单文件的 JSON Schema（供编辑器补全与校验）
+    Schema {
+        /// 文件种类：item、department、boundary、adjustments、jurisdiction；不填则全部
+        kind: Option<String>,
+        /// 写到该文件夹（每种一个 <种类>.schema.json），而不是打印
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// 生成指定规模的模拟清单（用于基准测试）
+    Gen {
+        /// 事项数
+        #[arg(long, default_value_t = 1000)]
+        items: usize,
+        /// 部门数
+        #[arg(long, default_value_t = 40)]
+        departments: usize,
+        /// 随机种子（同一种子生成同样的清单）
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+        /// 输出文件夹（必须不存在或为空）
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// 校验清单并提供网站服务
+    Serve {
+        /// 清单文件夹
+        #[arg(long, default_value = "lists")]
+        lists: PathBuf,
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{:?}", Report::new(e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`qingdan check | head`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Check { lists, format } => {
+            let snap = Snapshot::load_dir(&lists)?;
+            let report = check::check(&snap);
+            match format {
+                Format::Json => print(&(check::render_json(&report)? + "\n"))?,
+                Format::Text => {
+                    let color = std::io::stdout().is_terminal();
+                    print(&check::render_text(&report, &snap, color))?
+                }
+            }
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Import {
+            files,
+            into,
+            force,
+            dry_run,
+            format,
+        } => {
+            let options = import::Options {
+                into,
+                force,
+                dry_run,
+                quiet: format == Format::Json,
+            };
+            let report = import::run(&files, &options)?;
+            match format {
+                Format::Json => print(&(serde_json::to_string_pretty(&report)? + "\n"))?,
+                Format::Text => print(&import::render_text(&report))?,
+            }
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Schema { kind, out } => {
+            let kinds: Vec<&str> = match &kind {
+                Some(k) => vec![k.as_str()],
+                None => schema::KINDS.iter().map(|(k, _)| *k).collect(),
+            };
+            let mut all = serde_json::Map::new();
+            for k in &kinds {
+                let s = schema::schema(k).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "没有 {k} 这种文件；可用：{}",
+                        schema::KINDS
+                            .iter()
+                            .map(|(k, _)| *k)
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    ))
+                })?;
+                all.insert(k.to_string(), s);
+            }
+            match out {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+                        path: dir.clone(),
+                        source,
+                    })?;
+                    for (k, s) in &all {
+                        let path = dir.join(format!("{k}.schema.json"));
+                        let text = serde_json::to_string_pretty(s)? + "\n";
+                        std::fs::write(&path, text)
+                            .map_err(|source| Error::Write { path, source })?;
+                    }
+                }
+                None if kind.is_some() => {
+                    let only = all.into_iter().next().map(|(_, v)| v).unwrap_or_default();
+                    print(&(serde_json::to_string_pretty(&only)? + "\n"))?
+                }
+                None => print(&(serde_json::to_string_pretty(&all)? + "\n"))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gen {
+            items,
+            departments,
+            seed,
+            out,
+        } => {
+            let summary = generate::generate(&generate::Options {
+                items,
+                departments,
+                seed,
+                out,
+                quiet: false,
+            })?;
+            eprintln!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { lists, addr } => {
+            let snap = Snapshot::load_dir(&lists)?;
+            let report = check::check(&snap);
+            let color = std::io::stdout().is_terminal();
+            print(&check::render_text(&report, &snap, color))?;
+            eprintln!(
+                "\n尚未实现：网站生成（qingdan build）与服务（{addr} 上的网页和 /api/search）还不存在，\
+                 见 issue “The public site” 与 “Chinese search”。\n\
+                 现在 serve 只做到上面这一步：载入并校验 {} 中的清单。",
+                lists.display()
+            );
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}

@@ -1,0 +1,521 @@
+//! Reading a lists folder (or in-memory files) into a `Snapshot`.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use walkdir::WalkDir;
+
+use super::{Entry, Snapshot};
+use crate::diag::{Diagnostic, Severity, SourceFile};
+use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction, Span};
+
+/// A list file larger than this is refused: no real item needs it, and reading it would only
+/// slow every command down.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A file's path (relative, `/`-separated) and its bytes, before parsing.
+pub struct RawFile {
+    pub path: String,
+    /// `None` when the file was not read (too large, unreadable); `problem` says why.
+    pub bytes: Option<Vec<u8>>,
+    pub problem: Option<Diagnostic>,
+}
+
+/// What a path in the lists folder is.
+#[derive(Debug, PartialEq)]
+enum Kind {
+    Jurisdiction,
+    Department {
+        folder: String,
+    },
+    Item {
+        folder: String,
+        stem: String,
+    },
+    Boundary {
+        stem: String,
+    },
+    Adjustments {
+        stem: String,
+    },
+    /// Not a list file (README, .gitkeep …): ignored silently.
+    Ignored,
+    /// A file in a place the format does not define.
+    Unexpected,
+}
+
+fn classify(path: &str) -> Kind {
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts.iter().any(|p| p.starts_with('.')) {
+        return Kind::Ignored;
+    }
+    let name = parts.last().copied().unwrap_or("");
+    let Some(stem) = name.strip_suffix(".toml") else {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".md") || lower.ends_with(".txt") || lower == "license" {
+            return Kind::Ignored;
+        }
+        return Kind::Unexpected;
+    };
+    match parts.as_slice() {
+        ["jurisdiction.toml"] => Kind::Jurisdiction,
+        ["departments", folder, "department.toml"] => Kind::Department {
+            folder: folder.to_string(),
+        },
+        ["departments", folder, "items", _] => Kind::Item {
+            folder: folder.to_string(),
+            stem: stem.to_string(),
+        },
+        ["boundaries", _] => Kind::Boundary {
+            stem: stem.to_string(),
+        },
+        ["adjustments", _] => Kind::Adjustments {
+            stem: stem.to_string(),
+        },
+        _ => Kind::Unexpected,
+    }
+}
+
+pub fn load_dir(dir: &Path) -> Result<Snapshot, crate::Error> {
+    if !dir.is_dir() {
+        return Err(crate::Error::NoLists(dir.to_path_buf()));
+    }
+    let mut paths = Vec::new();
+    for entry in WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| crate::Error::Walk {
+            path: e.path().unwrap_or(dir).to_path_buf(),
+            source: e,
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        paths.push((rel, entry.into_path()));
+    }
+    let raws: Vec<RawFile> = paths
+        .into_par_iter()
+        .map(|(rel, full)| read_raw(rel, &full))
+        .collect();
+    Ok(from_raw(&dir.display().to_string(), raws))
+}
+
+fn read_raw(rel: String, full: &Path) -> RawFile {
+    if classify(&rel) == Kind::Ignored {
+        return RawFile {
+            path: rel,
+            bytes: None,
+            problem: None,
+        };
+    }
+    let size = std::fs::metadata(full).map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_BYTES {
+        let problem = Diagnostic::file_level(
+            "file-too-large",
+            Severity::Error,
+            &rel,
+            format!(
+                "文件有 {} MB，超过单个清单文件的上限 {} MB，未读取",
+                size / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+        .with_help("一个事项一个文件；请检查是否误放了数据文件，或把内容拆分到多个事项文件");
+        return RawFile {
+            path: rel,
+            bytes: None,
+            problem: Some(problem),
+        };
+    }
+    match std::fs::read(full) {
+        Ok(bytes) => RawFile {
+            path: rel,
+            bytes: Some(bytes),
+            problem: None,
+        },
+        Err(e) => {
+            let problem = Diagnostic::file_level(
+                "unreadable-file",
+                Severity::Error,
+                &rel,
+                format!("无法读取文件：{e}"),
+            )
+            .with_help("检查文件权限，或确认它没有在读取时被删除");
+            RawFile {
+                path: rel,
+                bytes: None,
+                problem: Some(problem),
+            }
+        }
+    }
+}
+
+enum Parsed {
+    Jurisdiction(Jurisdiction),
+    Department(String, Department),
+    Item(String, String, Box<Item>),
+    Boundary(String, Boundary),
+    Adjustments(String, Adjustments),
+    Nothing,
+}
+
+struct FileResult {
+    source: Option<SourceFile>,
+    parsed: Parsed,
+    problems: Vec<Diagnostic>,
+}
+
+pub fn from_raw(label: &str, raws: Vec<RawFile>) -> Snapshot {
+    let results: Vec<FileResult> = raws.into_par_iter().map(parse_raw).collect();
+    let mut snap = Snapshot {
+        label: label.to_string(),
+        ..Snapshot::default()
+    };
+    let mut folders = std::collections::BTreeSet::new();
+    for result in results {
+        snap.problems.extend(result.problems);
+        let Some(source) = result.source else {
+            continue;
+        };
+        if let Some(folder) = source
+            .path
+            .strip_prefix("departments/")
+            .and_then(|rest| rest.split('/').next())
+        {
+            folders.insert(folder.to_string());
+        }
+        let file = snap.files.len();
+        snap.files.push(source);
+        match result.parsed {
+            Parsed::Jurisdiction(value) => {
+                snap.jurisdiction = Some(Entry {
+                    file,
+                    folder: String::new(),
+                    stem: "jurisdiction".into(),
+                    value,
+                })
+            }
+            Parsed::Department(folder, value) => snap.departments.push(Entry {
+                file,
+                stem: "department".into(),
+                folder,
+                value,
+            }),
+            Parsed::Item(folder, stem, value) => snap.items.push(Entry {
+                file,
+                folder,
+                stem,
+                value: *value,
+            }),
+            Parsed::Boundary(stem, value) => snap.boundaries.push(Entry {
+                file,
+                folder: stem.clone(),
+                stem,
+                value,
+            }),
+            Parsed::Adjustments(stem, value) => snap.adjustments.push(Entry {
+                file,
+                folder: stem.clone(),
+                stem,
+                value,
+            }),
+            Parsed::Nothing => {}
+        }
+    }
+    snap.department_folders = folders.into_iter().collect();
+    snap.departments.sort_by(|a, b| a.folder.cmp(&b.folder));
+    snap.items
+        .sort_by(|a, b| (&a.folder, &a.stem).cmp(&(&b.folder, &b.stem)));
+    snap.boundaries.sort_by(|a, b| a.stem.cmp(&b.stem));
+    snap.adjustments.sort_by(|a, b| a.stem.cmp(&b.stem));
+    snap
+}
+
+fn parse_raw(raw: RawFile) -> FileResult {
+    let mut problems: Vec<Diagnostic> = raw.problem.into_iter().collect();
+    let kind = classify(&raw.path);
+    let Some(bytes) = raw.bytes else {
+        return FileResult {
+            source: None,
+            parsed: Parsed::Nothing,
+            problems,
+        };
+    };
+    if kind == Kind::Unexpected {
+        let severity = if raw.path.ends_with(".toml") {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        problems.push(
+            Diagnostic::file_level(
+                "unexpected-file",
+                severity,
+                &raw.path,
+                "文件不在约定的位置，不会被读取",
+            )
+            .with_help(
+                "事项文件放在 departments/<部门>/items/，部门文件为 departments/<部门>/department.toml，\
+                 边界放在 boundaries/，调整声明放在 adjustments/，见 docs/format.md",
+            ),
+        );
+        return FileResult {
+            source: None,
+            parsed: Parsed::Nothing,
+            problems,
+        };
+    }
+    let text = match decode(&raw.path, bytes, &mut problems) {
+        Some(t) => t,
+        None => {
+            return FileResult {
+                source: None,
+                parsed: Parsed::Nothing,
+                problems,
+            };
+        }
+    };
+    let source = SourceFile {
+        path: raw.path,
+        text,
+    };
+    if source.text.trim().is_empty() {
+        problems.push(
+            Diagnostic::file_level("empty-file", Severity::Error, &source.path, "文件是空的")
+                .with_help(
+                    "填写该文件应有的键（如事项的 id、name、category、department），或删除该文件",
+                ),
+        );
+        return FileResult {
+            source: Some(source),
+            parsed: Parsed::Nothing,
+            problems,
+        };
+    }
+    let parsed = match kind {
+        Kind::Jurisdiction => parse::<Jurisdiction>(&source).map(Parsed::Jurisdiction),
+        Kind::Department { folder } => {
+            parse::<Department>(&source).map(|d| Parsed::Department(folder, d))
+        }
+        Kind::Item { folder, stem } => {
+            parse::<Item>(&source).map(|i| Parsed::Item(folder, stem, Box::new(i)))
+        }
+        Kind::Boundary { stem } => parse::<Boundary>(&source).map(|b| Parsed::Boundary(stem, b)),
+        Kind::Adjustments { stem } => {
+            parse::<Adjustments>(&source).map(|a| Parsed::Adjustments(stem, a))
+        }
+        Kind::Ignored | Kind::Unexpected => Ok(Parsed::Nothing),
+    };
+    let parsed = parsed.unwrap_or_else(|d| {
+        problems.push(*d);
+        Parsed::Nothing
+    });
+    FileResult {
+        source: Some(source),
+        parsed,
+        problems,
+    }
+}
+
+/// UTF-8 text of a file, without a BOM (reported as a warning). Invalid UTF-8 is an error that
+/// points at the first bad byte.
+fn decode(path: &str, mut bytes: Vec<u8>, problems: &mut Vec<Diagnostic>) -> Option<String> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+        problems.push(
+            Diagnostic::file_level(
+                "bom",
+                Severity::Warning,
+                path,
+                "文件以 UTF-8 BOM（字节顺序标记）开头",
+            )
+            .with_help("另存为“UTF-8（无 BOM）”；qingdan 已忽略它，但其他工具可能不会"),
+        );
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            let good = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            // The valid prefix tells the line and column of the first bad byte.
+            let prefix = String::from_utf8_lossy(&bytes[..good]);
+            let (line, column) = crate::diag::line_col(&prefix, good);
+            let mut d = Diagnostic::file_level(
+                "encoding",
+                Severity::Error,
+                path,
+                format!("文件不是有效的 UTF-8 编码（第 {line} 行第 {column} 列起）"),
+            )
+            .with_help("清单文件必须用 UTF-8 保存；若从 Excel 或记事本另存，请选择“UTF-8”编码（GBK/GB2312 不行）");
+            d.line = line;
+            d.column = column;
+            problems.push(d);
+            None
+        }
+    }
+}
+
+/// Parse one file as `T`, turning a TOML or serde error into a diagnostic with a Chinese message.
+fn parse<T: DeserializeOwned>(source: &SourceFile) -> Result<T, Box<Diagnostic>> {
+    toml::from_str::<T>(&source.text).map_err(|e| Box::new(toml_error(source, &e)))
+}
+
+fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
+    let span = e.span().map(Span::new).unwrap_or(Span::NONE);
+    let detail = e.message().trim().to_string();
+    let (rule, message, help) = if let Some(rest) = detail.strip_prefix("unknown field ") {
+        let (key, expected) = split_unknown(rest);
+        (
+            "unknown-key",
+            format!("未知的键 {key}"),
+            if expected.is_empty() {
+                "删除该键，或检查拼写".to_string()
+            } else {
+                format!("检查拼写；此处可用的键：{expected}")
+            },
+        )
+    } else if let Some(rest) = detail.strip_prefix("missing field ") {
+        (
+            "missing-key",
+            format!("缺少必填的键 {rest}"),
+            format!("在此表中加上 {rest} = \"…\"，格式见 docs/format.md"),
+        )
+    } else if detail.starts_with("invalid type") || detail.starts_with("invalid value") {
+        (
+            "wrong-type",
+            format!("值的类型不对：{}", translate_type_error(&detail)),
+            "文字要加双引号；列表用 [ ]；多行文字用三个双引号 \"\"\" 包起来".to_string(),
+        )
+    } else if detail.starts_with("duplicate key") {
+        (
+            "duplicate-key",
+            format!("同一个键写了两次：{detail}"),
+            "删除或合并重复的键".to_string(),
+        )
+    } else {
+        (
+            "toml-syntax",
+            format!("TOML 语法错误：{detail}"),
+            "常见原因：文字缺少引号或引号不成对、键名含空格、表头 [ ] 写错；见 docs/format.md"
+                .to_string(),
+        )
+    };
+    Diagnostic::at(rule, Severity::Error, source, span, message).with_help(help)
+}
+
+fn split_unknown(rest: &str) -> (String, String) {
+    match rest.split_once(", expected ") {
+        Some((key, expected)) => (
+            key.to_string(),
+            expected
+                .trim_start_matches("one of ")
+                .trim_start_matches("a ")
+                .to_string(),
+        ),
+        None => (rest.to_string(), String::new()),
+    }
+}
+
+fn translate_type_error(detail: &str) -> String {
+    detail
+        .replace("invalid type: ", "")
+        .replace("invalid value: ", "")
+        .replace("expected a string", "应为文字（字符串）")
+        .replace("expected a sequence", "应为列表 [ ]")
+        .replace("expected a boolean", "应为 true 或 false")
+        .replace("expected u32", "应为非负整数")
+        .replace("expected i64", "应为整数")
+        .replace("integer", "整数")
+        .replace("string", "文字")
+        .replace("sequence", "列表")
+        .replace("map", "表")
+        .replace(", expected", "，")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(path: &str, text: &str) -> RawFile {
+        RawFile {
+            path: path.into(),
+            bytes: Some(text.as_bytes().to_vec()),
+            problem: None,
+        }
+    }
+
+    #[test]
+    fn classifies_paths() {
+        assert_eq!(classify("jurisdiction.toml"), Kind::Jurisdiction);
+        assert_eq!(
+            classify("departments/rsj/items/a.toml"),
+            Kind::Item {
+                folder: "rsj".into(),
+                stem: "a".into()
+            }
+        );
+        assert_eq!(classify("departments/rsj/a.toml"), Kind::Unexpected);
+        assert_eq!(classify("README.md"), Kind::Ignored);
+        assert_eq!(classify(".git/config"), Kind::Ignored);
+    }
+
+    #[test]
+    fn unknown_key_is_reported_at_the_key() {
+        let text =
+            "id = \"a\"\nname = \"n\"\ncategory = \"行政许可\"\ndepartment = \"d\"\nnmae = \"x\"\n";
+        let snap = from_raw("t", vec![raw("departments/d/items/a.toml", text)]);
+        assert_eq!(snap.problems.len(), 1, "{:?}", snap.problems);
+        let p = &snap.problems[0];
+        assert_eq!(p.rule, "unknown-key");
+        assert_eq!((p.line, p.column), (5, 1));
+        assert!(p.message.contains("nmae"));
+    }
+
+    #[test]
+    fn missing_key_and_syntax() {
+        let snap = from_raw(
+            "t",
+            vec![
+                raw("departments/d/items/a.toml", "id = \"a\"\nname = \"n\"\n"),
+                raw("departments/d/items/b.toml", "id = \"b\nname = 1\n"),
+            ],
+        );
+        let rules: Vec<_> = snap.problems.iter().map(|p| p.rule).collect();
+        assert_eq!(rules, vec!["missing-key", "toml-syntax"]);
+        assert_eq!(snap.problems[1].line, 1);
+    }
+
+    #[test]
+    fn bom_and_bad_utf8() {
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(b"name = \"x\"\n");
+        let bad = b"name = \"\xff\"\n".to_vec();
+        let snap = from_raw(
+            "t",
+            vec![
+                RawFile {
+                    path: "jurisdiction.toml".into(),
+                    bytes: Some(bom),
+                    problem: None,
+                },
+                RawFile {
+                    path: "boundaries/b.toml".into(),
+                    bytes: Some(bad),
+                    problem: None,
+                },
+            ],
+        );
+        let rules: Vec<_> = snap
+            .problems
+            .iter()
+            .map(|p| (p.rule, p.line, p.column))
+            .collect();
+        assert_eq!(rules, vec![("bom", 1, 1), ("encoding", 1, 9)]);
+        assert!(snap.jurisdiction.is_some());
+    }
+}

@@ -1,0 +1,76 @@
+//! `Snapshot`: one version of the lists, loaded from a folder, as the value every later stage
+//! (check, diff, index, render, export) consumes. Stages never read list files themselves.
+//!
+//! Loading reads and parses files in parallel (walkdir + rayon). Problems that stop a file from
+//! being understood (encoding, TOML syntax, unknown or missing keys) are kept in
+//! `Snapshot::problems` so that `check` can report them together with its own rules.
+
+mod load;
+
+pub use load::{MAX_FILE_BYTES, RawFile};
+
+use std::path::Path;
+
+use crate::diag::{Diagnostic, SourceFile};
+use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction};
+
+/// A parsed file and where it came from.
+#[derive(Debug)]
+pub struct Entry<T> {
+    /// Index into `Snapshot::files`.
+    pub file: usize,
+    /// For department and item files: the department folder the file sits in. For boundaries and
+    /// adjustments: the file stem.
+    pub folder: String,
+    /// For item, boundary and adjustment files: the file stem, which must equal the id.
+    pub stem: String,
+    pub value: T,
+}
+
+/// One version of the lists.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Where it came from, for messages ("lists", "git:v2024").
+    pub label: String,
+    pub files: Vec<SourceFile>,
+    pub jurisdiction: Option<Entry<Jurisdiction>>,
+    /// Sorted by folder.
+    pub departments: Vec<Entry<Department>>,
+    /// Sorted by department folder, then file name.
+    pub items: Vec<Entry<Item>>,
+    pub boundaries: Vec<Entry<Boundary>>,
+    pub adjustments: Vec<Entry<Adjustments>>,
+    /// Department folders that exist (with or without a department.toml), sorted.
+    pub department_folders: Vec<String>,
+    /// Problems found while loading: unreadable files, syntax, unknown or missing keys.
+    pub problems: Vec<Diagnostic>,
+}
+
+impl Snapshot {
+    /// Load every list file under `dir`.
+    pub fn load_dir(dir: &Path) -> Result<Snapshot, crate::Error> {
+        load::load_dir(dir)
+    }
+
+    /// Build a snapshot from files already in memory (e.g. read from a git revision).
+    pub fn from_raw(label: &str, files: Vec<RawFile>) -> Snapshot {
+        load::from_raw(label, files)
+    }
+
+    pub fn source(&self, file: usize) -> &SourceFile {
+        &self.files[file]
+    }
+
+    /// The department record for a folder, if it has a department.toml.
+    pub fn department(&self, folder: &str) -> Option<&Department> {
+        self.departments
+            .binary_search_by(|d| d.folder.as_str().cmp(folder))
+            .ok()
+            .map(|i| &self.departments[i].value)
+    }
+
+    /// Display name of a department folder: its name if known, else the folder.
+    pub fn department_name<'a>(&'a self, folder: &'a str) -> &'a str {
+        self.department(folder).map_or(folder, |d| d.name.as_str())
+    }
+}
