@@ -1,20 +1,573 @@
 //! `qingdan import`: spreadsheets (xls, xlsx, UTF-8 CSV) into list files.
+//!
+//! `workbook` reads a file into text grids (format sniffed from the bytes), `header` finds the
+//! header row and maps columns, `rows` turns data rows into item drafts, `build` makes items and
+//! ids, and this module writes the tree — never overwriting an editor's file without `--force`.
+
+mod build;
+mod header;
+mod rows;
+mod split;
+mod text;
+mod workbook;
+
+pub use rows::Skipped;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::Error;
+use crate::model::{Department, Item, Jurisdiction, Located};
+
 pub struct Options {
-    pub into: std::path::PathBuf,
+    pub into: PathBuf,
     pub force: bool,
     pub dry_run: bool,
     pub quiet: bool,
 }
-#[derive(serde::Serialize)]
-pub struct Report {}
+
+/// The import report (JSON as in DESIGN.md, plus counts and what was written).
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Rows of the lists imported: items without sub-items plus sub-items.
+    pub entries: usize,
+    pub items: usize,
+    pub sub_items: usize,
+    pub files: Vec<FileReport>,
+    pub into: String,
+    pub dry_run: bool,
+    /// Files created or overwritten (relative to `into`).
+    pub written: Vec<String>,
+    /// Files that already had exactly this content.
+    pub unchanged: usize,
+    /// Existing files whose content differs: not written without `--force`.
+    pub conflicts: Vec<String>,
+    /// Existing jurisdiction and department files, kept as the editor left them.
+    pub kept: Vec<String>,
+}
+
 impl Report {
     pub fn ok(&self) -> bool {
-        true
+        self.conflicts.is_empty() && self.files.iter().all(|f| f.error.is_none())
     }
 }
-pub fn run(_files: &[std::path::PathBuf], _o: &Options) -> Result<Report, crate::Error> {
-    Ok(Report {})
+
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    /// The real format, sniffed from the content.
+    pub format: String,
+    pub department: String,
+    pub department_id: String,
+    pub sheets: Vec<SheetReport>,
+    /// Why nothing could be imported from this file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
-pub fn render_text(_r: &Report) -> String {
-    String::new()
+
+#[derive(Debug, Serialize)]
+pub struct SheetReport {
+    pub name: String,
+    /// 1-based row of the header; `null` when the sheet has none.
+    pub header_row: Option<usize>,
+    pub entries: usize,
+    pub items: usize,
+    pub sub_items: usize,
+    pub skipped: Vec<Skipped>,
+    pub skipped_columns: Vec<SkippedColumn>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkippedColumn {
+    /// Column letter, as Excel shows it.
+    pub column: String,
+    pub header: String,
+    pub reason: String,
+}
+
+fn column_letter(mut c: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8_lossy(&s).to_string()
+}
+
+/// What one spreadsheet gives.
+struct Imported {
+    report: FileReport,
+    department: Department,
+    items: Vec<Item>,
+}
+
+/// The title above the header: the first text in the rows above it.
+fn title(sheet: &workbook::Sheet, header_row: usize) -> Option<String> {
+    (0..header_row).find_map(|r| {
+        (0..sheet.width())
+            .map(|c| sheet.value(r, c).trim())
+            .find(|v| !v.is_empty())
+            .map(str::to_string)
+    })
+}
+
+fn most_common(values: impl Iterator<Item = String>) -> Option<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut order = Vec::new();
+    for v in values {
+        if v.is_empty() {
+            continue;
+        }
+        let n = counts.entry(v.clone()).or_insert(0);
+        if *n == 0 {
+            order.push(v);
+        }
+        *n += 1;
+    }
+    order.into_iter().max_by_key(|v| counts[v])
+}
+
+fn import_file(
+    path: &Path,
+    ids: &mut build::Ids,
+    jurisdiction: Option<&str>,
+) -> Result<Imported, Error> {
+    let (format, sheets) = workbook::read(path)?;
+    let file_name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    // Read every sheet first: the department name may come from any title.
+    let mut parsed = Vec::new();
+    let mut titles = Vec::new();
+    let mut bodies = Vec::new();
+    for sheet in &sheets {
+        let header = header::find(sheet);
+        if let Some(h) = &header {
+            if let Some(t) = title(sheet, h.row) {
+                titles.push(t);
+            }
+            let (drafts, skipped) = rows::parse(sheet, h);
+            for d in &drafts {
+                if let Some(b) = d.fields.get(&header::Field::Body) {
+                    bodies.push(b.clone());
+                }
+            }
+            parsed.push((sheet, header, drafts, skipped));
+        } else {
+            parsed.push((sheet, None, Vec::new(), Vec::new()));
+        }
+    }
+    let expand = |body: &str| -> String {
+        match (body.strip_prefix('市'), jurisdiction) {
+            (Some(rest), Some(j)) if !body.starts_with("市场") => format!("{j}{rest}"),
+            _ => body.to_string(),
+        }
+    };
+    let department = titles
+        .iter()
+        .map(|t| build::strip_title(t))
+        .find(|t| build::looks_like_department(t))
+        .or_else(|| {
+            most_common(bodies.iter().map(|b| expand(b)))
+                .filter(|b| build::looks_like_department(b) && !b.starts_with("地州市"))
+        })
+        .or_else(|| Some(build::strip_title(&stem)).filter(|s| build::looks_like_department(s)))
+        .unwrap_or_else(|| build::strip_title(&stem));
+    let dept_id = build::department_id(&department);
+    let mut report = FileReport {
+        path: path.display().to_string(),
+        format: format.name().to_string(),
+        department: department.clone(),
+        department_id: dept_id.clone(),
+        sheets: Vec::new(),
+        error: None,
+    };
+    let mut items = Vec::new();
+    let mut duties: Vec<String> = Vec::new();
+    for (sheet, header, drafts, skipped) in parsed {
+        let mut sr = SheetReport {
+            name: sheet.name.clone(),
+            header_row: header.as_ref().map(|h| h.row + 1),
+            entries: 0,
+            items: 0,
+            sub_items: 0,
+            skipped,
+            skipped_columns: Vec::new(),
+            notes: Vec::new(),
+        };
+        if !sheet.visible {
+            sr.notes.push("隐藏的工作表".into());
+        }
+        match &header {
+            None if sheet.height() == 0 || (0..sheet.height()).all(|r| !sheet.row_has_own_text(r)) => {
+                sr.notes.push("空工作表".into())
+            }
+            None => sr.notes.push(
+                "未找到表头：前 30 行中没有一行同时包含“事项名称”（或“项目”“职权名称”）和至少两个其他栏目（序号、权力类型、实施依据……）".into(),
+            ),
+            Some(h) => {
+                for (c, header, reason) in &h.skipped_columns {
+                    sr.skipped_columns.push(SkippedColumn {
+                        column: column_letter(*c),
+                        header: header.clone(),
+                        reason: reason.clone(),
+                    });
+                }
+            }
+        }
+        let cx = build::Context {
+            dept_id: &dept_id,
+            dept_name: &department,
+            file_name: &file_name,
+            sheet: &sheet.name,
+        };
+        for draft in drafts {
+            if let Some(d) = draft.fields.get(&header::Field::Duty)
+                && !duties.contains(d)
+            {
+                duties.push(d.clone());
+            }
+            let (item, notes) = build::item(&cx, ids, draft);
+            sr.items += 1;
+            sr.sub_items += item.sub_items.len();
+            sr.entries += item.sub_items.len().max(1);
+            sr.notes.extend(notes);
+            items.push(item);
+        }
+        report.sheets.push(sr);
+    }
+    if items.is_empty() {
+        report.error =
+            Some("没有导入任何事项：没有找到含“事项名称”等栏目的表头，或表头下没有数据".into());
+    }
+    let short_name = build::jurisdiction_prefix(&department)
+        .and_then(|p| {
+            department.strip_prefix(&p).map(|rest| {
+                format!(
+                    "{}{rest}",
+                    p.chars().last().map(String::from).unwrap_or_default()
+                )
+            })
+        })
+        .unwrap_or_default();
+    let dept = Department {
+        id: Located::new(dept_id),
+        name: Located::new(department),
+        short_name,
+        duties,
+        ..Department::default()
+    };
+    Ok(Imported {
+        report,
+        department: dept,
+        items,
+    })
+}
+
+/// What should be on disk after the import, by relative path.
+enum Planned {
+    /// Written (or overwritten with --force) when different.
+    Item(String),
+    /// Written only when absent: the editor owns it afterwards.
+    CreateOnly(String),
+}
+
+fn jurisdiction_of(into: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(into.join("jurisdiction.toml")).ok()?;
+    let j: Jurisdiction = toml::from_str(&text).ok()?;
+    Some(j.name.value)
+}
+
+/// Import `files` into `opts.into`.
+pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
+    for f in files {
+        if !f.is_file() {
+            return Err(Error::Read {
+                path: f.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "文件不存在"),
+            });
+        }
+    }
+    let existing_jurisdiction = jurisdiction_of(&opts.into);
+    let bar = crate::progress::bar(files.len() as u64, "导入表格", opts.quiet);
+    let mut ids = build::Ids::default();
+    let mut imported = Vec::new();
+    for f in files {
+        bar.set_message(
+            f.file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+        );
+        // A guess at the jurisdiction from this file's name, to expand "市…局" bodies.
+        let guess = existing_jurisdiction.clone().or_else(|| {
+            build::jurisdiction_prefix(&build::strip_title(
+                &f.file_stem()
+                    .map(|s| s.to_string_lossy().to_string())
+                    .unwrap_or_default(),
+            ))
+        });
+        match import_file(f, &mut ids, guess.as_deref()) {
+            Ok(i) => imported.push(i),
+            Err(e) => imported.push(Imported {
+                report: FileReport {
+                    path: f.display().to_string(),
+                    format: String::new(),
+                    department: String::new(),
+                    department_id: String::new(),
+                    sheets: Vec::new(),
+                    error: Some(e.to_string()),
+                },
+                department: Department::default(),
+                items: Vec::new(),
+            }),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    // Plan the files.
+    let mut plan: BTreeMap<String, (Planned, String)> = BTreeMap::new();
+    let mut departments: BTreeMap<String, Department> = BTreeMap::new();
+    for i in &imported {
+        if i.items.is_empty() {
+            continue;
+        }
+        let id = i.department.id.value.clone();
+        match departments.get_mut(&id) {
+            Some(d) => {
+                for duty in &i.department.duties {
+                    if !d.duties.contains(duty) {
+                        d.duties.push(duty.clone());
+                    }
+                }
+            }
+            None => {
+                departments.insert(id, i.department.clone());
+            }
+        }
+        for item in &i.items {
+            let path = format!(
+                "departments/{}/items/{}.toml",
+                item.department.as_str(),
+                item.id.as_str()
+            );
+            plan.insert(path.clone(), (Planned::Item(path), toml::to_string(item)?));
+        }
+    }
+    for (id, d) in &departments {
+        let path = format!("departments/{id}/department.toml");
+        plan.insert(
+            path.clone(),
+            (Planned::CreateOnly(path), toml::to_string(d)?),
+        );
+    }
+    if existing_jurisdiction.is_none()
+        && let Some(name) = departments
+            .values()
+            .find_map(|d| build::jurisdiction_prefix(&d.name))
+    {
+        let level = match name.chars().last() {
+            Some('省') => "省级",
+            Some('市') | Some('州') | Some('盟') => "市级",
+            Some('县') | Some('区') | Some('旗') => "县级",
+            _ => "",
+        };
+        let j = Jurisdiction {
+            name: Located::new(name),
+            level: level.to_string(),
+            description:
+                "由 qingdan import 根据导入的表格生成；请补充区划代码、版本、公布日期和文号。"
+                    .into(),
+            ..Jurisdiction::default()
+        };
+        plan.insert(
+            "jurisdiction.toml".into(),
+            (
+                Planned::CreateOnly("jurisdiction.toml".into()),
+                toml::to_string(&j)?,
+            ),
+        );
+    }
+
+    let mut report = Report {
+        entries: 0,
+        items: 0,
+        sub_items: 0,
+        files: Vec::new(),
+        into: opts.into.display().to_string(),
+        dry_run: opts.dry_run,
+        written: Vec::new(),
+        unchanged: 0,
+        conflicts: Vec::new(),
+        kept: Vec::new(),
+    };
+    let mut to_write = Vec::new();
+    for (path, (kind, content)) in &plan {
+        let full = opts.into.join(path);
+        let existing = std::fs::read(&full).ok();
+        match (kind, existing) {
+            (_, None) => to_write.push((path.clone(), full, content)),
+            (_, Some(old)) if old == content.as_bytes() => report.unchanged += 1,
+            (Planned::CreateOnly(p), Some(_)) => report.kept.push(p.clone()),
+            (Planned::Item(p), Some(_)) => {
+                if opts.force {
+                    to_write.push((path.clone(), full, content));
+                } else {
+                    report.conflicts.push(p.clone());
+                }
+            }
+        }
+    }
+    let blocked = !report.conflicts.is_empty();
+    if !opts.dry_run && !blocked {
+        for (rel, full, content) in &to_write {
+            write_atomic(full, content.as_bytes())?;
+            report.written.push(rel.clone());
+        }
+    } else if !blocked {
+        report.written = to_write.iter().map(|(rel, _, _)| rel.clone()).collect();
+    }
+    for i in imported {
+        for s in &i.report.sheets {
+            report.entries += s.entries;
+            report.items += s.items;
+            report.sub_items += s.sub_items;
+        }
+        report.files.push(i.report);
+    }
+    Ok(report)
+}
+
+/// Write through a temporary file in the same folder, then rename: a crash never leaves half a file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    tmp.persist(path).map_err(|e| Error::Write {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+/// The text report.
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    for f in &r.files {
+        let _ = writeln!(out, "{}", f.path);
+        if let Some(e) = &f.error {
+            let _ = writeln!(out, "  错误：{e}");
+        }
+        if !f.department.is_empty() {
+            let _ = writeln!(
+                out,
+                "  格式 {}，部门：{}（{}）",
+                f.format, f.department, f.department_id
+            );
+        }
+        for s in &f.sheets {
+            let header = s
+                .header_row
+                .map_or("无表头".to_string(), |h| format!("表头在第 {h} 行"));
+            let _ = writeln!(
+                out,
+                "  工作表「{}」：{header}，{} 条（{} 个事项，{} 个子项），跳过 {} 行",
+                s.name,
+                s.entries,
+                s.items,
+                s.sub_items,
+                s.skipped.len()
+            );
+            for k in &s.skipped {
+                let _ = writeln!(out, "    跳过第 {} 行：{}", k.row, k.reason);
+            }
+            for c in &s.skipped_columns {
+                let _ = writeln!(
+                    out,
+                    "    跳过第 {} 列「{}」：{}",
+                    c.column, c.header, c.reason
+                );
+            }
+            for n in &s.notes {
+                let _ = writeln!(out, "    注意：{n}");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n共 {} 条清单条目（{} 个事项，{} 个子项）。",
+        r.entries, r.items, r.sub_items
+    );
+    if !r.conflicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} 个已有文件的内容与表格不同，为免覆盖编辑过的内容，本次没有写入任何文件：",
+            r.conflicts.len()
+        );
+        for c in r.conflicts.iter().take(20) {
+            let _ = writeln!(out, "  {c}");
+        }
+        if r.conflicts.len() > 20 {
+            let _ = writeln!(out, "  ……共 {} 个", r.conflicts.len());
+        }
+        let _ = writeln!(
+            out,
+            "确认要用表格内容覆盖它们，请加 --force 重新运行；先看差别可用 git diff。"
+        );
+    } else if r.dry_run {
+        let _ = writeln!(
+            out,
+            "试运行（--dry-run）：将写入 {} 个文件，{} 个不变。",
+            r.written.len(),
+            r.unchanged
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "已写入 {} 个文件到 {}，{} 个不变。",
+            r.written.len(),
+            r.into,
+            r.unchanged
+        );
+    }
+    for k in &r.kept {
+        let _ = writeln!(out, "保留已有的 {k}（导入不会覆盖部门和区划文件）");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(14), "O");
+    }
 }

@@ -161,6 +161,9 @@ pub struct Item {
     /// 备注
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub remarks: String,
+    /// 原表中没有对应字段的其他栏目（栏目名 = 内容），导入时原样保留
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extra: std::collections::BTreeMap<String, String>,
     /// 导入来源（文件、工作表、行号）
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceRef>,

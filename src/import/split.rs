@@ -1,0 +1,252 @@
+//! Splitting long cells into structure while the original text is kept beside it:
+//! 实施依据 into basis entries (【法律】《…》第X条：…), 责任事项 into stages (1.受理责任：…),
+//! 申请材料 into materials.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{BasisEntry, Material, Stage};
+
+static ARTICLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?m)^[ \t　]*((?:附件\s*\d*\s*)?(?:目录)?第[一二三四五六七八九十百千零〇两\d]+[条项章节款目][^：:\n。；]{0,40})[：:]",
+    )
+    .expect("static regex")
+});
+
+static TITLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"《([^》]{1,120})》").expect("static regex"));
+
+static STAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?m)(?:^|[。；;\s])[ \t　]*(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.、．]\s*([^：:\n。，,；;]{1,14}?)[：:]",
+    )
+    .expect("static regex")
+});
+
+/// Split a basis text into entries, one per article of each cited document.
+pub fn basis(text: &str) -> Vec<BasisEntry> {
+    let mut entries = Vec::new();
+    // Each 【kind】 starts a document; text before the first one is a document without a kind.
+    let mut docs: Vec<(String, &str)> = Vec::new();
+    let mut rest = text;
+    if let Some(first) = rest.find('【') {
+        if !rest[..first].trim().is_empty() {
+            docs.push((String::new(), &rest[..first]));
+        }
+        rest = &rest[first..];
+        while let Some(body) = rest.strip_prefix('【') {
+            let Some(close) = body.find('】') else {
+                docs.push((String::new(), rest));
+                break;
+            };
+            let kind: String = body[..close]
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let after = &body[close + '】'.len_utf8()..];
+            let end = after.find('【').unwrap_or(after.len());
+            docs.push((kind, &after[..end]));
+            rest = &after[end..];
+        }
+    } else if !text.trim().is_empty() {
+        docs.push((String::new(), text));
+    }
+    for (kind, doc) in docs {
+        let title = TITLE
+            .captures(doc)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().trim().to_string())
+            .unwrap_or_default();
+        let articles: Vec<_> = ARTICLE.captures_iter(doc).collect();
+        if articles.is_empty() {
+            // "《…》第十五条、第五十八条：…" on one line, or no article at all.
+            let after_title = TITLE.find(doc).map_or(doc, |m| &doc[m.end()..]);
+            let (article, body) = inline_article(after_title);
+            entries.push(BasisEntry {
+                kind: kind.clone(),
+                title: title.clone(),
+                article,
+                text: body,
+            });
+            continue;
+        }
+        for (i, cap) in articles.iter().enumerate() {
+            let (Some(whole), Some(article)) = (cap.get(0), cap.get(1)) else {
+                continue;
+            };
+            let end = articles
+                .get(i + 1)
+                .and_then(|c| c.get(0))
+                .map_or(doc.len(), |m| m.start());
+            entries.push(BasisEntry {
+                kind: kind.clone(),
+                title: title.clone(),
+                article: article.as_str().trim().to_string(),
+                text: doc[whole.end()..end].trim().to_string(),
+            });
+        }
+    }
+    entries
+}
+
+/// "（2019年修正）第十五条、第五十八条：内容" → ("第十五条、第五十八条", "内容").
+fn inline_article(s: &str) -> (String, String) {
+    let s = skip_parenthetical(s.trim_start());
+    if s.starts_with('第')
+        && let Some(colon) = s.find(['：', ':'])
+        && s[..colon].chars().count() <= 60
+    {
+        let article = s[..colon].trim().to_string();
+        let body = s[colon..]
+            .trim_start_matches(['：', ':'])
+            .trim()
+            .to_string();
+        return (article, body);
+    }
+    (String::new(), s.trim().to_string())
+}
+
+/// Skip one leading "（…）" (dates of adoption and amendment), nested parentheses included.
+fn skip_parenthetical(s: &str) -> &str {
+    if !(s.starts_with('（') || s.starts_with('(')) {
+        return s;
+    }
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return s[i + c.len_utf8()..].trim_start();
+                }
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Split 责任事项 text into stages ("1.受理责任：…2.审查责任：…").
+pub fn stages(text: &str) -> Vec<Stage> {
+    let caps: Vec<_> = STAGE.captures_iter(text).collect();
+    if caps.len() < 2 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, cap) in caps.iter().enumerate() {
+        let (Some(whole), Some(name)) = (cap.get(0), cap.get(1)) else {
+            continue;
+        };
+        let end = caps
+            .get(i + 1)
+            .and_then(|c| c.get(0))
+            .map_or(text.len(), |m| m.start());
+        let stage = name
+            .as_str()
+            .trim()
+            .trim_end_matches("责任")
+            .trim_end_matches("阶段")
+            .trim_end_matches("环节")
+            .to_string();
+        let content = text[whole.end()..end]
+            .trim_start_matches(['。', '；', ';'])
+            .trim()
+            .to_string();
+        out.push(Stage {
+            stage,
+            content: content
+                .trim_end_matches(|c: char| c.is_whitespace())
+                .to_string(),
+            basis: String::new(),
+        });
+    }
+    out
+}
+
+/// Split 申请材料 text into materials, one per numbered line.
+pub fn materials(text: &str) -> Vec<Material> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let name = super::text::strip_numbering(line)
+            .trim_end_matches(['；', ';', '。'])
+            .to_string();
+        if name.is_empty() {
+            continue;
+        }
+        let form = if name.contains("原件") && name.contains("复印件") {
+            "原件和复印件"
+        } else if name.contains("复印件") {
+            "复印件"
+        } else if name.contains("原件") {
+            "原件"
+        } else {
+            ""
+        };
+        out.push(Material {
+            name: name.into(),
+            form: form.into(),
+            copies: None,
+            required: true,
+            note: String::new(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_documents_and_articles() {
+        let text = "【法律】《中华人民共和国就业促进法》（2007年通过，2015年修正）\n    第四十条第二款：设立职业中介机构应当办理登记。\n【国务院决定】《国务院对确需保留的行政审批项目设定行政许可的决定》（国务院令第412号）\n    第87项：设立技工学校审批。\n    第88项：另一项。";
+        let e = basis(text);
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[0].kind, "法律");
+        assert_eq!(e[0].title, "中华人民共和国就业促进法");
+        assert_eq!(e[0].article, "第四十条第二款");
+        assert_eq!(e[0].text, "设立职业中介机构应当办理登记。");
+        assert_eq!(e[1].kind, "国务院决定");
+        assert_eq!(e[1].article, "第87项");
+        assert_eq!(e[2].article, "第88项");
+        assert_eq!(e[2].text, "另一项。");
+    }
+
+    #[test]
+    fn inline_articles_and_plain_text() {
+        let e = basis(
+            "【法律】《中华人民共和国消防法》（2021年第三次修正）第十五条、第五十八条第一款：公众聚集场所……",
+        );
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].article, "第十五条、第五十八条第一款");
+        assert_eq!(e[0].text, "公众聚集场所……");
+        let plain = basis("依据有关规定办理");
+        assert_eq!(plain.len(), 1);
+        assert_eq!(plain[0].title, "");
+        assert!(basis("").is_empty());
+    }
+
+    #[test]
+    fn splits_stages() {
+        let s = stages("1.受理责任：依法受理。2.审查责任：审查材料。\n3.决定责任：作出决定。");
+        let names: Vec<_> = s.iter().map(|s| s.stage.as_str()).collect();
+        assert_eq!(names, ["受理", "审查", "决定"]);
+        assert_eq!(s[1].content, "审查材料。");
+        assert!(stages("依法履行职责").is_empty());
+    }
+
+    #[test]
+    fn splits_materials() {
+        let m = materials("1、申请书原件；\n2、营业执照复印件。");
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].name.as_str(), "申请书原件");
+        assert_eq!(m[1].form, "复印件");
+    }
+}
