@@ -369,7 +369,7 @@ pub fn generate(opts: &Options) -> Result<String, Error> {
     };
     write(
         &opts.out.join("jurisdiction.toml"),
-        &toml::to_string(&jurisdiction)?,
+        &toml::to_string_pretty(&jurisdiction)?,
     )?;
     for (id, name) in &dept_names {
         let dept = Department {
@@ -383,7 +383,7 @@ pub fn generate(opts: &Options) -> Result<String, Error> {
         };
         write(
             &opts.out.join(format!("departments/{id}/department.toml")),
-            &toml::to_string(&dept)?,
+            &toml::to_string_pretty(&dept)?,
         )?;
     }
     let bar = crate::progress::bar(opts.items as u64, "生成事项", opts.quiet);
@@ -396,7 +396,7 @@ pub fn generate(opts: &Options) -> Result<String, Error> {
             "departments/{dept}/items/{}.toml",
             item.id.as_str()
         ));
-        write(&path, &toml::to_string(&item)?)?;
+        write(&path, &toml::to_string_pretty(&item)?)?;
         bar.inc(1);
         Ok::<(), Error>(())
     })?;
@@ -424,7 +424,7 @@ pub fn generate(opts: &Options) -> Result<String, Error> {
         };
         write(
             &opts.out.join(format!("boundaries/B{b:03}.toml")),
-            &toml::to_string(&boundary)?,
+            &toml::to_string_pretty(&boundary)?,
         )?;
     }
     Ok(format!(

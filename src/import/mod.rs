@@ -364,14 +364,14 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                 item.department.as_str(),
                 item.id.as_str()
             );
-            plan.insert(path.clone(), (Planned::Item(path), toml::to_string(item)?));
+            plan.insert(path.clone(), (Planned::Item(path), toml::to_string_pretty(item)?));
         }
     }
     for (id, d) in &departments {
         let path = format!("departments/{id}/department.toml");
         plan.insert(
             path.clone(),
-            (Planned::CreateOnly(path), toml::to_string(d)?),
+            (Planned::CreateOnly(path), toml::to_string_pretty(d)?),
         );
     }
     if existing_jurisdiction.is_none()
@@ -397,7 +397,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
             "jurisdiction.toml".into(),
             (
                 Planned::CreateOnly("jurisdiction.toml".into()),
-                toml::to_string(&j)?,
+                toml::to_string_pretty(&j)?,
             ),
         );
     }
