@@ -305,7 +305,13 @@ pub fn item(cx: &Context, ids: &mut Ids, mut draft: ItemDraft) -> (Item, Vec<Str
             body
         },
         unit: take(&mut fields, Field::Unit),
-        level: Located::new(take(&mut fields, Field::Level)),
+        level: Located::new({
+            let level = take(&mut fields, Field::Level);
+            match draft.level_hint {
+                Some(hint) if level.is_empty() => hint.to_string(),
+                _ => level,
+            }
+        }),
         scope: take(&mut fields, Field::Scope),
         duty: take(&mut fields, Field::Duty),
         responsibilities: {

@@ -364,7 +364,10 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                 item.department.as_str(),
                 item.id.as_str()
             );
-            plan.insert(path.clone(), (Planned::Item(path), toml::to_string_pretty(item)?));
+            plan.insert(
+                path.clone(),
+                (Planned::Item(path), toml::to_string_pretty(item)?),
+            );
         }
     }
     for (id, d) in &departments {

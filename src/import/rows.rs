@@ -67,6 +67,8 @@ pub struct ItemDraft {
     pub serial: String,
     pub name: String,
     pub category_hint: Option<Category>,
+    /// Level named by a section row or the sheet name ("市级", "县级").
+    pub level_hint: Option<&'static str>,
     pub fields: BTreeMap<Field, String>,
     /// The first element is unnamed when the item has no sub-items.
     pub subs: Vec<SubDraft>,
@@ -105,6 +107,26 @@ pub fn category_in(text: &str) -> Option<Category> {
         .or_else(|| Category::recognise(&t))
 }
 
+/// Level named by a section row or a sheet name ("二、县级权责事项", sheet "市级").
+pub fn level_in(text: &str) -> Option<&'static str> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.chars().count() > 20 {
+        return None;
+    }
+    [
+        "自治区级",
+        "省级",
+        "地州市级",
+        "市级",
+        "县级",
+        "区级",
+        "乡镇级",
+        "街道级",
+    ]
+    .into_iter()
+    .find(|l| t.contains(l))
+}
+
 /// Parse the rows below the header.
 pub fn parse(sheet: &Sheet, header: &Header) -> (Vec<ItemDraft>, Vec<Skipped>) {
     let mut items: Vec<ItemDraft> = Vec::new();
@@ -117,6 +139,7 @@ pub fn parse(sheet: &Sheet, header: &Header) -> (Vec<ItemDraft>, Vec<Skipped>) {
         .map(|c| text::header(sheet.value(header.row, c)))
         .collect();
     let mut section: Option<Category> = category_in(&sheet.name);
+    let mut level: Option<&'static str> = level_in(&sheet.name);
     let last = (0..sheet.height())
         .rev()
         .find(|&r| sheet.row_has_own_text(r))
@@ -189,15 +212,23 @@ pub fn parse(sheet: &Sheet, header: &Header) -> (Vec<ItemDraft>, Vec<Skipped>) {
                 .all(|c| c.is_ascii_digit() || c == ',' || c == '，');
             if wide || (own.len() == 1 && first_col && !number) {
                 let shown: String = only.chars().take(30).collect();
-                match category_in(only).filter(|_| only.chars().count() <= 30) {
-                    Some(cat) => {
+                let cat = category_in(only).filter(|_| only.chars().count() <= 30);
+                match (cat, level_in(only)) {
+                    (Some(cat), _) => {
                         section = Some(cat);
                         skipped.push(Skipped {
                             row: excel_row,
                             reason: format!("分类标题行（{}）", cat.name()),
                         });
                     }
-                    None => skipped.push(Skipped {
+                    (None, Some(l)) => {
+                        level = Some(l);
+                        skipped.push(Skipped {
+                            row: excel_row,
+                            reason: format!("分级标题行（{l}）"),
+                        });
+                    }
+                    (None, None) => skipped.push(Skipped {
                         row: excel_row,
                         reason: format!("说明行，非清单条目：{shown}"),
                     }),
@@ -235,6 +266,7 @@ pub fn parse(sheet: &Sheet, header: &Header) -> (Vec<ItemDraft>, Vec<Skipped>) {
                 serial: text::short(serial_raw),
                 name: name.clone(),
                 category_hint: section,
+                level_hint: level,
                 ..ItemDraft::default()
             });
         }

@@ -145,12 +145,20 @@ pub fn read(path: &Path) -> Result<(Format, Vec<Sheet>), Error> {
         source,
     })?;
     let format = Format::sniff(&bytes);
-    let sheets = match format {
-        Format::Xls => read_xls(path, bytes)?,
-        Format::Xlsx => read_xlsx(path, bytes)?,
-        Format::Csv => vec![read_csv(path, &bytes)?],
-    };
-    Ok((format, sheets))
+    // The spreadsheet parsers are third-party code fed untrusted bytes: a panic inside them on a
+    // damaged file becomes an error for that file, not a crash of the whole import.
+    let parsed = std::panic::catch_unwind(|| match format {
+        Format::Xls => read_xls(path, bytes),
+        Format::Xlsx => read_xlsx(path, bytes),
+        Format::Csv => read_csv(path, &bytes).map(|s| vec![s]),
+    });
+    match parsed {
+        Ok(sheets) => Ok((format, sheets?)),
+        Err(_) => Err(spreadsheet_error(
+            path,
+            format!("{} 文件已损坏，无法解析", format.name()),
+        )),
+    }
 }
 
 fn spreadsheet_error(path: &Path, e: impl std::fmt::Display) -> Error {

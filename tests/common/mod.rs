@@ -1,0 +1,121 @@
+//! Helpers for integration tests: run the real binary, build temporary list trees.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub fn qingdan() -> Command {
+    Command::cargo_bin("qingdan").expect("binary built by cargo")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+pub fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+pub const ITEM: &str = r#"id = "tjj-CF-000001"
+name = "对拒绝配合统计调查的处罚"
+category = "行政处罚"
+department = "tjj"
+
+[basis]
+text = "【法律】《中华人民共和国统计法》第四十四条：……"
+"#;
+
+/// A small valid tree: jurisdiction, two departments, one item each, one boundary.
+pub fn valid_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "jurisdiction.toml", "name = \"测试市\"\n");
+    write(
+        root,
+        "departments/tjj/department.toml",
+        "id = \"tjj\"\nname = \"测试市统计局\"\n",
+    );
+    write(
+        root,
+        "departments/swj/department.toml",
+        "id = \"swj\"\nname = \"测试市商务局\"\n",
+    );
+    write(root, "departments/tjj/items/tjj-CF-000001.toml", ITEM);
+    write(
+        root,
+        "departments/swj/items/swj-XK-000001.toml",
+        r#"id = "swj-XK-000001"
+name = "成品油零售经营许可"
+category = "行政许可"
+department = "swj"
+
+[basis]
+text = "【国务院决定】《国务院关于取消和下放一批行政许可事项的决定》"
+
+[guide]
+statutory_limit = "20个工作日"
+promised_limit = "10个工作日"
+"#,
+    );
+    write(
+        root,
+        "boundaries/B001.toml",
+        r#"id = "B001"
+name = "统计与商务数据共享"
+
+[[parties]]
+department = "tjj"
+duty = "负责统计调查"
+
+[[parties]]
+department = "swj"
+duty = "负责提供商务数据"
+"#,
+    );
+    dir
+}
+
+/// `qingdan check --format json` on `root`: (exit code, report).
+pub fn check_json(root: &Path) -> (i32, serde_json::Value) {
+    let out = qingdan()
+        .args(["check", "--format", "json", "--lists"])
+        .arg(root)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), json(&out))
+}
+
+/// One diagnostic as (rule, file, line, column).
+pub type Place = (String, String, u64, u64);
+
+/// The diagnostics (errors then warnings) as (rule, file, line, column).
+pub fn diags(report: &serde_json::Value) -> Vec<Place> {
+    ["errors", "warnings"]
+        .iter()
+        .flat_map(|k| report[*k].as_array().cloned().unwrap_or_default())
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap_or("").to_string(),
+                d["file"].as_str().unwrap_or("").to_string(),
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
