@@ -35,18 +35,47 @@ pub struct Diagnostic {
     pub span: Span,
 }
 
-/// Text of a source file plus what is needed to turn byte offsets into line and column.
+/// A source file: its path and, while needed, its text.
+///
+/// The loader lets go of the text of a file that parsed cleanly and was read from disk (at
+/// 100,000 items the texts would double the memory); `text()` reads it again on the rare
+/// occasion a later rule reports a problem in it.
 #[derive(Debug)]
 pub struct SourceFile {
     /// Path relative to the lists folder, with `/` separators.
     pub path: String,
-    pub text: String,
+    /// The text, when kept in memory.
+    pub kept: Option<String>,
+    /// Where to read the text again when it was not kept.
+    pub origin: Option<std::path::PathBuf>,
 }
 
 impl SourceFile {
+    pub fn in_memory(path: String, text: String) -> SourceFile {
+        SourceFile {
+            path,
+            kept: Some(text),
+            origin: None,
+        }
+    }
+
+    /// The text of the file (read again from disk if it was not kept; empty if that fails).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match (&self.kept, &self.origin) {
+            (Some(t), _) => std::borrow::Cow::Borrowed(t.as_str()),
+            (None, Some(p)) => std::fs::read(p)
+                .map(|b| {
+                    let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&b).to_vec();
+                    std::borrow::Cow::Owned(String::from_utf8_lossy(&b).into_owned())
+                })
+                .unwrap_or_default(),
+            (None, None) => std::borrow::Cow::Borrowed(""),
+        }
+    }
+
     /// 1-based line and character column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        line_col(&self.text, offset)
+        line_col(&self.text(), offset)
     }
 }
 

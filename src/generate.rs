@@ -121,30 +121,6 @@ const LAWS: &[(&str, &str)] = &[
     ("法律", "中华人民共和国档案法"),
     ("地方政府规章", "新疆维吾尔自治区行政执法监督办法"),
 ];
-const NUMS: &[&str] = &[
-    "一",
-    "二",
-    "三",
-    "四",
-    "五",
-    "六",
-    "七",
-    "八",
-    "九",
-    "十",
-    "十一",
-    "十二",
-    "十五",
-    "二十",
-    "二十九",
-    "三十",
-    "三十四",
-    "四十",
-    "五十二",
-    "六十",
-    "七十一",
-    "八十三",
-];
 const STAGES: &[&str] = &["受理", "审查", "决定", "送达", "事后监管", "其他"];
 const METHODS: &[&str] = &[
     "双随机一公开",
@@ -182,7 +158,7 @@ fn basis(rng: &mut fastrand::Rng) -> Basis {
     let mut text = String::new();
     for _ in 0..n {
         let (kind, title) = LAWS[rng.usize(..LAWS.len())];
-        let article = format!("第{}条", pick(rng, NUMS));
+        let article = format!("第{}条", han_number(1 + rng.usize(..120)));
         let body = format!(
             "{}应当依法履行职责，对违反本{}规定的行为予以纠正，并按照规定程序作出处理决定。",
             pick(
@@ -209,22 +185,57 @@ fn basis(rng: &mut fastrand::Rng) -> Basis {
     }
 }
 
-fn item(rng: &mut fastrand::Rng, n: usize, dept: &str, dept_name: &str) -> Item {
+/// 1 → "一", 37 → "三十七", 120 → "一百二十".
+fn han_number(n: usize) -> String {
+    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let (h, t, u) = (n / 100, (n / 10) % 10, n % 10);
+    let mut s = String::new();
+    if h > 0 {
+        s.push_str(D[h]);
+        s.push('百');
+        if t == 0 && u > 0 {
+            s.push('零');
+        }
+    }
+    if t > 0 {
+        if !(h == 0 && t == 1) {
+            s.push_str(D[t]);
+        }
+        s.push('十');
+    }
+    if u > 0 {
+        s.push_str(D[u]);
+    }
+    s
+}
+
+/// An item name unique within its department: the `k`-th item of a department cites its own
+/// law and article (as real names do: "对违反《…》第三十七条规定行为的处罚").
+fn name_for(category: Category, k: usize, rng: &mut fastrand::Rng) -> String {
+    let law = LAWS[k % LAWS.len()].1;
+    let article = han_number((k / LAWS.len()) % 200 + 1);
+    let object = OBJECTS[(k / (LAWS.len() * 200)) % OBJECTS.len()];
+    let cite = format!("《{law}》第{article}条");
+    match category {
+        Category::Licensing => format!("{cite}规定的{object}{}", pick(rng, LICENSE_ACTS)),
+        Category::Penalty => format!("对{object}违反{cite}规定{}的处罚", pick(rng, VIOLATIONS)),
+        Category::Enforcement => format!("依据{cite}查封、扣押{object}相关设施、财物"),
+        Category::Inspection => format!("依据{cite}对{object}的监督检查"),
+        Category::Levy => format!("依据{cite}征收{object}相关费用"),
+        Category::Payment => format!("依据{cite}发放{object}补贴"),
+        Category::Confirmation => format!("依据{cite}确认{object}资格"),
+        Category::Reward => format!("依据{cite}对{object}先进单位和个人的表彰奖励"),
+        Category::Adjudication => format!("依据{cite}裁决{object}纠纷"),
+        Category::Other => format!("依据{cite}公示{object}年度报告"),
+        Category::PublicService => format!("{object}政策咨询服务（{cite}）"),
+    }
+}
+
+fn item(rng: &mut fastrand::Rng, n: usize, depts: usize, dept: &str, dept_name: &str) -> Item {
     let category = category_for(rng);
-    let object = pick(rng, OBJECTS);
-    let name = match category {
-        Category::Licensing => format!("{object}{}", pick(rng, LICENSE_ACTS)),
-        Category::Penalty => format!("对{object}{}的处罚", pick(rng, VIOLATIONS)),
-        Category::Enforcement => format!("查封、扣押{object}相关设施、财物"),
-        Category::Inspection => format!("对{object}的监督检查"),
-        Category::Levy => format!("{object}相关费用征收"),
-        Category::Payment => format!("{object}补贴发放"),
-        Category::Confirmation => format!("{object}资格确认"),
-        Category::Reward => format!("对{object}先进单位和个人的表彰奖励"),
-        Category::Adjudication => format!("{object}纠纷裁决"),
-        Category::Other => format!("{object}年度报告公示"),
-        Category::PublicService => format!("{object}政策咨询服务"),
-    };
+    let k = n / depts;
+    let object = OBJECTS[(k / (LAWS.len() * 200)) % OBJECTS.len()];
+    let name = name_for(category, k, rng);
     let sub_items = if rng.u32(..100) < 12 {
         (1..=2 + rng.usize(..3))
             .map(|k| SubItem {
@@ -391,7 +402,7 @@ pub fn generate(opts: &Options) -> Result<String, Error> {
         let mut rng =
             fastrand::Rng::with_seed(opts.seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let (dept, dept_name) = &dept_names[n % depts];
-        let item = item(&mut rng, n, dept, dept_name);
+        let item = item(&mut rng, n, depts, dept, dept_name);
         let path = opts.out.join(format!(
             "departments/{dept}/items/{}.toml",
             item.id.as_str()
@@ -435,4 +446,27 @@ pub fn generate(opts: &Options) -> Result<String, Error> {
         boundaries,
         opts.seed
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_numerals() {
+        assert_eq!(han_number(1), "一");
+        assert_eq!(han_number(10), "十");
+        assert_eq!(han_number(37), "三十七");
+        assert_eq!(han_number(105), "一百零五");
+        assert_eq!(han_number(120), "一百二十");
+    }
+
+    #[test]
+    fn names_are_unique_within_a_department() {
+        let mut rng = fastrand::Rng::with_seed(1);
+        let names: std::collections::HashSet<String> = (0..5000)
+            .map(|k| name_for(Category::Inspection, k, &mut rng))
+            .collect();
+        assert_eq!(names.len(), 5000);
+    }
 }

@@ -12,11 +12,13 @@ fn check_bytes(path: &str, bytes: Vec<u8>) {
         vec![
             RawFile {
                 path: "jurisdiction.toml".into(),
+                origin: None,
                 bytes: Some(b"name = \"x\"\n".to_vec()),
                 problem: None,
             },
             RawFile {
                 path: path.into(),
+                origin: None,
                 bytes: Some(bytes),
                 problem: None,
             },

@@ -14,11 +14,20 @@ fn committed_schemas_are_up_to_date() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-    for kind in ["item", "department", "boundary", "adjustments", "jurisdiction"] {
+    for kind in [
+        "item",
+        "department",
+        "boundary",
+        "adjustments",
+        "jurisdiction",
+    ] {
         let name = format!("{kind}.schema.json");
         let fresh = std::fs::read_to_string(dir.path().join(&name)).unwrap();
         let old = std::fs::read_to_string(committed.join(&name)).unwrap_or_default();
-        assert_eq!(fresh, old, "schemas/{name} is stale: run `qingdan schema --out schemas`");
+        assert_eq!(
+            fresh, old,
+            "schemas/{name} is stale: run `qingdan schema --out schemas`"
+        );
     }
 }
 
@@ -39,11 +48,25 @@ fn generated_lists_pass_check_and_are_deterministic() {
     let b = tempfile::tempdir().unwrap();
     for d in [&a, &b] {
         let out = qingdan()
-            .args(["gen", "--items", "300", "--departments", "7", "--seed", "9", "--out"])
+            .args([
+                "gen",
+                "--items",
+                "300",
+                "--departments",
+                "7",
+                "--seed",
+                "9",
+                "--out",
+            ])
             .arg(d.path().join("lists"))
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let (code, report) = check_json(&a.path().join("lists"));
     assert_eq!(code, 0, "{:#}", report["errors"]);

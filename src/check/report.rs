@@ -72,15 +72,12 @@ pub fn render_text(report: &Report, snap: &Snapshot, color: bool) -> String {
         .with_links(false)
         .with_width(100);
     let mut out = String::new();
-    let by_path: std::collections::HashMap<&str, &str> = snap
-        .files
-        .iter()
-        .map(|f| (f.path.as_str(), f.text.as_str()))
-        .collect();
+    let by_path: std::collections::HashMap<&str, &crate::diag::SourceFile> =
+        snap.files.iter().map(|f| (f.path.as_str(), f)).collect();
     for d in report.errors.iter().chain(&report.warnings) {
         let source = by_path
             .get(d.file.as_str())
-            .map(|text| NamedSource::new(&d.file, text.to_string()).with_language("toml"));
+            .map(|f| NamedSource::new(&d.file, f.text().into_owned()).with_language("toml"));
         let shown = Shown { d, source };
         if shown.source.is_none() {
             let _ = writeln!(out, "  --> {}:{}:{}", d.file, d.line, d.column);
@@ -92,6 +89,12 @@ pub fn render_text(report: &Report, snap: &Snapshot, color: bool) -> String {
     }
     summary(report, &mut out);
     out
+}
+
+/// `s` padded with spaces to `width` terminal columns (a Chinese character takes two).
+fn pad(s: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 fn summary(report: &Report, out: &mut String) {
@@ -109,13 +112,13 @@ fn summary(report: &Report, out: &mut String) {
     if !s.by_category.is_empty() {
         let _ = writeln!(out, "\n按职权类别：");
         for c in &s.by_category {
-            let _ = writeln!(out, "  {:<8}{:>7}", c.name, c.items);
+            let _ = writeln!(out, "  {}{:>7}", pad(&c.name, 14), c.items);
         }
     }
     if !s.by_department.is_empty() {
         let _ = writeln!(out, "\n按部门：");
         for c in &s.by_department {
-            let _ = writeln!(out, "  {:<12}{:>7}  {}", c.key, c.items, c.name);
+            let _ = writeln!(out, "  {}{:>7}  {}", pad(&c.key, 14), c.items, c.name);
         }
     }
     let _ = writeln!(out);

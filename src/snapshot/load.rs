@@ -17,6 +17,8 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// A file's path (relative, `/`-separated) and its bytes, before parsing.
 pub struct RawFile {
     pub path: String,
+    /// The file on disk, when it came from one: its text need not be kept after parsing.
+    pub origin: Option<std::path::PathBuf>,
     /// `None` when the file was not read (too large, unreadable); `problem` says why.
     pub bytes: Option<Vec<u8>>,
     pub problem: Option<Diagnostic>,
@@ -81,22 +83,45 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, crate::Error> {
     if !dir.is_dir() {
         return Err(crate::Error::NoLists(dir.to_path_buf()));
     }
+    // Item folders hold nearly all files: walk the rest first, then the item folders in parallel.
     let mut paths = Vec::new();
-    for entry in WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| crate::Error::Walk {
-            path: e.path().unwrap_or(dir).to_path_buf(),
-            source: e,
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
+    let mut item_dirs = Vec::new();
+    let walker = WalkDir::new(dir).sort_by_file_name().into_iter();
+    let walker = walker.filter_entry(|e| {
+        let is_items = e.depth() == 3
+            && e.file_type().is_dir()
+            && e.file_name() == "items"
+            && e.path()
+                .parent()
+                .and_then(|p| p.parent())
+                .and_then(|p| p.file_name())
+                == Some(std::ffi::OsStr::new("departments"));
+        if is_items {
+            item_dirs.push(e.path().to_path_buf());
         }
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let rel = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        paths.push((rel, entry.into_path()));
+        !is_items
+    });
+    for entry in walker {
+        let entry = entry.map_err(|e| walk_error(dir, e))?;
+        if entry.file_type().is_file() {
+            paths.push((relative(dir, entry.path()), entry.into_path()));
+        }
+    }
+    let nested: Vec<Result<Vec<(String, std::path::PathBuf)>, crate::Error>> = item_dirs
+        .par_iter()
+        .map(|items| {
+            let mut found = Vec::new();
+            for entry in WalkDir::new(items).sort_by_file_name() {
+                let entry = entry.map_err(|e| walk_error(dir, e))?;
+                if entry.file_type().is_file() {
+                    found.push((relative(dir, entry.path()), entry.into_path()));
+                }
+            }
+            Ok(found)
+        })
+        .collect();
+    for found in nested {
+        paths.extend(found?);
     }
     let raws: Vec<RawFile> = paths
         .into_par_iter()
@@ -105,10 +130,28 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, crate::Error> {
     Ok(from_raw(&dir.display().to_string(), raws))
 }
 
+fn walk_error(dir: &Path, e: walkdir::Error) -> crate::Error {
+    crate::Error::Walk {
+        path: e.path().unwrap_or(dir).to_path_buf(),
+        source: e,
+    }
+}
+
+/// `full` relative to `dir`, with `/` separators.
+fn relative(dir: &Path, full: &Path) -> String {
+    full.strip_prefix(dir)
+        .unwrap_or(full)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 fn read_raw(rel: String, full: &Path) -> RawFile {
     if classify(&rel) == Kind::Ignored {
         return RawFile {
             path: rel,
+            origin: None,
             bytes: None,
             problem: None,
         };
@@ -128,6 +171,7 @@ fn read_raw(rel: String, full: &Path) -> RawFile {
         .with_help("一个事项一个文件；请检查是否误放了数据文件，或把内容拆分到多个事项文件");
         return RawFile {
             path: rel,
+            origin: None,
             bytes: None,
             problem: Some(problem),
         };
@@ -135,6 +179,7 @@ fn read_raw(rel: String, full: &Path) -> RawFile {
     match std::fs::read(full) {
         Ok(bytes) => RawFile {
             path: rel,
+            origin: Some(full.to_path_buf()),
             bytes: Some(bytes),
             problem: None,
         },
@@ -148,6 +193,7 @@ fn read_raw(rel: String, full: &Path) -> RawFile {
             .with_help("检查文件权限，或确认它没有在读取时被删除");
             RawFile {
                 path: rel,
+                origin: None,
                 bytes: None,
                 problem: Some(problem),
             }
@@ -280,11 +326,8 @@ fn parse_raw(raw: RawFile) -> FileResult {
             };
         }
     };
-    let source = SourceFile {
-        path: raw.path,
-        text,
-    };
-    if source.text.trim().is_empty() {
+    let mut source = SourceFile::in_memory(raw.path, text);
+    if source.text().trim().is_empty() {
         problems.push(
             Diagnostic::file_level("empty-file", Severity::Error, &source.path, "文件是空的")
                 .with_help(
@@ -315,6 +358,12 @@ fn parse_raw(raw: RawFile) -> FileResult {
         problems.push(*d);
         Parsed::Nothing
     });
+    // A cleanly parsed file from disk need not stay in memory: `SourceFile::text` reads it again
+    // if a rule reports a problem in it.
+    if problems.is_empty() && raw.origin.is_some() {
+        source.kept = None;
+        source.origin = raw.origin;
+    }
     FileResult {
         source: Some(source),
         parsed,
@@ -362,7 +411,7 @@ fn decode(path: &str, mut bytes: Vec<u8>, problems: &mut Vec<Diagnostic>) -> Opt
 
 /// Parse one file as `T`, turning a TOML or serde error into a diagnostic with a Chinese message.
 fn parse<T: DeserializeOwned>(source: &SourceFile) -> Result<T, Box<Diagnostic>> {
-    toml::from_str::<T>(&source.text).map_err(|e| Box::new(toml_error(source, &e)))
+    toml::from_str::<T>(&source.text()).map_err(|e| Box::new(toml_error(source, &e)))
 }
 
 fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
@@ -444,6 +493,7 @@ mod tests {
     fn raw(path: &str, text: &str) -> RawFile {
         RawFile {
             path: path.into(),
+            origin: None,
             bytes: Some(text.as_bytes().to_vec()),
             problem: None,
         }
@@ -500,11 +550,13 @@ mod tests {
             vec![
                 RawFile {
                     path: "jurisdiction.toml".into(),
+                    origin: None,
                     bytes: Some(bom),
                     problem: None,
                 },
                 RawFile {
                     path: "boundaries/b.toml".into(),
+                    origin: None,
                     bytes: Some(bad),
                     problem: None,
                 },
