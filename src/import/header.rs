@@ -193,6 +193,9 @@ pub fn find(sheet: &Sheet) -> Option<Header> {
     if best < 3 {
         return None;
     }
+    if let Some(h) = two_row(sheet, row) {
+        return Some(h);
+    }
     let mut columns: Vec<Option<Field>> = vec![None; sheet.width()];
     let mut skipped_columns = Vec::new();
     let mut previous: Option<Field> = None;
@@ -253,6 +256,75 @@ pub fn find(sheet: &Sheet) -> Option<Header> {
     })
 }
 
+/// A two-row header: group cells merged across columns in `row` ("责任事项" over two columns),
+/// with sub-headers below ("内容", "依据"); single-level headers merged down over both rows.
+/// Each column's field is read from "group + sub" ("责任事项依据"), else the sub-header, else the
+/// group.
+fn two_row(sheet: &Sheet, row: usize) -> Option<Header> {
+    let below = row + 1;
+    if below >= sheet.height() {
+        return None;
+    }
+    let has_group = (0..sheet.width()).any(|c| {
+        sheet
+            .region(row, c)
+            .is_some_and(|m| m.top == row && m.bottom == row && m.right > m.left)
+    });
+    let subs: Vec<usize> = (0..sheet.width())
+        .filter(|&c| !sheet.continues_above(below, c) && !sheet.raw(below, c).trim().is_empty())
+        .collect();
+    let numeric = subs.iter().any(|&c| {
+        sheet
+            .raw(below, c)
+            .trim()
+            .chars()
+            .all(|ch| ch.is_ascii_digit())
+    });
+    if !has_group || subs.len() < 2 || numeric {
+        return None;
+    }
+    // Every sub-header must sit under a group cell.
+    let under_group = subs.iter().all(|&c| {
+        sheet
+            .region(row, c)
+            .is_some_and(|m| m.top == row && m.bottom == row && m.right > m.left)
+    });
+    if !under_group {
+        return None;
+    }
+    let mut columns = vec![None; sheet.width()];
+    let mut skipped_columns = Vec::new();
+    for (c, slot) in columns.iter_mut().enumerate() {
+        let group = text::header(sheet.value(row, c));
+        let sub = if subs.contains(&c) {
+            text::header(sheet.raw(below, c))
+        } else {
+            String::new()
+        };
+        let known = |h: &str| recognise(h).filter(|f| !matches!(f, Field::Extra(_)));
+        let field = if sub.is_empty() {
+            recognise(&group)
+        } else {
+            known(&format!("{group}{sub}"))
+                .or_else(|| known(&sub))
+                .or_else(|| known(&group))
+                .or_else(|| recognise(&format!("{group}{sub}")))
+        };
+        if sheet.hidden_cols.contains(&c) {
+            if field.is_some() {
+                skipped_columns.push((c, group, "隐藏列（表格中不显示），不导入".to_string()));
+            }
+            continue;
+        }
+        *slot = field;
+    }
+    Some(Header {
+        row: below,
+        columns,
+        skipped_columns,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +362,45 @@ mod tests {
         assert_eq!(h.col(&Field::Name), Some(1));
         assert_eq!(h.col(&Field::Level), Some(4));
         assert_eq!(h.col(&Field::Scope), Some(5));
+    }
+
+    #[test]
+    fn two_row_headers_combine_group_and_sub_header() {
+        use super::super::workbook::Region;
+        let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cells = vec![
+            row(&["序号", "事项名称", "权力类型", "责任事项", "", "追责", ""]),
+            row(&["", "", "", "内容", "依据", "对象范围", "情形"]),
+            row(&[
+                "1",
+                "某许可",
+                "行政许可",
+                "受理",
+                "某法",
+                "承办人",
+                "未按规定",
+            ]),
+        ];
+        let r = |top, left, bottom, right| Region {
+            top,
+            left,
+            bottom,
+            right,
+        };
+        let merges = vec![
+            r(0, 0, 1, 0),
+            r(0, 1, 1, 1),
+            r(0, 2, 1, 2),
+            r(0, 3, 0, 4),
+            r(0, 5, 0, 6),
+        ];
+        let sheet = Sheet::new("s".into(), cells, merges);
+        let h = find(&sheet).unwrap();
+        assert_eq!(h.row, 1);
+        assert_eq!(h.col(&Field::RespContent), Some(3));
+        assert_eq!(h.col(&Field::RespBasis), Some(4));
+        assert_eq!(h.col(&Field::AccSubjects), Some(5));
+        assert_eq!(h.col(&Field::AccCircumstances), Some(6));
+        assert_eq!(h.col(&Field::Name), Some(1));
     }
 }
