@@ -92,6 +92,34 @@ impl Ctx<'_> {
         self.out.push(d);
     }
 
+    /// `id-mismatch` when a file's own id (`key` = its value) differs from its file or folder name.
+    fn id_matches(
+        &mut self,
+        file: usize,
+        key: &str,
+        value: &Located<String>,
+        what: &str,
+        name: &str,
+    ) {
+        if value.as_str() == name {
+            return;
+        }
+        let message = format!(
+            "{what} \"{}\" 与{} \"{name}\" 不一致",
+            value.as_str(),
+            if key == "id" && what == "部门标识" {
+                "文件夹名"
+            } else {
+                "文件名"
+            }
+        );
+        self.at("id-mismatch", Severity::Error, file, value.span, message);
+        self.with_help(format!(
+            "把 {key} 改为 \"{name}\"，或把文件（夹）改名为 \"{}\"",
+            value.as_str()
+        ));
+    }
+
     fn with_help(&mut self, help: impl Into<String>) {
         if let Some(last) = self.out.pop() {
             self.out.push(last.with_help(help));
@@ -162,20 +190,7 @@ fn layout(cx: &mut Ctx) {
     }
     for d in &snap.departments {
         let dept = &d.value;
-        if dept.id.as_str() != d.folder {
-            cx.at(
-                "id-mismatch",
-                Severity::Error,
-                d.file,
-                dept.id.span,
-                format!(
-                    "部门标识 \"{}\" 与文件夹名 \"{}\" 不一致",
-                    dept.id.as_str(),
-                    d.folder
-                ),
-            );
-            cx.with_help(format!("把 id 改为 \"{}\"，或把文件夹改名", d.folder));
-        }
+        cx.id_matches(d.file, "id", &dept.id, "部门标识", &d.folder);
         if !valid_id(&d.folder) {
             cx.at(
                 "invalid-id",
@@ -207,19 +222,8 @@ fn items<'a>(cx: &mut Ctx<'a>) -> HashSet<&'a str> {
     for (index, e) in snap.items.iter().enumerate() {
         let item = &e.value;
         let id = item.id.as_str();
-        if id != e.stem {
-            cx.at(
-                "id-mismatch",
-                Severity::Error,
-                e.file,
-                item.id.span,
-                format!("事项编码 \"{id}\" 与文件名 \"{}.toml\" 不一致", e.stem),
-            );
-            cx.with_help(format!(
-                "把 id 改为 \"{}\"，或把文件改名为 {id}.toml",
-                e.stem
-            ));
-        } else if !valid_id(id) {
+        cx.id_matches(e.file, "id", &item.id, "事项编码", &e.stem);
+        if id == e.stem && !valid_id(id) {
             cx.at(
                 "invalid-id",
                 Severity::Error,
@@ -408,20 +412,7 @@ fn boundaries(cx: &mut Ctx, item_ids: &HashSet<&str>) {
     let folders: HashSet<&str> = snap.department_folders.iter().map(String::as_str).collect();
     for e in &snap.boundaries {
         let b = &e.value;
-        if b.id.as_str() != e.stem {
-            cx.at(
-                "id-mismatch",
-                Severity::Error,
-                e.file,
-                b.id.span,
-                format!(
-                    "边界事项编号 \"{}\" 与文件名 \"{}.toml\" 不一致",
-                    b.id.as_str(),
-                    e.stem
-                ),
-            );
-            cx.with_help(format!("把 id 改为 \"{}\"", e.stem));
-        }
+        cx.id_matches(e.file, "id", &b.id, "边界事项编号", &e.stem);
         if b.name.trim().is_empty() {
             cx.at(
                 "empty-name",
@@ -477,20 +468,7 @@ fn adjustments(cx: &mut Ctx, item_ids: &HashSet<&str>) {
     let snap = cx.snap;
     for e in &snap.adjustments {
         let a = &e.value;
-        if a.edition.as_str() != e.stem {
-            cx.at(
-                "id-mismatch",
-                Severity::Error,
-                e.file,
-                a.edition.span,
-                format!(
-                    "版本 \"{}\" 与文件名 \"{}.toml\" 不一致",
-                    a.edition.as_str(),
-                    e.stem
-                ),
-            );
-            cx.with_help(format!("把 edition 改为 \"{}\"", e.stem));
-        }
+        cx.id_matches(e.file, "edition", &a.edition, "版本", &e.stem);
         for change in &a.changes {
             if !CHANGE_KINDS.contains(&change.kind.trim()) {
                 cx.at(

@@ -206,52 +206,31 @@ fn region(d: &calamine::Dimensions) -> Region {
     }
 }
 
-fn read_xls(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>, Error> {
-    let mut book: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| spreadsheet_error(path, e))?;
+/// Every sheet of an opened workbook: values, merged regions (from `merges`), visibility, and the
+/// hidden rows and columns where known (`hidden`, by sheet index).
+fn read_book<RS, R>(
+    path: &Path,
+    book: &mut R,
+    merges: impl Fn(&mut R, &str) -> Vec<calamine::Dimensions>,
+    hidden: &[Hidden],
+) -> Result<Vec<Sheet>, Error>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+{
     let metas: Vec<(String, bool)> = book
         .sheets_metadata()
         .iter()
         .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
         .collect();
-    let mut sheets = Vec::new();
-    for (name, visible) in metas {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| spreadsheet_error(path, e))?;
-        let merges = book
-            .merge_cells_by_sheet_name(&name)
-            .unwrap_or_default()
-            .iter()
-            .map(region)
-            .collect();
-        let mut sheet = Sheet::new(name, grid(&range), merges);
-        sheet.visible = visible;
-        sheets.push(sheet);
-    }
-    Ok(sheets)
-}
-
-fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>, Error> {
-    let mut book: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| spreadsheet_error(path, e))?;
-    let metas: Vec<(String, bool)> = book
-        .sheets_metadata()
-        .iter()
-        .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
-        .collect();
-    let hidden = xlsx_hidden(&bytes).unwrap_or_default();
     let mut sheets = Vec::new();
     for (index, (name, visible)) in metas.into_iter().enumerate() {
         let range = book
             .worksheet_range(&name)
             .map_err(|e| spreadsheet_error(path, e))?;
-        let merges = book
-            .merge_cells_by_sheet_name(&name)
-            .unwrap_or_default()
-            .iter()
-            .map(region)
-            .collect();
-        let mut sheet = Sheet::new(name, grid(&range), merges);
+        let regions = merges(book, &name).iter().map(region).collect();
+        let mut sheet = Sheet::new(name, grid(&range), regions);
         sheet.visible = visible;
         if let Some((rows, cols)) = hidden.get(index) {
             sheet.hidden_rows = rows.clone();
@@ -260,6 +239,30 @@ fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>, Error> {
         sheets.push(sheet);
     }
     Ok(sheets)
+}
+
+/// BIFF8 `.xls`. Its hidden-row and hidden-column flags are not read (calamine does not expose
+/// them); no published list seen so far hides anything in an `.xls`.
+fn read_xls(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>, Error> {
+    let mut book: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| spreadsheet_error(path, e))?;
+    read_book(
+        path,
+        &mut book,
+        |b, name| b.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        &[],
+    )
+}
+
+fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>, Error> {
+    let hidden = xlsx_hidden(&bytes).unwrap_or_default();
+    let mut book: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| spreadsheet_error(path, e))?;
+    read_book(
+        path,
+        &mut book,
+        |b, name| b.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        &hidden,
+    )
 }
 
 type Hidden = (HashSet<usize>, HashSet<usize>);
