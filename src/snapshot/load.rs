@@ -419,13 +419,22 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
     let detail = e.message().trim().to_string();
     let (rule, message, help) = if let Some(rest) = detail.strip_prefix("unknown field ") {
         let (key, expected) = split_unknown(rest);
+        let table = enclosing_table(&source.text(), span.start as usize);
+        let place = table
+            .as_ref()
+            .map_or(String::new(), |t| format!("（位于 {t} 表中）"));
+        let moved = if table.is_some() {
+            "；若它属于文件顶层，请把它移到第一个 [表] 之前"
+        } else {
+            ""
+        };
         (
             "unknown-key",
-            format!("未知的键 {key}"),
+            format!("未知的键 {key}{place}"),
             if expected.is_empty() {
-                "删除该键，或检查拼写".to_string()
+                format!("删除该键，或检查拼写{moved}")
             } else {
-                format!("检查拼写；此处可用的键：{expected}")
+                format!("检查拼写；此处可用的键：{expected}{moved}")
             },
         )
     } else if let Some(rest) = detail.strip_prefix("missing field ") {
@@ -455,6 +464,17 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
         )
     };
     Diagnostic::at(rule, Severity::Error, source, span, message).with_help(help)
+}
+
+/// The `[table]` or `[[array]]` header a byte offset falls under, if any.
+fn enclosing_table(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset.min(text.len()))?;
+    before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.split('#').next().unwrap_or(l).trim().to_string())
 }
 
 fn split_unknown(rest: &str) -> (String, String) {
@@ -524,6 +544,18 @@ mod tests {
         assert_eq!(p.rule, "unknown-key");
         assert_eq!((p.line, p.column), (5, 1));
         assert!(p.message.contains("nmae"));
+        assert!(
+            !p.message.contains("表中"),
+            "a top-level key names no table"
+        );
+        let text = format!("{text}\n[source]\nfile = \"a.xls\"\nnmae = \"x\"\n")
+            .replace("nmae = \"x\"\n\n", "\n");
+        let snap = from_raw("t", vec![raw("departments/d/items/a.toml", &text)]);
+        assert!(
+            snap.problems[0].message.contains("[source]"),
+            "{:?}",
+            snap.problems
+        );
     }
 
     #[test]
