@@ -144,8 +144,34 @@ impl Diagnostic {
     }
 }
 
+/// Levenshtein distance in characters, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn edit_distance_counts_characters() {
+        use super::edit_distance;
+        assert_eq!(edit_distance("rsj", "rsj"), 0);
+        assert_eq!(edit_distance("rsj", "rjs"), 2);
+        assert_eq!(edit_distance("统计局", "统计"), 1);
+        assert_eq!(edit_distance("category", "catgory"), 1);
+    }
+
     use super::*;
 
     #[test]

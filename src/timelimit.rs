@@ -13,22 +13,28 @@ pub enum TimeLimit {
 }
 
 impl TimeLimit {
-    /// Parse the first time limit in `text`. Chinese numerals up to 99 and ASCII or full-width
-    /// digits are understood. `None` when the text states no limit we can read.
+    /// The longest time limit stated in `text` ("1日内受理，5个工作日内办结" → 5 working days;
+    /// "告知承诺制：20个工作日；非告知承诺制：10个工作日" → 20). `None` when it states none.
     pub fn parse(text: &str) -> Option<TimeLimit> {
+        Self::parse_all(text)
+            .into_iter()
+            .max_by_key(|t| (t.min_days(), t.max_days().unwrap_or(u32::MAX)))
+    }
+
+    /// Every time limit stated in `text`, in order. Chinese numerals (up to 千) and ASCII or
+    /// full-width digits are understood.
+    pub fn parse_all(text: &str) -> Vec<TimeLimit> {
         let t: String = text
             .chars()
             .filter(|c| !c.is_whitespace())
             .map(fold_digit)
             .collect();
-        if t.is_empty() {
-            return None;
-        }
+        let mut found = Vec::new();
         if ["即办", "即时", "当场", "当即", "立即"]
             .iter()
             .any(|k| t.starts_with(k))
         {
-            return Some(TimeLimit::Immediate);
+            found.push(TimeLimit::Immediate);
         }
         let chars: Vec<char> = t.chars().collect();
         let mut i = 0;
@@ -37,21 +43,21 @@ impl TimeLimit {
                 let rest: String = chars[i + len..].iter().take(5).collect();
                 let rest = rest.trim_start_matches('个');
                 if rest.starts_with("工作日") {
-                    return Some(TimeLimit::WorkingDays(n));
-                }
-                if rest.starts_with("自然日") || rest.starts_with('日') || rest.starts_with('天')
+                    found.push(TimeLimit::WorkingDays(n));
+                } else if rest.starts_with("自然日")
+                    || rest.starts_with('日')
+                    || rest.starts_with('天')
                 {
-                    return Some(TimeLimit::Days(n));
-                }
-                if rest.starts_with('月') {
-                    return Some(TimeLimit::Months(n));
+                    found.push(TimeLimit::Days(n));
+                } else if rest.starts_with('月') {
+                    found.push(TimeLimit::Months(n));
                 }
                 i += len;
             } else {
                 i += 1;
             }
         }
-        None
+        found
     }
 
     /// Fewest calendar days this limit can mean.
@@ -118,11 +124,17 @@ fn number_at(chars: &[char]) -> Option<(u32, usize)> {
     let mut current = 0;
     let mut seen = false;
     for &c in chars {
+        let unit = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            _ => 0,
+        };
         if han(c).is_some() {
             current = value(c);
             seen = true;
-        } else if c == '十' {
-            total += if current == 0 { 10 } else { current * 10 };
+        } else if unit > 0 {
+            total += if current == 0 { unit } else { current * unit };
             current = 0;
             seen = true;
         } else {
@@ -156,6 +168,16 @@ mod tests {
         assert_eq!(TimeLimit::parse("即办件"), Some(TimeLimit::Immediate));
         assert_eq!(
             TimeLimit::parse("受理之日起20个工作日内"),
+            Some(TimeLimit::WorkingDays(20))
+        );
+        assert_eq!(TimeLimit::parse("一百二十日"), Some(TimeLimit::Days(120)));
+        assert_eq!(TimeLimit::parse("一百零五天"), Some(TimeLimit::Days(105)));
+        assert_eq!(
+            TimeLimit::parse("1日内受理，5个工作日内办结"),
+            Some(TimeLimit::WorkingDays(5))
+        );
+        assert_eq!(
+            TimeLimit::parse("告知承诺制：20个工作日；非告知承诺制:10个工作日"),
             Some(TimeLimit::WorkingDays(20))
         );
         assert_eq!(TimeLimit::parse("无"), None);

@@ -342,3 +342,92 @@ fn the_demo_lists_pass() {
     assert_eq!(out.status.code(), Some(0), "{:#}", report["errors"]);
     assert!(report["items"].as_u64().unwrap() >= 1631);
 }
+
+#[test]
+fn chinese_keyboard_slips_get_chinese_help_and_character_columns() {
+    let dir = valid_tree();
+    write(
+        dir.path(),
+        ITEM_PATH,
+        ITEM.replace(
+            "name = \"对拒绝配合统计调查的处罚\"",
+            "name = “对拒绝配合统计调查的处罚”",
+        ),
+    );
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 1);
+    let e = &report["errors"][0];
+    assert_eq!(e["rule"], "toml-syntax");
+    assert!(e["help"].as_str().unwrap().contains("中文引号"), "{e:#}");
+    let (line, column) = (e["line"].as_u64().unwrap(), e["column"].as_u64().unwrap());
+    // The text report names the same place, counted in characters.
+    let out = qingdan()
+        .args(["check", "--lists"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("{ITEM_PATH}:{line}:{column}")),
+        "{text}"
+    );
+    assert!(text.contains("1 个文件因上面的错误未能读取"), "{text}");
+}
+
+#[test]
+fn a_mistyped_key_gets_a_suggestion_and_a_duplicate_key_is_named() {
+    let (code, _, report) = with_item(ITEM.replace("category =", "catgory ="));
+    assert_eq!(code, 1);
+    assert_eq!(report["errors"][0]["rule"], "unknown-key");
+    assert!(
+        report["errors"][0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("是否应为 category")
+    );
+    let (code, d, report) = with_item(ITEM.replace(
+        "department = \"tjj\"",
+        "department = \"tjj\"\nname = \"又一个\"",
+    ));
+    assert_eq!(code, 1);
+    assert_eq!(d, one("duplicate-key", 5, 1));
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("name")
+    );
+}
+
+#[test]
+fn category_with_stray_spaces_or_extra_words() {
+    let (code, d, report) = with_item(ITEM.replace("\"行政处罚\"", "\"行政处罚 \""));
+    assert_eq!(code, 1);
+    assert_eq!(d, one("unknown-category", 3, 12));
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("空格")
+    );
+    let (_, _, report) = with_item(ITEM.replace("\"行政处罚\"", "\"行政处罚决定\""));
+    assert!(
+        report["errors"][0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("是否应为 \"行政处罚\"")
+    );
+}
+
+#[test]
+fn time_limits_in_hundreds_and_several_stages() {
+    let ok =
+        format!("{ITEM}\n[guide]\nstatutory_limit = \"一百二十日\"\npromised_limit = \"30日\"\n");
+    let (code, d, _) = with_item(ok);
+    assert_eq!(code, 0, "{d:?}");
+    let ok = format!(
+        "{ITEM}\n[guide]\nstatutory_limit = \"1日内受理，20个工作日内办结\"\npromised_limit = \"10个工作日\"\n"
+    );
+    let (code, d, _) = with_item(ok);
+    assert_eq!(code, 0, "{d:?}");
+}

@@ -217,6 +217,53 @@ fn not_a_spreadsheet_is_a_clear_error_for_that_file() {
 }
 
 #[test]
+fn gbk_csv_is_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("测试县林业局权责清单.csv");
+    let text = "序号,事项名称,权力类型,实施依据\n1,林木采伐许可证核发,行政许可,【法律】《中华人民共和国森林法》第五十六条：……\n";
+    let (gbk, _, bad) = encoding_rs::GB18030.encode(text);
+    assert!(!bad);
+    std::fs::write(&path, &gbk).unwrap();
+    let into = dir.path().join("lists");
+    let (code, report) = import(&[&path], &into);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["entries"], 1);
+    assert!(
+        report["files"][0]["sheets"][0]["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("GBK")
+    );
+    assert!(item_texts(&into)[0].contains("林木采伐许可证核发"));
+}
+
+#[test]
+fn departments_with_the_same_initials_get_their_own_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("甲市商务局权责清单.csv");
+    let b = dir.path().join("甲市水务局权责清单.csv");
+    std::fs::write(&a, "序号,事项名称,权力类型,实施依据\n1,对外贸易经营者备案,其他行政权力,【法律】《对外贸易法》\n").unwrap();
+    std::fs::write(&b, "序号,事项名称,权力类型,实施依据\n1,取水许可,行政许可,【法律】《水法》\n2,同上事项,同上,同上\n").unwrap();
+    let into = dir.path().join("lists");
+    let (code, report) = import(&[&a, &b], &into);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["files"][0]["department_id"], "swj");
+    assert_eq!(report["files"][1]["department_id"], "swj-2");
+    let (code, check) = check_json(&into);
+    assert_eq!(code, 0, "{:#}", check["errors"]);
+    assert_eq!(check["stats"]["departments"], 2);
+    // "同上" repeats the value of the row above.
+    let texts = item_texts(&into);
+    let same = texts.iter().find(|t| t.contains("同上事项")).unwrap();
+    assert!(same.contains("category = \"行政许可\""), "{same}");
+    assert!(same.contains("《水法》"), "{same}");
+    // Importing 商务局 again into the same lists keeps its folder.
+    let (code, again) = import(&[&a], &into);
+    assert_eq!(code, 0);
+    assert_eq!(again["files"][0]["department_id"], "swj");
+}
+
+#[test]
 fn a_missing_input_file_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = qingdan()

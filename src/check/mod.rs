@@ -39,6 +39,8 @@ pub struct Stats {
     pub items_with_guide: usize,
     pub items_with_supervision: usize,
     pub supervision_measures: usize,
+    /// Files that could not be read or parsed (their items are not counted).
+    pub unread_files: usize,
     pub by_category: Vec<Count>,
     pub by_department: Vec<Count>,
 }
@@ -77,6 +79,13 @@ fn stats(snap: &Snapshot) -> Stats {
         items: snap.items.len(),
         boundaries: snap.boundaries.len(),
         adjustments: snap.adjustments.iter().map(|a| a.value.changes.len()).sum(),
+        unread_files: snap
+            .problems
+            .iter()
+            .filter(|p| p.is_error())
+            .map(|p| p.file.as_str())
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
         ..Stats::default()
     };
     let mut by_cat = std::collections::BTreeMap::<String, usize>::new();

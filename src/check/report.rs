@@ -3,21 +3,62 @@
 
 use std::fmt::Write as _;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use super::Report;
 use crate::diag::{Diagnostic, Severity};
 use crate::snapshot::Snapshot;
 
+/// A file's text for miette, reporting columns in characters as `check --format json` does
+/// (miette counts bytes, and a Chinese character is three).
+#[derive(Debug)]
+struct Source {
+    name: String,
+    text: String,
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        let column = if before == 0 {
+            crate::diag::line_col(&self.text, span.offset()).1 - 1
+        } else {
+            inner.column()
+        };
+        let contents = MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )
+        .with_language("toml");
+        Ok(Box::new(contents))
+    }
+}
+
 /// One diagnostic as a miette report, with its source snippet when the file text is known.
 #[derive(Debug)]
 struct Shown<'a> {
     d: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<Source>,
 }
 
 impl std::fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Without a snippet there is no location header: put the place in the message.
+        if self.source.is_none() {
+            write!(f, "{}:{}:{}: ", self.d.file, self.d.line, self.d.column)?;
+        }
         f.write_str(&self.d.message)
     }
 }
@@ -75,13 +116,11 @@ pub fn render_text(report: &Report, snap: &Snapshot, color: bool) -> String {
     let by_path: std::collections::HashMap<&str, &crate::diag::SourceFile> =
         snap.files.iter().map(|f| (f.path.as_str(), f)).collect();
     for d in report.errors.iter().chain(&report.warnings) {
-        let source = by_path
-            .get(d.file.as_str())
-            .map(|f| NamedSource::new(&d.file, f.text().into_owned()).with_language("toml"));
+        let source = by_path.get(d.file.as_str()).map(|f| Source {
+            name: d.file.clone(),
+            text: f.text().into_owned(),
+        });
         let shown = Shown { d, source };
-        if shown.source.is_none() {
-            let _ = writeln!(out, "  --> {}:{}:{}", d.file, d.line, d.column);
-        }
         if handler.render_report(&mut out, &shown).is_err() {
             let _ = writeln!(out, "{}:{}:{}: {}", d.file, d.line, d.column, d.message);
         }
@@ -120,6 +159,13 @@ fn summary(report: &Report, out: &mut String) {
         for c in &s.by_department {
             let _ = writeln!(out, "  {}{:>7}  {}", pad(&c.key, 14), c.items, c.name);
         }
+    }
+    if s.unread_files > 0 {
+        let _ = writeln!(
+            out,
+            "\n另有 {} 个文件因上面的错误未能读取，其中的事项未计入以上统计。",
+            s.unread_files
+        );
     }
     let _ = writeln!(out);
     if report.ok {

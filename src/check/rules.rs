@@ -92,7 +92,8 @@ impl Ctx<'_> {
         self.out.push(d);
     }
 
-    /// `id-mismatch` when a file's own id (`key` = its value) differs from its file or folder name.
+    /// `id-mismatch` when a file's own id (`key`) differs from its file name (or, for a
+    /// department, its folder name).
     fn id_matches(
         &mut self,
         file: usize,
@@ -104,20 +105,21 @@ impl Ctx<'_> {
         if value.as_str() == name {
             return;
         }
-        let message = format!(
-            "{what} \"{}\" 与{} \"{name}\" 不一致",
-            value.as_str(),
-            if key == "id" && what == "部门标识" {
-                "文件夹名"
-            } else {
-                "文件名"
-            }
-        );
+        let folder = what == "部门标识";
+        let (place, rename) = if folder {
+            (
+                format!("文件夹名 \"{name}\""),
+                format!("把文件夹改名为 {}", value.as_str()),
+            )
+        } else {
+            (
+                format!("文件名 \"{name}.toml\""),
+                format!("把文件改名为 {}.toml", value.as_str()),
+            )
+        };
+        let message = format!("{what} \"{}\" 与{place}不一致", value.as_str());
         self.at("id-mismatch", Severity::Error, file, value.span, message);
-        self.with_help(format!(
-            "把 {key} 改为 \"{name}\"，或把文件（夹）改名为 \"{}\"",
-            value.as_str()
-        ));
+        self.with_help(format!("把 {key} 改为 \"{name}\"，或{rename}"));
     }
 
     fn with_help(&mut self, help: impl Into<String>) {
@@ -199,7 +201,9 @@ fn layout(cx: &mut Ctx) {
                 dept.id.span,
                 format!("部门文件夹名 \"{}\" 含有不能用于网址的字符", d.folder),
             );
-            cx.with_help("只用英文字母、数字和连字符，如 rsj、sthjj");
+            cx.with_help(
+                "只用英文字母、数字、连字符（-）、下划线（_）和点（.），不以点开头，如 rsj、sthjj",
+            );
         }
         if dept.name.trim().is_empty() {
             cx.at(
@@ -231,7 +235,7 @@ fn items<'a>(cx: &mut Ctx<'a>) -> HashSet<&'a str> {
                 item.id.span,
                 format!("事项编码 \"{id}\" 含有不能用于文件名或网址的字符"),
             );
-            cx.with_help("只用英文字母、数字、连字符、下划线和点");
+            cx.with_help("只用英文字母、数字、连字符（-）、下划线（_）和点（.），不以点开头");
         }
         match first_by_id.get(id) {
             Some(&other) => {
@@ -292,16 +296,28 @@ fn items<'a>(cx: &mut Ctx<'a>) -> HashSet<&'a str> {
         } else {
             names.insert((e.folder.as_str(), name), index);
         }
-        let category = Category::from_name(item.category.trim());
+        let category = Category::from_name(&item.category);
         match category {
             None => {
-                let guess = Category::recognise(&item.category);
+                let written = item.category.as_str();
+                let guess = Category::from_name(written.trim())
+                    .or_else(|| Category::recognise(written))
+                    .or_else(|| {
+                        Category::ALL
+                            .into_iter()
+                            .find(|c| written.contains(c.name()))
+                    });
+                let message = if Category::from_name(written.trim()).is_some() {
+                    format!("职权类别 \"{written}\" 前后有多余的空格")
+                } else {
+                    format!("职权类别 \"{written}\" 不是规定的类别")
+                };
                 cx.at(
                     "unknown-category",
                     Severity::Error,
                     e.file,
                     item.category.span,
-                    format!("职权类别 \"{}\" 不是规定的类别", item.category.as_str()),
+                    message,
                 );
                 let list = Category::ALL.map(|c| c.name()).join("、");
                 match guess {
@@ -413,6 +429,16 @@ fn boundaries(cx: &mut Ctx, item_ids: &HashSet<&str>) {
     for e in &snap.boundaries {
         let b = &e.value;
         cx.id_matches(e.file, "id", &b.id, "边界事项编号", &e.stem);
+        if b.id.as_str() == e.stem && !valid_id(&e.stem) {
+            cx.at(
+                "invalid-id",
+                Severity::Error,
+                e.file,
+                b.id.span,
+                format!("边界事项编号 \"{}\" 含有不能用于文件名或网址的字符", e.stem),
+            );
+            cx.with_help("只用英文字母、数字、连字符（-）、下划线（_）和点（.），如 B001");
+        }
         if b.name.trim().is_empty() {
             cx.at(
                 "empty-name",
@@ -504,7 +530,9 @@ fn suggest<'a>(what: &str, wrong: &str, known: impl Iterator<Item = &'a str>) ->
     let close: Vec<&str> = known
         .iter()
         .copied()
-        .filter(|k| k.contains(wrong) || wrong.contains(k) || edit_distance(k, wrong) <= 2)
+        .filter(|k| {
+            k.contains(wrong) || wrong.contains(k) || crate::diag::edit_distance(k, wrong) <= 2
+        })
         .collect();
     if let Some(best) = close.first() {
         format!("是否应为 \"{best}\"？")
@@ -522,22 +550,6 @@ fn suggest<'a>(what: &str, wrong: &str, known: impl Iterator<Item = &'a str>) ->
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -549,12 +561,5 @@ mod tests {
         assert!(!valid_id("../x"));
         assert!(!valid_id("行政"));
         assert!(!valid_id(""));
-    }
-
-    #[test]
-    fn edit_distance_counts_characters() {
-        assert_eq!(edit_distance("rsj", "rsj"), 0);
-        assert_eq!(edit_distance("rsj", "rjs"), 2);
-        assert_eq!(edit_distance("统计局", "统计"), 1);
     }
 }

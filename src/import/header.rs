@@ -193,83 +193,66 @@ pub fn find(sheet: &Sheet) -> Option<Header> {
     if best < 3 {
         return None;
     }
-    if let Some(h) = two_row(sheet, row) {
-        return Some(h);
+    // The lower row of a two-row header scores well too (merged cells show the upper text).
+    if let Some(fields) = row.checked_sub(1).and_then(|up| two_row(sheet, up)) {
+        return Some(map_columns(sheet, row, fields));
     }
-    let mut columns: Vec<Option<Field>> = vec![None; sheet.width()];
-    let mut skipped_columns = Vec::new();
-    let mut previous: Option<Field> = None;
-    for (c, slot) in columns.iter_mut().enumerate() {
-        let cell = sheet.raw(row, c);
-        let merged_from_left = sheet.region(row, c).is_some_and(|m| m.left < c);
-        let field = if merged_from_left || text::header(cell).is_empty() {
-            // The second column under a merged "实施层级及权限" header holds the scope.
-            match previous {
-                Some(Field::Level) if merged_from_left || c > 0 => Some(Field::Scope),
-                _ => None,
-            }
-        } else {
-            recognise(cell)
-        };
-        let Some(field) = field else {
-            previous = None;
-            continue;
-        };
-        previous = Some(field.clone());
-        let name = sheet.value(row, c).split_whitespace().collect::<String>();
-        if IGNORED.contains(&name.as_str()) {
-            skipped_columns.push((
-                c,
-                name,
-                "与清单内容无关（录入人员姓名），不导入".to_string(),
-            ));
-            continue;
-        }
-        if sheet.hidden_cols.contains(&c) {
-            skipped_columns.push((c, name, "隐藏列（表格中不显示），不导入".to_string()));
-            continue;
-        }
-        *slot = Some(field);
+    if let Some(fields) = two_row(sheet, row) {
+        return Some(map_columns(sheet, row + 1, fields));
     }
-    // A second column with the same field: "实施层级及权限" written twice means level + scope;
-    // otherwise the first visible one wins and the other is kept as an extra column.
-    for c in 0..columns.len() {
-        let Some(f) = columns[c].clone() else {
-            continue;
-        };
-        if matches!(f, Field::Extra(_)) {
-            continue;
-        }
-        if columns[..c].contains(&Some(f.clone())) {
-            let name = sheet.value(row, c).split_whitespace().collect::<String>();
-            columns[c] = if f == Field::Level && !columns.contains(&Some(Field::Scope)) {
-                Some(Field::Scope)
-            } else {
-                Some(Field::Extra(format!("{name}（第{}列）", c + 1)))
-            };
-        }
-    }
-    Some(Header {
-        row,
-        columns,
-        skipped_columns,
-    })
+    Some(map_columns(sheet, row, one_row(sheet, row)))
 }
 
-/// A two-row header: group cells merged across columns in `row` ("责任事项" over two columns),
-/// with sub-headers below ("内容", "依据"); single-level headers merged down over both rows.
-/// Each column's field is read from "group + sub" ("责任事项依据"), else the sub-header, else the
-/// group.
-fn two_row(sheet: &Sheet, row: usize) -> Option<Header> {
+/// Fields of a one-row header.
+fn one_row(sheet: &Sheet, row: usize) -> Vec<Option<Field>> {
+    let mut previous: Option<Field> = None;
+    (0..sheet.width())
+        .map(|c| {
+            let cell = sheet.raw(row, c);
+            let merged_from_left = sheet.region(row, c).is_some_and(|m| m.left < c);
+            let field = if merged_from_left || text::header(cell).is_empty() {
+                // The second column under a merged "实施层级及权限" header holds the scope.
+                match previous {
+                    Some(Field::Level) => Some(Field::Scope),
+                    _ => None,
+                }
+            } else {
+                recognise(cell)
+            };
+            previous = field.clone();
+            field
+        })
+        .collect()
+}
+
+/// A two-row header whose upper row is `row`: group cells merged across columns ("责任事项"
+/// over two columns) with sub-headers below ("内容", "依据"), single-level headers merged down
+/// over both rows. A column's field is read from "group + sub" ("责任事项依据"), else the
+/// sub-header, else the group ("实施层级及权限" over "层级" and "权限" gives level twice, and
+/// `map_columns` turns the second into the scope).
+fn two_row(sheet: &Sheet, row: usize) -> Option<Vec<Option<Field>>> {
     let below = row + 1;
     if below >= sheet.height() {
         return None;
     }
-    let has_group = (0..sheet.width()).any(|c| {
+    // A group spans some columns of one row, never the whole table (that is a title).
+    let is_group = |c: usize| {
+        sheet.region(row, c).is_some_and(|m| {
+            m.top == row
+                && m.bottom == row
+                && m.right > m.left
+                && m.right - m.left + 1 < sheet.width()
+        })
+    };
+    // Single-level headers are merged down over both rows.
+    let spans_both = (0..sheet.width()).any(|c| {
         sheet
             .region(row, c)
-            .is_some_and(|m| m.top == row && m.bottom == row && m.right > m.left)
+            .is_some_and(|m| m.top == row && m.bottom == below)
     });
+    if !spans_both {
+        return None;
+    }
     let subs: Vec<usize> = (0..sheet.width())
         .filter(|&c| !sheet.continues_above(below, c) && !sheet.raw(below, c).trim().is_empty())
         .collect();
@@ -280,49 +263,68 @@ fn two_row(sheet: &Sheet, row: usize) -> Option<Header> {
             .chars()
             .all(|ch| ch.is_ascii_digit())
     });
-    if !has_group || subs.len() < 2 || numeric {
+    if subs.len() < 2 || numeric || !subs.iter().all(|&c| is_group(c)) {
         return None;
     }
-    // Every sub-header must sit under a group cell.
-    let under_group = subs.iter().all(|&c| {
-        sheet
-            .region(row, c)
-            .is_some_and(|m| m.top == row && m.bottom == row && m.right > m.left)
-    });
-    if !under_group {
-        return None;
-    }
-    let mut columns = vec![None; sheet.width()];
+    let known = |h: &str| recognise(h).filter(|f| !matches!(f, Field::Extra(_)));
+    Some(
+        (0..sheet.width())
+            .map(|c| {
+                let group = text::header(sheet.value(row, c));
+                if !subs.contains(&c) {
+                    return recognise(&group);
+                }
+                let sub = text::header(sheet.raw(below, c));
+                known(&format!("{group}{sub}"))
+                    .or_else(|| known(&sub))
+                    .or_else(|| known(&group))
+                    .or_else(|| recognise(&format!("{group}{sub}")))
+            })
+            .collect(),
+    )
+}
+
+/// The header of a sheet from the fields its header cells name: columns not to import (a
+/// clerk's name, hidden columns) are reported, and a field named twice becomes the scope
+/// ("实施层级及权限" written over two columns) or an extra column.
+fn map_columns(sheet: &Sheet, row: usize, fields: Vec<Option<Field>>) -> Header {
+    let mut columns: Vec<Option<Field>> = vec![None; sheet.width()];
     let mut skipped_columns = Vec::new();
-    for (c, slot) in columns.iter_mut().enumerate() {
-        let group = text::header(sheet.value(row, c));
-        let sub = if subs.contains(&c) {
-            text::header(sheet.raw(below, c))
+    let name_of = |c: usize| {
+        let lower = sheet.value(row, c).split_whitespace().collect::<String>();
+        if lower.is_empty() && row > 0 {
+            sheet.value(row - 1, c).split_whitespace().collect()
         } else {
-            String::new()
+            lower
+        }
+    };
+    for (c, field) in fields.into_iter().enumerate().take(sheet.width()) {
+        let Some(field) = field else {
+            continue;
         };
-        let known = |h: &str| recognise(h).filter(|f| !matches!(f, Field::Extra(_)));
-        let field = if sub.is_empty() {
-            recognise(&group)
-        } else {
-            known(&format!("{group}{sub}"))
-                .or_else(|| known(&sub))
-                .or_else(|| known(&group))
-                .or_else(|| recognise(&format!("{group}{sub}")))
-        };
-        if sheet.hidden_cols.contains(&c) {
-            if field.is_some() {
-                skipped_columns.push((c, group, "隐藏列（表格中不显示），不导入".to_string()));
-            }
+        let name = name_of(c);
+        if IGNORED.contains(&name.as_str()) {
+            let reason = "与清单内容无关（录入人员姓名），不导入".to_string();
+            skipped_columns.push((c, name, reason));
             continue;
         }
-        *slot = field;
+        if sheet.hidden_cols.contains(&c) {
+            skipped_columns.push((c, name, "隐藏列（表格中不显示），不导入".to_string()));
+            continue;
+        }
+        let taken = columns.contains(&Some(field.clone()));
+        columns[c] = Some(match field {
+            Field::Extra(_) => field,
+            Field::Level if taken && !columns.contains(&Some(Field::Scope)) => Field::Scope,
+            _ if taken => Field::Extra(format!("{name}（第{}列）", c + 1)),
+            f => f,
+        });
     }
-    Some(Header {
-        row: below,
+    Header {
+        row,
         columns,
         skipped_columns,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -362,6 +364,57 @@ mod tests {
         assert_eq!(h.col(&Field::Name), Some(1));
         assert_eq!(h.col(&Field::Level), Some(4));
         assert_eq!(h.col(&Field::Scope), Some(5));
+    }
+
+    #[test]
+    fn two_row_header_found_from_its_lower_row_with_level_and_scope() {
+        use super::super::workbook::Region;
+        let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cells = vec![
+            row(&["某局权责清单", "", "", "", "", "", ""]),
+            row(&[
+                "序号",
+                "权力名称",
+                "权力类别",
+                "实施层级及权限",
+                "",
+                "责任事项",
+                "",
+            ]),
+            row(&["", "", "", "层级", "权限", "责任事项内容", "责任事项依据"]),
+            row(&[
+                "1",
+                "某许可",
+                "行政许可",
+                "市级",
+                "负责本级",
+                "受理",
+                "某法",
+            ]),
+        ];
+        let r = |top, left, bottom, right| Region {
+            top,
+            left,
+            bottom,
+            right,
+        };
+        let merges = vec![
+            r(0, 0, 0, 6),
+            r(1, 0, 2, 0),
+            r(1, 1, 2, 1),
+            r(1, 2, 2, 2),
+            r(1, 3, 1, 4),
+            r(1, 5, 1, 6),
+        ];
+        let sheet = Sheet::new("s".into(), cells, merges);
+        let h = find(&sheet).unwrap();
+        assert_eq!(h.row, 2);
+        assert_eq!(h.col(&Field::Serial), Some(0));
+        assert_eq!(h.col(&Field::Name), Some(1));
+        assert_eq!(h.col(&Field::Level), Some(3));
+        assert_eq!(h.col(&Field::Scope), Some(4));
+        assert_eq!(h.col(&Field::RespContent), Some(5));
+        assert_eq!(h.col(&Field::RespBasis), Some(6));
     }
 
     #[test]

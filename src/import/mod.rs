@@ -135,9 +135,52 @@ fn most_common(values: impl Iterator<Item = String>) -> Option<String> {
     order.into_iter().max_by_key(|v| counts[v])
 }
 
+/// Department ids already used (by the lists in `--into` or earlier files of this import), with
+/// the department name each belongs to: two departments never share a folder.
+type Registry = HashMap<String, String>;
+
+/// The folder id for a department: its pinyin initials, with "-2", "-3" … when another
+/// department already has them (商务局 and 水务局 are both "swj").
+fn department_folder(registry: &mut Registry, name: &str) -> (String, Option<String>) {
+    let base = build::department_id(name);
+    let mut id = base.clone();
+    let mut n = 1;
+    while registry.get(&id).is_some_and(|other| other != name) {
+        n += 1;
+        id = format!("{base}-{n}");
+    }
+    let note = (id != base).then(|| {
+        format!(
+            "部门标识 {base} 已属于“{}”，本部门改用 {id}",
+            registry.get(&base).cloned().unwrap_or_default()
+        )
+    });
+    registry.insert(id.clone(), name.to_string());
+    (id, note)
+}
+
+/// Departments already in a lists folder: id → name.
+fn existing_departments(into: &Path) -> Registry {
+    let mut registry = Registry::new();
+    let Ok(dirs) = std::fs::read_dir(into.join("departments")) else {
+        return registry;
+    };
+    for dir in dirs.flatten() {
+        let id = dir.file_name().to_string_lossy().to_string();
+        let name = std::fs::read_to_string(dir.path().join("department.toml"))
+            .ok()
+            .and_then(|t| toml::from_str::<Department>(&t).ok())
+            .map(|d| d.name.value)
+            .unwrap_or_default();
+        registry.insert(id, name);
+    }
+    registry
+}
+
 fn import_file(
     path: &Path,
     ids: &mut build::Ids,
+    registry: &mut Registry,
     jurisdiction: Option<&str>,
 ) -> Result<Imported, Error> {
     let (format, sheets) = workbook::read(path)?;
@@ -154,7 +197,12 @@ fn import_file(
     let mut titles = Vec::new();
     let mut bodies = Vec::new();
     for sheet in &sheets {
-        let header = header::find(sheet);
+        // A hidden sheet is not part of the published list (like hidden rows and columns).
+        let header = if sheet.visible {
+            header::find(sheet)
+        } else {
+            None
+        };
         if let Some(h) = &header {
             if let Some(t) = title(sheet, h.row) {
                 titles.push(t);
@@ -186,7 +234,7 @@ fn import_file(
         })
         .or_else(|| Some(build::strip_title(&stem)).filter(|s| build::looks_like_department(s)))
         .unwrap_or_else(|| build::strip_title(&stem));
-    let dept_id = build::department_id(&department);
+    let (dept_id, dept_note) = department_folder(registry, &department);
     let mut report = FileReport {
         path: path.display().to_string(),
         format: format.name().to_string(),
@@ -206,12 +254,15 @@ fn import_file(
             sub_items: 0,
             skipped,
             skipped_columns: Vec::new(),
-            notes: Vec::new(),
+            notes: sheet.notes.clone(),
         };
-        if !sheet.visible {
-            sr.notes.push("隐藏的工作表".into());
+        if let Some(note) = dept_note.as_ref().filter(|_| report.sheets.is_empty()) {
+            sr.notes.push(note.clone());
         }
         match &header {
+            None if !sheet.visible => sr
+                .notes
+                .push("隐藏的工作表（表格中不显示），未导入；如需导入请在表格中取消隐藏".into()),
             None if sheet.height() == 0 || (0..sheet.height()).all(|r| !sheet.row_has_own_text(r)) => {
                 sr.notes.push("空工作表".into())
             }
@@ -304,6 +355,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
     let existing_jurisdiction = jurisdiction_of(&opts.into);
     let bar = crate::progress::bar(files.len() as u64, "导入表格", opts.quiet);
     let mut ids = build::Ids::default();
+    let mut registry = existing_departments(&opts.into);
     let mut imported = Vec::new();
     for f in files {
         bar.set_message(
@@ -319,7 +371,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                     .unwrap_or_default(),
             ))
         });
-        match import_file(f, &mut ids, guess.as_deref()) {
+        match import_file(f, &mut ids, &mut registry, guess.as_deref()) {
             Ok(i) => imported.push(i),
             Err(e) => imported.push(Imported {
                 report: FileReport {

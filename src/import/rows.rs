@@ -46,6 +46,13 @@ pub fn clean(f: &Field, raw: &str) -> String {
     match f {
         // "无" in the fee column means "no fee", which is information: keep it.
         Field::Fees => raw.trim().to_string(),
+        Field::Unit
+        | Field::Body
+        | Field::Level
+        | Field::StatutoryLimit
+        | Field::PromisedLimit
+        | Field::ConsultPhone
+        | Field::ComplaintPhone => text::short_list(raw),
         f if is_short(f) => text::short(raw),
         _ => text::long(raw),
     }
@@ -287,6 +294,7 @@ pub fn parse(sheet: &Sheet, header: &Header) -> (Vec<ItemDraft>, Vec<Skipped>) {
                 fields: BTreeMap::new(),
             });
         }
+        let mut values = Vec::new();
         for (c, field) in header.columns.iter().enumerate() {
             let Some(field) = field else {
                 continue;
@@ -301,15 +309,42 @@ pub fn parse(sheet: &Sheet, header: &Header) -> (Vec<ItemDraft>, Vec<Skipped>) {
                 continue;
             }
             let value = clean(field, sheet.value(r, c));
-            if value.is_empty() {
+            if !value.is_empty() {
+                values.push((field.clone(), value));
+            }
+        }
+        // "同上" (same as above) repeats the previous entry's value.
+        for (field, value) in values.iter_mut() {
+            if value != "同上" {
                 continue;
             }
-            if per_sub_item(field) {
+            let before = if starts_item {
+                items.len().checked_sub(2).map(|i| &items[i])
+            } else {
+                items.last()
+            };
+            let previous = before.and_then(|item| {
+                item.subs
+                    .iter()
+                    .rev()
+                    .skip(usize::from(!starts_item && new_sub))
+                    .find_map(|s| s.fields.get(field))
+                    .or_else(|| item.fields.get(field))
+            });
+            if let Some(p) = previous {
+                *value = p.clone();
+            }
+        }
+        let Some(item) = items.last_mut() else {
+            continue;
+        };
+        for (field, value) in values {
+            if per_sub_item(&field) {
                 if let Some(sub) = item.subs.last_mut() {
-                    append(&mut sub.fields, field.clone(), value);
+                    append(&mut sub.fields, field, value);
                 }
             } else {
-                append(&mut item.fields, field.clone(), value);
+                append(&mut item.fields, field, value);
             }
         }
     }

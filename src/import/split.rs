@@ -18,12 +18,15 @@ static ARTICLE: LazyLock<Regex> = LazyLock::new(|| {
 static TITLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"《([^》]{1,120})》").expect("static regex"));
 
-static STAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?m)(?:^|[。；;\s])[ \t　]*(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.、．]\s*([^：:\n。，,；;]{1,14}?)[：:]",
-    )
-    .expect("static regex")
+/// A numbered point: "1.", "2、", "三．" at the start of a line or after a sentence.
+static POINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)(?:^|[。；;])[ \t　]*(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.、．][ \t　]*")
+        .expect("static regex")
 });
+
+/// "受理责任：" at the start of a point.
+static STAGE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([^：:\n。，,；;]{1,14}?)[：:]").expect("static regex"));
 
 /// Split a basis text into entries, one per article of each cited document.
 pub fn basis(text: &str) -> Vec<BasisEntry> {
@@ -54,6 +57,11 @@ pub fn basis(text: &str) -> Vec<BasisEntry> {
         docs.push((String::new(), text));
     }
     for (kind, doc) in docs {
+        // "1.【法律】…\n2.【行政法规】…": the numbering belongs to the list, not the text.
+        let doc = strip_trailing_number(doc);
+        if kind.is_empty() && doc.trim().is_empty() {
+            continue;
+        }
         let title = TITLE
             .captures(doc)
             .and_then(|c| c.get(1))
@@ -89,6 +97,20 @@ pub fn basis(text: &str) -> Vec<BasisEntry> {
         }
     }
     entries
+}
+
+/// Text without a list number at its end ("……。\n2." → "……。").
+fn strip_trailing_number(s: &str) -> &str {
+    let t = s.trim_end();
+    let without = t.trim_end_matches(['.', '、', '．', '（', '(']);
+    if without.len() == t.len() {
+        return s;
+    }
+    let digits = without.trim_end_matches(|c: char| c.is_ascii_digit());
+    if digits.len() == without.len() {
+        return s;
+    }
+    digits.trim_end()
 }
 
 /// "（2019年修正）第十五条、第五十八条：内容" → ("第十五条、第五十八条", "内容").
@@ -129,37 +151,34 @@ fn skip_parenthetical(s: &str) -> &str {
     s
 }
 
-/// Split 责任事项 text into stages ("1.受理责任：…2.审查责任：…").
+/// Split 责任事项 text into stages ("1.受理责任：…2.审查责任：…"); a numbered point without a
+/// "X责任：" heading becomes a stage "其他".
 pub fn stages(text: &str) -> Vec<Stage> {
-    let caps: Vec<_> = STAGE.captures_iter(text).collect();
-    if caps.len() < 2 {
+    let points: Vec<_> = POINT.find_iter(text).collect();
+    if points.len() < 2 {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for (i, cap) in caps.iter().enumerate() {
-        let (Some(whole), Some(name)) = (cap.get(0), cap.get(1)) else {
-            continue;
+    for (i, m) in points.iter().enumerate() {
+        let end = points.get(i + 1).map_or(text.len(), |n| {
+            n.start() + n.as_str().find(|c: char| !"。；;".contains(c)).unwrap_or(0)
+        });
+        let segment = text[m.end()..end].trim();
+        let (stage, content) = match STAGE_NAME.captures(segment) {
+            Some(c) => {
+                let name = c.get(1).map_or("", |n| n.as_str()).trim();
+                let name = name
+                    .trim_end_matches("责任")
+                    .trim_end_matches("阶段")
+                    .trim_end_matches("环节");
+                let rest = c.get(0).map_or(segment, |all| &segment[all.end()..]);
+                (name.to_string(), rest.trim().to_string())
+            }
+            None => ("其他".to_string(), segment.to_string()),
         };
-        let end = caps
-            .get(i + 1)
-            .and_then(|c| c.get(0))
-            .map_or(text.len(), |m| m.start());
-        let stage = name
-            .as_str()
-            .trim()
-            .trim_end_matches("责任")
-            .trim_end_matches("阶段")
-            .trim_end_matches("环节")
-            .to_string();
-        let content = text[whole.end()..end]
-            .trim_start_matches(['。', '；', ';'])
-            .trim()
-            .to_string();
         out.push(Stage {
             stage,
-            content: content
-                .trim_end_matches(|c: char| c.is_whitespace())
-                .to_string(),
+            content,
             basis: String::new(),
         });
     }
@@ -220,6 +239,17 @@ mod tests {
     }
 
     #[test]
+    fn numbered_documents_lose_their_numbers() {
+        let e = basis(
+            "1.【法律】《土地管理法》第二条：甲。\n2.【行政法规】《土地管理法实施条例》第三条：乙。",
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(e[0].text, "甲。");
+        assert_eq!(e[1].title, "土地管理法实施条例");
+        assert_eq!(e[1].text, "乙。");
+    }
+
+    #[test]
     fn inline_articles_and_plain_text() {
         let e = basis(
             "【法律】《中华人民共和国消防法》（2021年第三次修正）第十五条、第五十八条第一款：公众聚集场所……",
@@ -240,6 +270,12 @@ mod tests {
         assert_eq!(names, ["受理", "审查", "决定"]);
         assert_eq!(s[1].content, "审查材料。");
         assert!(stages("依法履行职责").is_empty());
+        let s =
+            stages("1.受理责任：受理。\n2.事后监管责任：监管。\n3.其他法律法规规定应履行的责任。");
+        let names: Vec<_> = s.iter().map(|s| s.stage.as_str()).collect();
+        assert_eq!(names, ["受理", "事后监管", "其他"]);
+        assert_eq!(s[1].content, "监管。");
+        assert_eq!(s[2].content, "其他法律法规规定应履行的责任。");
     }
 
     #[test]

@@ -63,6 +63,33 @@ pub fn short(s: &str) -> String {
     out
 }
 
+/// A short field that may hold several values on separate lines (units, bodies, time limits):
+/// lines of six characters or more are separate values and are joined with "；"; shorter pieces
+/// are hard wraps and are joined directly.
+pub fn short_list(s: &str) -> String {
+    if is_placeholder(s) {
+        return String::new();
+    }
+    let lines: Vec<String> = s
+        .replace("\r\n", "\n")
+        .split('\n')
+        .map(short)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            let prev = lines[i - 1].chars().count();
+            let ends = out.ends_with(['；', ';', '，', ',', '、', '。']);
+            if prev >= 6 && line.chars().count() >= 6 && !ends {
+                out.push('；');
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 /// Does a line start a new paragraph (a basis entry, an article, a numbered point)?
 fn starts_block(line: &str) -> bool {
     let t = line.trim_start_matches(is_space);
@@ -218,6 +245,16 @@ mod tests {
         assert_eq!(short("ISO 9001 认证"), "ISO 9001认证");
         assert_eq!(short("/"), "");
         assert_eq!(short("无"), "");
+    }
+
+    #[test]
+    fn several_values_on_lines_are_kept_apart() {
+        assert_eq!(
+            short_list("克拉玛依市消防救援支队\n各区消防救援大队"),
+            "克拉玛依市消防救援支队；各区消防救援大队"
+        );
+        assert_eq!(short_list("市统\n计局"), "市统计局");
+        assert_eq!(short_list("/"), "");
     }
 
     #[test]

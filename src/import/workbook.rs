@@ -58,6 +58,8 @@ pub struct Sheet {
     merge_at: Vec<Vec<Option<u32>>>,
     pub hidden_rows: HashSet<usize>,
     pub hidden_cols: HashSet<usize>,
+    /// Remarks for the import report (e.g. the encoding was converted).
+    pub notes: Vec<String>,
 }
 
 impl Sheet {
@@ -93,6 +95,7 @@ impl Sheet {
             merge_at,
             hidden_rows: HashSet::new(),
             hidden_cols: HashSet::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -366,15 +369,30 @@ fn xlsx_hidden(bytes: &[u8]) -> Option<Vec<Hidden>> {
     Some(out)
 }
 
+/// A CSV file: UTF-8 (with or without BOM), or GBK/GB18030 as older Chinese Excel saves it.
 fn read_csv(path: &Path, bytes: &[u8]) -> Result<Sheet, Error> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| Error::Spreadsheet {
-        path: path.to_path_buf(),
-        message: format!(
-            "既不是 xls/xlsx，也不是 UTF-8 编码的 CSV（第 {} 字节处编码无效）；若是 GBK 编码的 CSV，请用 Excel 另存为“CSV UTF-8”",
-            e.valid_up_to() + 1
-        ),
-    })?;
+    let mut notes = Vec::new();
+    let text: std::borrow::Cow<str> = match std::str::from_utf8(bytes) {
+        Ok(t) => t.into(),
+        Err(e) => {
+            match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+                Some(t) if !t.contains('\0') => {
+                    notes.push("CSV 为 GBK（GB18030）编码，已自动转换为 UTF-8".to_string());
+                    t
+                }
+                _ => {
+                    return Err(Error::Spreadsheet {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "既不是 xls/xlsx，也不是 UTF-8 或 GBK 编码的 CSV（第 {} 字节处编码无效）",
+                            e.valid_up_to() + 1
+                        ),
+                    });
+                }
+            }
+        }
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -391,7 +409,9 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<Sheet, Error> {
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
-    Ok(Sheet::new(name, cells, Vec::new()))
+    let mut sheet = Sheet::new(name, cells, Vec::new());
+    sheet.notes = notes;
+    Ok(sheet)
 }
 
 #[cfg(test)]

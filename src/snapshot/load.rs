@@ -163,8 +163,8 @@ fn read_raw(rel: String, full: &Path) -> RawFile {
             Severity::Error,
             &rel,
             format!(
-                "文件有 {} MB，超过单个清单文件的上限 {} MB，未读取",
-                size / (1024 * 1024),
+                "文件有 {:.1} MB，超过单个清单文件的上限 {} MB，未读取",
+                size as f64 / (1024.0 * 1024.0),
                 MAX_FILE_BYTES / (1024 * 1024)
             ),
         )
@@ -417,9 +417,10 @@ fn parse<T: DeserializeOwned>(source: &SourceFile) -> Result<T, Box<Diagnostic>>
 fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
     let span = e.span().map(Span::new).unwrap_or(Span::NONE);
     let detail = e.message().trim().to_string();
+    let text = source.text();
     let (rule, message, help) = if let Some(rest) = detail.strip_prefix("unknown field ") {
         let (key, expected) = split_unknown(rest);
-        let table = enclosing_table(&source.text(), span.start as usize);
+        let table = enclosing_table(&text, span.start as usize);
         let place = table
             .as_ref()
             .map_or(String::new(), |t| format!("（位于 {t} 表中）"));
@@ -428,42 +429,112 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
         } else {
             ""
         };
-        (
-            "unknown-key",
-            format!("未知的键 {key}{place}"),
-            if expected.is_empty() {
-                format!("删除该键，或检查拼写{moved}")
-            } else {
-                format!("检查拼写；此处可用的键：{expected}{moved}")
-            },
-        )
+        let bare = key.trim_matches('`');
+        let closest = expected
+            .split(", ")
+            .map(|k| k.trim().trim_start_matches("or ").trim_matches('`'))
+            .filter(|k| !k.is_empty())
+            .min_by_key(|k| crate::diag::edit_distance(k, bare))
+            .filter(|k| crate::diag::edit_distance(k, bare) <= 2);
+        let help = match closest {
+            Some(k) => format!("是否应为 {k}？{moved}"),
+            None if expected.is_empty() => format!("删除该键，或检查拼写{moved}"),
+            None => format!(
+                "检查拼写；此处可用的键：{}{moved}",
+                expected.replace(" or ", " ").replace('`', "")
+            ),
+        };
+        ("unknown-key", format!("未知的键 {bare}{place}"), help)
     } else if let Some(rest) = detail.strip_prefix("missing field ") {
+        let key = rest.trim_matches('`');
         (
             "missing-key",
-            format!("缺少必填的键 {rest}"),
-            format!("在此表中加上 {rest} = \"…\"，格式见 docs/format.md"),
+            format!("缺少必填的键 {key}"),
+            format!("在此表中加上一行 {key} = \"…\"（格式见 docs/format.md）"),
         )
     } else if detail.starts_with("invalid type") || detail.starts_with("invalid value") {
+        let help = if detail.contains("expected a string") {
+            "文字要用英文双引号 \" 包起来；多行文字用三个双引号 \"\"\" 包起来"
+        } else if detail.contains("expected a boolean") {
+            "写 true 或 false，不加引号"
+        } else if detail.contains("expected u32")
+            || detail.contains("expected i64")
+            || detail.contains("integer")
+        {
+            "数字不加引号，如 copies = 1"
+        } else if detail.contains("expected a sequence") {
+            "列表写成 [\"甲\", \"乙\"]；表的数组写成 [[表名]]"
+        } else {
+            "核对该键应有的类型（文字、数字、true/false、列表或表），见 docs/format.md"
+        };
         (
             "wrong-type",
             format!("值的类型不对：{}", translate_type_error(&detail)),
-            "文字要加双引号；列表用 [ ]；多行文字用三个双引号 \"\"\" 包起来".to_string(),
+            help.to_string(),
         )
     } else if detail.starts_with("duplicate key") {
+        let key = text
+            .get(span.range())
+            .map(|k| k.trim().trim_matches('"').to_string())
+            .filter(|k| !k.is_empty() && !k.contains('\n'))
+            .unwrap_or_default();
         (
             "duplicate-key",
-            format!("同一个键写了两次：{detail}"),
-            "删除或合并重复的键".to_string(),
+            format!("键 {key} 在同一个表中写了两次"),
+            "删除其中一个，或把两处内容合并".to_string(),
         )
     } else {
+        let line = line_at(&text, span.start as usize);
+        let help = if line.contains(['“', '”', '‘', '’']) {
+            "这一行用了中文引号（“ ”），请改为英文双引号 \"".to_string()
+        } else if line.contains('＝') {
+            "这一行用了全角等号“＝”，请改为半角 =".to_string()
+        } else if line.contains(['［', '］']) {
+            "这一行用了全角方括号“［］”，请改为半角 [ ]".to_string()
+        } else {
+            "常见原因：文字缺少引号或引号不成对、键名含空格、表头 [ ] 写错；见 docs/format.md"
+                .to_string()
+        };
         (
             "toml-syntax",
-            format!("TOML 语法错误：{detail}"),
-            "常见原因：文字缺少引号或引号不成对、键名含空格、表头 [ ] 写错；见 docs/format.md"
-                .to_string(),
+            format!("TOML 语法错误：{}", translate_syntax_error(&detail)),
+            help,
         )
     };
     Diagnostic::at(rule, Severity::Error, source, span, message).with_help(help)
+}
+
+/// The line of `text` that contains byte `offset`.
+fn line_at(text: &str, offset: usize) -> &str {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    &text[start..end]
+}
+
+/// The TOML parser's message in Chinese where we know it, the original after it.
+fn translate_syntax_error(detail: &str) -> String {
+    let known: &[(&str, &str)] = &[
+        ("string values must be quoted", "文字必须加英文双引号"),
+        ("invalid string", "文字的写法不对（多为引号不成对）"),
+        ("unclosed", "引号或括号没有闭合"),
+        ("key with no value", "键后面缺少 = 和值"),
+        ("expected '='", "缺少 ="),
+        ("invalid table header", "表头 [ ] 写错"),
+        ("unquoted string", "文字缺少引号"),
+        (
+            "invalid unquoted key",
+            "键名中有不允许的字符（键名只用英文字母、数字、_ 和 -）",
+        ),
+        ("newline", "行末不完整（多为引号不成对）"),
+    ];
+    match known.iter().find(|(en, _)| detail.contains(en)) {
+        Some((_, zh)) => format!("{zh}（{detail}）"),
+        None => detail.to_string(),
+    }
 }
 
 /// The `[table]` or `[[array]]` header a byte offset falls under, if any.
