@@ -287,7 +287,7 @@ fn item(rng: &mut fastrand::Rng, n: usize, depts: usize, dept: &str, dept_name: 
             statutory_limit: Located::new(format!("{statutory}个工作日")),
             promised_limit: Located::new(format!("{}个工作日", statutory / 2)),
             charged: Some(false),
-            place: format!("克拉玛依市政务服务中心{}号窗口", 1 + rng.u32(..60)),
+            place: format!("模拟市政务服务中心{}号窗口", 1 + rng.u32(..60)),
             consult_phone: format!("0990-{}", 6_000_000 + rng.u32(..999_999)),
             ..Guide::default()
         })

@@ -267,3 +267,46 @@ fn dry_run_writes_nothing() {
     assert_eq!(json(&out)["entries"], 17);
     assert!(!dir.path().join("lists").exists());
 }
+
+#[test]
+fn force_keeps_what_an_editor_added_that_no_spreadsheet_holds() {
+    let file = "克拉玛依市科学技术局2024年权责清单.xls";
+    let (dir, first) = import_one(file);
+    let rel = first["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .find(|p| p.contains("/items/"))
+        .unwrap();
+    let path = dir.path().join(&rel);
+    let added = "\n[[supervision]]\nmethod = \"双随机一公开\"\nobject = \"科技计划项目承担单位\"\nsample = true\n";
+    let edited = std::fs::read_to_string(&path).unwrap() + added;
+    std::fs::write(&path, &edited).unwrap();
+    // The spreadsheet has no supervision column: the addition is not a conflict.
+    let out = qingdan()
+        .args(["import", "--format", "json", "--into"])
+        .arg(dir.path())
+        .arg(fixture(&format!("karamay/{file}")))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(json(&out)["conflicts"].as_array().unwrap().is_empty());
+    // A changed spreadsheet value is a conflict; with --force it is written and the
+    // supervision measure stays.
+    let changed = edited.replacen("name = \"", "name = \"改过的", 1);
+    std::fs::write(&path, &changed).unwrap();
+    let out = qingdan()
+        .args(["import", "--force", "--format", "json", "--into"])
+        .arg(dir.path())
+        .arg(fixture(&format!("karamay/{file}")))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let now = std::fs::read_to_string(&path).unwrap();
+    assert!(!now.contains("改过的"), "the spreadsheet's name is back");
+    assert!(
+        now.contains("科技计划项目承担单位"),
+        "the editor's supervision measure is kept"
+    );
+}

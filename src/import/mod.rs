@@ -392,6 +392,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
 
     // Plan the files.
     let mut plan: BTreeMap<String, (Planned, String)> = BTreeMap::new();
+    let mut new_items: HashMap<String, &Item> = HashMap::new();
     let mut departments: BTreeMap<String, Department> = BTreeMap::new();
     for i in &imported {
         if i.items.is_empty() {
@@ -416,6 +417,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                 item.department.as_str(),
                 item.id.as_str()
             );
+            new_items.insert(path.clone(), item);
             plan.insert(
                 path.clone(),
                 (Planned::Item(path), toml::to_string_pretty(item)?),
@@ -473,9 +475,33 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
     for (path, (kind, content)) in &plan {
         let full = opts.into.join(path);
         let existing = std::fs::read(&full).ok();
+        // What an editor added that no spreadsheet holds (guide, supervision, delegation) is
+        // kept: the spreadsheet's version is compared, and written, with it. Items compare by
+        // content, so an editor's formatting or key order is no conflict either.
+        let old_item: Option<Item> = match (kind, &existing) {
+            (Planned::Item(_), Some(old)) => std::str::from_utf8(old)
+                .ok()
+                .and_then(|t| toml::from_str(t).ok()),
+            _ => None,
+        };
+        let merged = match (&old_item, new_items.get(path)) {
+            (Some(old), Some(new)) => Some(keep_editor_fields(old, new)),
+            _ => None,
+        };
+        if merged.is_some() && merged == old_item {
+            report.unchanged += 1;
+            continue;
+        }
+        let content = match merged {
+            Some(m) => toml::to_string_pretty(&m)?,
+            None => content.clone(),
+        };
+        if existing.as_deref() == Some(content.as_bytes()) {
+            report.unchanged += 1;
+            continue;
+        }
         match (kind, existing) {
             (_, None) => to_write.push((path.clone(), full, content)),
-            (_, Some(old)) if old == content.as_bytes() => report.unchanged += 1,
             (Planned::CreateOnly(p), Some(_)) => report.kept.push(p.clone()),
             (Planned::Item(p), Some(_)) => {
                 if opts.force {
@@ -504,6 +530,67 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         report.files.push(i.report);
     }
     Ok(report)
+}
+
+/// The new item with what an editor added to the existing item and the spreadsheet does not
+/// hold: supervision measures, delegation, and the service guide when the sheet has none.
+fn keep_editor_fields(old: &Item, new: &Item) -> Item {
+    let old = old.clone();
+    let mut merged = new.clone();
+    if merged.supervision.is_empty() {
+        merged.supervision = old.supervision;
+    }
+    if merged.delegation.is_none() {
+        merged.delegation = old.delegation;
+    }
+    match (&mut merged.guide, old.guide) {
+        (None, old) => merged.guide = old,
+        // The sheet's guide columns win; what it lacks comes from the editor's guide.
+        (Some(g), Some(old)) => {
+            let sheet = std::mem::take(&mut g.value);
+            let empty = crate::model::Guide::default();
+            let mut keep = old.value;
+            macro_rules! from_sheet {
+                ($($f:ident),*) => {$(
+                    if sheet.$f != empty.$f {
+                        keep.$f = sheet.$f;
+                    }
+                )*};
+            }
+            // The same materials, which the editor described more fully, stay the editor's.
+            let same_materials = sheet.materials.len() == keep.materials.len()
+                && sheet
+                    .materials
+                    .iter()
+                    .zip(&keep.materials)
+                    .all(|(a, b)| a.name == b.name);
+            if !same_materials {
+                keep.materials = sheet.materials;
+            }
+            from_sheet!(
+                audience,
+                conditions,
+                materials_text,
+                steps,
+                statutory_limit,
+                promised_limit,
+                charged,
+                fees,
+                result,
+                channels,
+                place,
+                hours,
+                consult_phone,
+                complaint_phone,
+                online_url,
+                visits,
+                notes
+            );
+            g.value = keep;
+        }
+        (Some(_), None) => {}
+    }
+    merged
 }
 
 /// Write through a temporary file in the same folder, then rename: a crash never leaves half a file.
@@ -590,7 +677,9 @@ pub fn render_text(r: &Report) -> String {
         }
         let _ = writeln!(
             out,
-            "确认要用表格内容覆盖它们，请加 --force 重新运行；先看差别可用 git diff。"
+            "确认要用表格内容覆盖它们，请加 --force 重新运行：编辑加的办事指南、监管措施和下放信息会保留，\
+             表格中有的栏目以表格为准。\n想先看差别：导入到一个空文件夹（--into /tmp/新导入），再用 diff -r 与现有文件比较；\
+             在 git 仓库中也可以 --force 之后用 git diff 查看、用 git checkout 撤销。"
         );
     } else if r.dry_run {
         let _ = writeln!(

@@ -28,6 +28,12 @@ static POINT: LazyLock<Regex> = LazyLock::new(|| {
 static STAGE_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([^：:\n。，,；;]{1,14}?)[：:]").expect("static regex"));
 
+/// An unnumbered heading line: "指导监督责任：".
+static HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t　]*([^：:\n。，,；;\d]{1,12}?(?:责任|阶段|环节))[：:]")
+        .expect("static regex")
+});
+
 /// Split a basis text into entries, one per article of each cited document.
 pub fn basis(text: &str) -> Vec<BasisEntry> {
     let mut entries = Vec::new();
@@ -151,36 +157,74 @@ fn skip_parenthetical(s: &str) -> &str {
     s
 }
 
-/// Split 责任事项 text into stages ("1.受理责任：…2.审查责任：…"); a numbered point without a
-/// "X责任：" heading becomes a stage "其他".
+/// Split 责任事项 text into stages: each point with a heading ("1.受理责任：…", "指导监督责任：…",
+/// "2.调查取证阶段：…") starts a stage; numbered points without one are details of the stage
+/// above, except a closing "其他……" point, which is a stage of its own. Fewer than two headings:
+/// no stages (the text stays as it is).
 pub fn stages(text: &str) -> Vec<Stage> {
-    let points: Vec<_> = POINT.find_iter(text).collect();
-    if points.len() < 2 {
+    // (start of marker, end of marker, heading)
+    let mut marks: Vec<(usize, usize, Option<String>)> = Vec::new();
+    for m in POINT.find_iter(text) {
+        let lead = m.as_str().len() - m.as_str().trim_start_matches(['。', '；', ';']).len();
+        let heading = STAGE_NAME.captures(&text[m.end()..]).and_then(|c| {
+            let all = c.get(0)?;
+            let name = c.get(1)?.as_str().trim().to_string();
+            Some((m.end() + all.end(), name))
+        });
+        match heading {
+            Some((end, name)) => marks.push((m.start() + lead, end, Some(name))),
+            None => marks.push((m.start() + lead, m.end(), None)),
+        }
+    }
+    for c in HEADING.captures_iter(text) {
+        let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        if !marks
+            .iter()
+            .any(|(s, e, _)| all.start() < *e && *s < all.end())
+        {
+            marks.push((
+                all.start(),
+                all.end(),
+                Some(name.as_str().trim().to_string()),
+            ));
+        }
+    }
+    marks.sort_by_key(|m| m.0);
+    if marks.iter().filter(|m| m.2.is_some()).count() < 2 {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    for (i, m) in points.iter().enumerate() {
-        let end = points.get(i + 1).map_or(text.len(), |n| {
-            n.start() + n.as_str().find(|c: char| !"。；;".contains(c)).unwrap_or(0)
-        });
-        let segment = text[m.end()..end].trim();
-        let (stage, content) = match STAGE_NAME.captures(segment) {
-            Some(c) => {
-                let name = c.get(1).map_or("", |n| n.as_str()).trim();
-                let name = name
+    let mut out: Vec<Stage> = Vec::new();
+    for (i, (start, end, heading)) in marks.iter().enumerate() {
+        let next = marks.get(i + 1).map_or(text.len(), |m| m.0);
+        let body = text[*end..next].trim();
+        let last = i + 1 == marks.len();
+        match heading {
+            Some(name) => out.push(Stage {
+                stage: name
                     .trim_end_matches("责任")
                     .trim_end_matches("阶段")
-                    .trim_end_matches("环节");
-                let rest = c.get(0).map_or(segment, |all| &segment[all.end()..]);
-                (name.to_string(), rest.trim().to_string())
+                    .trim_end_matches("环节")
+                    .to_string(),
+                content: body.to_string(),
+                basis: String::new(),
+            }),
+            None if (last && body.starts_with("其他")) || out.is_empty() => out.push(Stage {
+                stage: "其他".to_string(),
+                content: body.to_string(),
+                basis: String::new(),
+            }),
+            None => {
+                // A detail of the stage above, with its own numbering.
+                if let Some(stage) = out.last_mut() {
+                    if !stage.content.is_empty() {
+                        stage.content.push('\n');
+                    }
+                    stage.content.push_str(text[*start..next].trim());
+                }
             }
-            None => ("其他".to_string(), segment.to_string()),
-        };
-        out.push(Stage {
-            stage,
-            content,
-            basis: String::new(),
-        });
+        }
     }
     out
 }
