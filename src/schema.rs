@@ -54,4 +54,24 @@ mod tests {
         assert_eq!(item["additionalProperties"], serde_json::Value::Bool(false));
         assert!(schema("nope").is_none());
     }
+
+    /// The enums in the schema are written out in attributes: keep them equal to the code's.
+    #[test]
+    fn schema_enums_match_the_code() {
+        use crate::model::{CHANGE_KINDS, Category, DELEGATION_MODES};
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect()
+        };
+        let item = schema("item").unwrap();
+        let categories: Vec<String> = Category::ALL.iter().map(|c| c.name().to_string()).collect();
+        assert_eq!(strings(&item["properties"]["category"]["enum"]), categories);
+        let text = item.to_string();
+        assert!(text.contains(&format!("{:?}", DELEGATION_MODES.to_vec()).replace(' ', "")));
+        let adj = schema("adjustments").unwrap().to_string();
+        assert!(adj.contains(&format!("{:?}", CHANGE_KINDS.to_vec()).replace(' ', "")));
+    }
 }

@@ -116,6 +116,7 @@ pub struct Item {
     /// 事项名称
     pub name: Located<String>,
     /// 职权类别：行政许可、行政处罚、行政强制、行政征收、行政给付、行政检查、行政确认、行政奖励、行政裁决、其他行政权力、公共服务
+    #[schemars(extend("enum" = ["行政许可", "行政处罚", "行政强制", "行政征收", "行政给付", "行政检查", "行政确认", "行政奖励", "行政裁决", "其他行政权力", "公共服务"]))]
     pub category: Located<String>,
     /// 所属部门标识，必须与所在文件夹相同
     pub department: Located<String>,
@@ -296,6 +297,7 @@ pub struct Delegation {
     /// 下放至：县级、乡镇级、园区……
     pub to_level: Located<String>,
     /// 方式：授权、委托、延伸服务、代办
+    #[schemars(extend("enum" = ["授权", "委托", "延伸服务", "代办"]))]
     pub mode: Located<String>,
     /// 承接单位
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -408,6 +410,7 @@ pub struct Material {
     pub name: Located<String>,
     /// 形式：原件、复印件、原件和复印件、电子件
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("enum" = ["原件", "复印件", "原件和复印件", "电子件", ""]))]
     pub form: String,
     /// 份数
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -552,6 +555,7 @@ pub struct Adjustments {
 #[serde(deny_unknown_fields)]
 pub struct Change {
     /// 调整类型：取消、新增、下放、上收、划转、合并、拆分、更名、调整
+    #[schemars(extend("enum" = ["取消", "新增", "下放", "上收", "划转", "合并", "拆分", "更名", "调整"]))]
     pub kind: Located<String>,
     /// 调整前的事项编码（取消、下放、上收、划转、合并、拆分、更名、调整）
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
