@@ -52,6 +52,13 @@ pub enum Error {
     #[diagnostic(code(qingdan::usage))]
     Usage(String),
 
+    #[error("模板 {name} 有错误：{message}")]
+    #[diagnostic(
+        code(qingdan::template),
+        help("检查 --templates 指定的文件夹中同名模板的语法（Tera 模板，类似 Jinja2）")
+    )]
+    Template { name: String, message: String },
+
     #[error("无法生成 JSON")]
     #[diagnostic(code(qingdan::json))]
     Json(#[from] serde_json::Error),

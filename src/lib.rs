@@ -6,10 +6,12 @@
 pub mod check;
 pub mod diag;
 pub mod error;
+pub mod export;
 pub mod generate;
 pub mod import;
 pub mod model;
 pub mod progress;
+pub mod render;
 pub mod schema;
 pub mod snapshot;
 pub mod timelimit;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::Report;
 
-use qingdan::{Error, Snapshot, check, generate, import, schema};
+use qingdan::{Error, Snapshot, check, export, generate, import, render, schema};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +27,13 @@ struct Cli {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+    Xlsx,
 }
 
 #[derive(Subcommand)]
@@ -57,6 +64,39 @@ enum Command {
         /// 输出格式
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// 校验清单并生成网站（网页、开放数据、网站地图）
+    Build {
+        /// 清单文件夹
+        #[arg(long, default_value = "lists")]
+        lists: PathBuf,
+        /// 输出文件夹（构建完成后整体替换）
+        #[arg(long, default_value = "site")]
+        out: PathBuf,
+        /// 网站的公开地址，如 https://example.gov.cn/qingdan（用于网站地图和规范链接）
+        #[arg(long)]
+        base_url: Option<String>,
+        /// 自定义模板所在的文件夹（同名文件替换内置模板）
+        #[arg(long)]
+        templates: Option<PathBuf>,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// 导出开放数据（一条清单条目一行，栏目可被 import 重新导入）
+    Export {
+        /// 格式
+        #[arg(long, value_enum)]
+        to: ExportFormat,
+        /// 写到该文件（csv、json 不填则输出到标准输出；xlsx 默认 qingdan.xlsx）
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// 清单文件夹
+        #[arg(long, default_value = "lists")]
+        lists: PathBuf,
+        /// 只导出该部门（部门标识）
+        #[arg(long)]
+        department: Option<String>,
     },
     /// 打印清单文件的 JSON Schema（供编辑器补全与校验）
     Schema {
@@ -155,6 +195,108 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Build {
+            lists,
+            out,
+            base_url,
+            templates,
+            format,
+        } => {
+            let site = render::Site::load(render::Options {
+                lists,
+                out,
+                base_url,
+                templates,
+            })?;
+            if !site.report.ok {
+                match format {
+                    Format::Json => print(&(check::render_json(&site.report)? + "\n"))?,
+                    Format::Text => {
+                        let color = std::io::stdout().is_terminal();
+                        print(&check::render_text(&site.report, &site.snap, color))?;
+                        eprintln!("清单未通过校验，没有生成网站；原有的输出文件夹未改动。");
+                    }
+                }
+                return Ok(ExitCode::from(1));
+            }
+            let built = site.build()?;
+            match format {
+                Format::Json => print(&(serde_json::to_string_pretty(&built)? + "\n"))?,
+                Format::Text => {
+                    let mut text = String::new();
+                    for (step, secs) in &built.steps {
+                        text.push_str(&format!("  {step:<10} {:>8.1} ms\n", secs * 1000.0));
+                    }
+                    let total: f64 = built.steps.iter().map(|s| s.1).sum();
+                    text.push_str(&format!(
+                        "已生成 {}：{} 个网页，共 {} 个文件，用时 {:.2} 秒。\n",
+                        built.out.display(),
+                        built.pages,
+                        built.files,
+                        total
+                    ));
+                    print(&text)?
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            to,
+            out,
+            lists,
+            department,
+        } => {
+            let snap = Snapshot::load_dir(&lists)?;
+            let report = check::check(&snap);
+            if !report.ok {
+                eprint!("{}", check::render_text(&report, &snap, false));
+                eprintln!("清单未通过校验，没有导出。");
+                return Ok(ExitCode::from(1));
+            }
+            if let Some(d) = &department
+                && snap.department(d).is_none()
+            {
+                return Err(Error::Usage(format!(
+                    "没有部门 {d}；可用：{}",
+                    snap.department_folders.join("、")
+                )));
+            }
+            let items = || {
+                snap.items
+                    .iter()
+                    .filter(|i| department.as_ref().is_none_or(|d| &i.folder == d))
+                    .map(|i| &i.value)
+            };
+            let depts = || {
+                snap.departments
+                    .iter()
+                    .filter(|d| department.as_ref().is_none_or(|x| &d.folder == x))
+                    .map(|d| &d.value)
+            };
+            let title = match &department {
+                Some(d) => format!("{}权责清单", snap.department_name(d)),
+                None => snap.jurisdiction.as_ref().map_or("权责清单".into(), |j| {
+                    format!("{}权责清单", j.value.name.as_str())
+                }),
+            };
+            let bytes = match to {
+                ExportFormat::Csv => export::csv(&export::rows(&snap, items()))?,
+                ExportFormat::Xlsx => export::xlsx(&title, &export::rows(&snap, items()))?,
+                ExportFormat::Json => export::json(&snap, depts(), items())?,
+            };
+            let out =
+                out.or_else(|| (to == ExportFormat::Xlsx).then(|| PathBuf::from("qingdan.xlsx")));
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &bytes).map_err(|source| Error::Write { path, source })?
+                }
+                None => {
+                    let mut stdout = std::io::stdout().lock();
+                    let _ = stdout.write_all(&bytes);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Schema { kind, out } => {
             let kinds: Vec<&str> = match &kind {

@@ -8,6 +8,8 @@ use super::workbook::Sheet;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
     Serial,
+    /// The department of each row, in a file that holds several departments.
+    Department,
     Code,
     Category,
     Name,
@@ -43,6 +45,9 @@ pub enum Field {
 /// Exact matches first; `recognise` then tries prefixes for headers with notes in parentheses.
 const SYNONYMS: &[(&str, Field)] = &[
     ("序号", Field::Serial),
+    ("所属部门", Field::Department),
+    ("部门", Field::Department),
+    ("部门名称", Field::Department),
     ("编号", Field::Serial),
     ("职权编码", Field::Code),
     ("事项编码", Field::Code),
@@ -85,6 +90,7 @@ const SYNONYMS: &[(&str, Field)] = &[
     ("内设机构", Field::Unit),
     ("实施层级及权限", Field::Level),
     ("实施层级", Field::Level),
+    ("权限", Field::Scope),
     ("行使层级", Field::Level),
     ("层级", Field::Level),
     ("权限划分", Field::Scope),

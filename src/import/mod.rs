@@ -13,6 +13,11 @@ mod workbook;
 
 pub use rows::Skipped;
 
+/// Does `import` recognise this column header as a list field (not an extra column)?
+pub fn recognise_header(h: &str) -> bool {
+    header::recognise(h).is_some_and(|f| !matches!(f, header::Field::Extra(_)))
+}
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -105,7 +110,8 @@ fn column_letter(mut c: usize) -> String {
 /// What one spreadsheet gives.
 struct Imported {
     report: FileReport,
-    department: Department,
+    /// The file's department first, then any named in a "所属部门" column.
+    departments: Vec<Department>,
     items: Vec<Item>,
 }
 
@@ -235,6 +241,7 @@ fn import_file(
         .or_else(|| Some(build::strip_title(&stem)).filter(|s| build::looks_like_department(s)))
         .unwrap_or_else(|| build::strip_title(&stem));
     let (dept_id, dept_note) = department_folder(registry, &department);
+    let mut depts: Vec<Department> = vec![new_department(dept_id.clone(), department.clone())];
     let mut report = FileReport {
         path: path.display().to_string(),
         format: format.name().to_string(),
@@ -244,7 +251,6 @@ fn import_file(
         error: None,
     };
     let mut items = Vec::new();
-    let mut duties: Vec<String> = Vec::new();
     for (sheet, header, drafts, skipped) in parsed {
         let mut sr = SheetReport {
             name: sheet.name.clone(),
@@ -279,18 +285,35 @@ fn import_file(
                 }
             }
         }
-        let cx = build::Context {
-            dept_id: &dept_id,
-            dept_name: &department,
-            file_name: &file_name,
-            sheet: &sheet.name,
-        };
-        for draft in drafts {
+        for mut draft in drafts {
+            // A "所属部门" column names each row's department; otherwise the file's.
+            let name = draft
+                .fields
+                .remove(&header::Field::Department)
+                .map(|n| expand(&n))
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| department.clone());
+            let index = match depts.iter().position(|d| d.name.value == name) {
+                Some(i) => i,
+                None => {
+                    let (id, note) = department_folder(registry, &name);
+                    sr.notes.extend(note);
+                    depts.push(new_department(id, name.clone()));
+                    depts.len() - 1
+                }
+            };
+            let dept = &mut depts[index];
             if let Some(d) = draft.fields.get(&header::Field::Duty)
-                && !duties.contains(d)
+                && !dept.duties.contains(d)
             {
-                duties.push(d.clone());
+                dept.duties.push(d.clone());
             }
+            let cx = build::Context {
+                dept_id: &dept.id.value,
+                dept_name: &dept.name.value,
+                file_name: &file_name,
+                sheet: &sheet.name,
+            };
             let (item, notes) = build::item(&cx, ids, draft);
             sr.items += 1;
             sr.sub_items += item.sub_items.len();
@@ -304,9 +327,18 @@ fn import_file(
         report.error =
             Some("没有导入任何事项：没有找到含“事项名称”等栏目的表头，或表头下没有数据".into());
     }
-    let short_name = build::jurisdiction_prefix(&department)
+    Ok(Imported {
+        report,
+        departments: depts,
+        items,
+    })
+}
+
+/// A department record as import makes it: id, name and short name ("克拉玛依市统计局" → "市统计局").
+fn new_department(id: String, name: String) -> Department {
+    let short_name = build::jurisdiction_prefix(&name)
         .and_then(|p| {
-            department.strip_prefix(&p).map(|rest| {
+            name.strip_prefix(&p).map(|rest| {
                 format!(
                     "{}{rest}",
                     p.chars().last().map(String::from).unwrap_or_default()
@@ -314,18 +346,12 @@ fn import_file(
             })
         })
         .unwrap_or_default();
-    let dept = Department {
-        id: Located::new(dept_id),
-        name: Located::new(department),
+    Department {
+        id: Located::new(id),
+        name: Located::new(name),
         short_name,
-        duties,
         ..Department::default()
-    };
-    Ok(Imported {
-        report,
-        department: dept,
-        items,
-    })
+    }
 }
 
 /// What should be on disk after the import, by relative path.
@@ -382,7 +408,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                     sheets: Vec::new(),
                     error: Some(e.to_string()),
                 },
-                department: Department::default(),
+                departments: Vec::new(),
                 items: Vec::new(),
             }),
         }
@@ -398,17 +424,21 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         if i.items.is_empty() {
             continue;
         }
-        let id = i.department.id.value.clone();
-        match departments.get_mut(&id) {
-            Some(d) => {
-                for duty in &i.department.duties {
-                    if !d.duties.contains(duty) {
-                        d.duties.push(duty.clone());
+        for d in &i.departments {
+            if !i.items.iter().any(|it| it.department.value == d.id.value) {
+                continue;
+            }
+            match departments.get_mut(&d.id.value) {
+                Some(existing) => {
+                    for duty in &d.duties {
+                        if !existing.duties.contains(duty) {
+                            existing.duties.push(duty.clone());
+                        }
                     }
                 }
-            }
-            None => {
-                departments.insert(id, i.department.clone());
+                None => {
+                    departments.insert(d.id.value.clone(), d.clone());
+                }
             }
         }
         for item in &i.items {

@@ -27,6 +27,7 @@ fn is_short(f: &Field) -> bool {
     matches!(
         f,
         Field::Serial
+            | Field::Department
             | Field::Code
             | Field::Category
             | Field::Name

@@ -1,0 +1,1010 @@
+//! `qingdan build`: the public website. `Site::load` reads and checks the lists, then `build`
+//! runs named, timed steps: prepare the view models, render every page in parallel with one
+//! shared Tera instance, write the open data, assets, sitemap and robots.txt — all into a
+//! temporary folder that replaces the output folder only when everything succeeded.
+
+mod charts;
+pub mod flowchart;
+mod life;
+pub mod markdown;
+mod templates;
+pub mod view;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::Error;
+use crate::check::{self, Report};
+use crate::model::Category;
+use crate::snapshot::Snapshot;
+use view::{ItemView, Link, Urls};
+
+/// Marks a folder as qingdan's output, so `build` never replaces a folder it did not make.
+pub const MARKER: &str = ".qingdan-site";
+
+pub struct Options {
+    pub lists: PathBuf,
+    pub out: PathBuf,
+    /// Absolute address the site is published at ("https://example.gov.cn/qingdan"), for the
+    /// sitemap and canonical links; its path is the prefix of every link.
+    pub base_url: Option<String>,
+    /// A folder whose templates (and assets/style.css) replace the built-in ones by name.
+    pub templates: Option<PathBuf>,
+}
+
+/// What a build did.
+#[derive(Debug, Serialize)]
+pub struct Built {
+    pub out: PathBuf,
+    pub pages: usize,
+    pub files: usize,
+    /// (step, seconds)
+    pub steps: Vec<(String, f64)>,
+}
+
+/// A loaded, checked snapshot ready to be rendered.
+pub struct Site {
+    pub snap: Snapshot,
+    pub report: Report,
+    opts: Options,
+    steps: Vec<(String, Duration)>,
+}
+
+impl Site {
+    /// Load and check the lists.
+    pub fn load(opts: Options) -> Result<Site, Error> {
+        let t = Instant::now();
+        let snap = Snapshot::load_dir(&opts.lists)?;
+        let loaded = t.elapsed();
+        let t = Instant::now();
+        let report = check::check(&snap);
+        Ok(Site {
+            snap,
+            report,
+            opts,
+            steps: vec![("载入".into(), loaded), ("校验".into(), t.elapsed())],
+        })
+    }
+
+    /// Render the site. Call only when `self.report.ok`.
+    pub fn build(mut self) -> Result<Built, Error> {
+        let out = self.opts.out.clone();
+        guard_output(&out, &self.opts.lists)?;
+        let tmp = sibling(&out, "building");
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(|source| Error::Write {
+                path: tmp.clone(),
+                source,
+            })?;
+        }
+        let result = self.render_into(&tmp);
+        match result {
+            Ok((pages, files)) => {
+                let t = Instant::now();
+                swap(&tmp, &out)?;
+                self.steps.push(("替换输出".into(), t.elapsed()));
+                Ok(Built {
+                    out,
+                    pages,
+                    files,
+                    steps: self
+                        .steps
+                        .iter()
+                        .map(|(n, d)| (n.clone(), d.as_secs_f64()))
+                        .collect(),
+                })
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    fn step<T>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let t = Instant::now();
+        let r = f(self)?;
+        self.steps.push((name.to_string(), t.elapsed()));
+        Ok(r)
+    }
+
+    fn render_into(&mut self, dir: &Path) -> Result<(usize, usize), Error> {
+        let base_url = self
+            .opts
+            .base_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_string());
+        let base = base_url
+            .as_deref()
+            .and_then(|u| u.split_once("://").map(|(_, rest)| rest))
+            .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+            .unwrap_or_default();
+        let tera = self.step("模板", |s| templates::load(s.opts.templates.as_deref()))?;
+        let site = self.step("准备数据", |s| {
+            Ok(SiteData::new(&s.snap, &base, base_url.clone()))
+        })?;
+        let mut tera = tera;
+        tera.global_context().insert("site", &site.view);
+        let tera = tera;
+        let writer = Writer { dir, base: &base };
+        let pages = self.step("渲染事项页", |s| {
+            render_items(&s.snap, &tera, &site, &writer)
+        })?;
+        let other = self.step("渲染其他页", |s| {
+            render_pages(&s.snap, &tera, &site, &writer)
+        })?;
+        let data = self.step("开放数据", |s| write_data(&s.snap, &writer))?;
+        self.step("静态文件", |s| {
+            writer.write(
+                "assets/style.css",
+                templates::style(s.opts.templates.as_deref())?.as_bytes(),
+            )?;
+            writer.write(MARKER, b"qingdan\n")?;
+            Ok(())
+        })?;
+        let mut urls = site.page_urls.clone();
+        urls.extend(other.1.iter().cloned());
+        self.step("网站地图", |_| {
+            write_sitemap(&writer, &urls, base_url.as_deref())
+        })?;
+        Ok((pages + other.0, pages + other.0 + data + 4))
+    }
+}
+
+/// Refuse to replace a folder qingdan did not make, or one holding the lists.
+fn guard_output(out: &Path, lists: &Path) -> Result<(), Error> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if out.exists() {
+        if !out.is_dir() {
+            return Err(Error::Usage(format!(
+                "{} 不是文件夹，不能作为网站输出目录",
+                out.display()
+            )));
+        }
+        let (o, l) = (canon(out), canon(lists));
+        if l.starts_with(&o) {
+            return Err(Error::Usage(format!(
+                "输出目录 {} 包含清单文件夹 {}，构建会删除清单；请换一个 --out",
+                out.display(),
+                lists.display()
+            )));
+        }
+        let empty = std::fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty && !out.join(MARKER).exists() {
+            return Err(Error::Usage(format!(
+                "{} 已存在且不是 qingdan 生成的网站（没有 {MARKER} 标记），为免删除其中的文件，构建已停止；请换一个 --out 或先清空它",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A hidden sibling of `out` (same parent, so renaming is atomic).
+fn sibling(out: &Path, what: &str) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "site".into());
+    out.with_file_name(format!(".{name}.{what}-{}", std::process::id()))
+}
+
+/// Put the new site in place of the old one.
+fn swap(tmp: &Path, out: &Path) -> Result<(), Error> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    if out.exists() {
+        let old = sibling(out, "old");
+        std::fs::rename(out, &old).map_err(io(out))?;
+        std::fs::rename(tmp, out).map_err(io(out))?;
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    } else {
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::rename(tmp, out).map_err(io(out))?;
+    }
+    Ok(())
+}
+
+/// Writes files under the build folder; URLs ("/items/x/") become "items/x/index.html".
+struct Writer<'a> {
+    dir: &'a Path,
+    base: &'a str,
+}
+
+impl Writer<'_> {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(&path, bytes).map_err(|source| Error::Write { path, source })
+    }
+
+    fn page(&self, url: &str, html: &str) -> Result<(), Error> {
+        let rel = url
+            .strip_prefix(self.base)
+            .unwrap_or(url)
+            .trim_start_matches('/');
+        if rel.is_empty() || rel.ends_with('/') {
+            self.write(&format!("{rel}index.html"), html.as_bytes())
+        } else {
+            self.write(rel, html.as_bytes())
+        }
+    }
+}
+
+#[derive(Serialize, Clone)]
+struct Crumb {
+    name: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct PageMeta {
+    title: String,
+    description: String,
+    url: String,
+    url_full: String,
+}
+
+#[derive(Serialize)]
+struct DeptLink {
+    id: String,
+    name: String,
+    url: String,
+    items: usize,
+    guides: usize,
+}
+
+#[derive(Serialize)]
+struct CatLink {
+    name: String,
+    number: String,
+    url: String,
+    items: usize,
+}
+
+#[derive(Serialize)]
+struct LifeLink {
+    slug: String,
+    name: String,
+    description: String,
+    url: String,
+    items: usize,
+}
+
+#[derive(Serialize, Default)]
+struct Totals {
+    items: usize,
+    sub_items: usize,
+    entries: usize,
+    departments: usize,
+    boundaries: usize,
+    supervision_items: usize,
+    guides: usize,
+}
+
+/// The `site` variable every template sees (set once as Tera's global context).
+#[derive(Serialize)]
+struct SiteView {
+    title: String,
+    jurisdiction: String,
+    edition: String,
+    published: String,
+    document: String,
+    description_html: String,
+    sample: bool,
+    base: String,
+    base_url: String,
+    totals: Totals,
+    departments: Vec<DeptLink>,
+    categories: Vec<CatLink>,
+    life_events: Vec<LifeLink>,
+}
+
+struct SiteData {
+    view: SiteView,
+    base: String,
+    base_url: Option<String>,
+    boundaries_by_item: HashMap<String, Vec<Link>>,
+    /// Items of each life event (indexes into `snap.items`).
+    life_items: Vec<Vec<usize>>,
+    page_urls: Vec<String>,
+}
+
+impl SiteData {
+    fn new(snap: &Snapshot, base: &str, base_url: Option<String>) -> SiteData {
+        let urls = Urls { base };
+        let j = snap.jurisdiction.as_ref().map(|j| &j.value);
+        let jurisdiction = j.map_or(String::new(), |j| j.name.value.clone());
+        let stats = check::check(snap).stats;
+        let mut departments: Vec<DeptLink> = snap
+            .departments
+            .iter()
+            .map(|d| DeptLink {
+                id: d.folder.clone(),
+                name: d.value.name.value.clone(),
+                url: urls.department(&d.folder),
+                items: snap.items.iter().filter(|i| i.folder == d.folder).count(),
+                guides: snap
+                    .items
+                    .iter()
+                    .filter(|i| i.folder == d.folder && i.value.guide.is_some())
+                    .count(),
+            })
+            .collect();
+        departments.sort_by(|a, b| {
+            let order = |id: &str| {
+                snap.department(id)
+                    .and_then(|d| d.order)
+                    .unwrap_or(i64::MAX)
+            };
+            (order(&a.id), std::cmp::Reverse(a.items))
+                .cmp(&(order(&b.id), std::cmp::Reverse(b.items)))
+        });
+        let categories = stats
+            .by_category
+            .iter()
+            .map(|c| CatLink {
+                name: c.name.clone(),
+                number: Category::from_name(&c.name)
+                    .map_or("", |c| c.code())
+                    .to_string(),
+                url: urls.category(&c.name),
+                items: c.items,
+            })
+            .collect();
+        let life_items: Vec<Vec<usize>> = life::EVENTS
+            .iter()
+            .map(|e| {
+                snap.items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| {
+                        e.matches(
+                            snap.department_name(&i.folder),
+                            &i.value.name,
+                            Category::from_name(&i.value.category),
+                        )
+                    })
+                    .map(|(n, _)| n)
+                    .collect()
+            })
+            .collect();
+        let life_events = life::EVENTS
+            .iter()
+            .zip(&life_items)
+            .filter(|(_, items)| !items.is_empty())
+            .map(|(e, items)| LifeLink {
+                slug: e.slug.to_string(),
+                name: e.name.to_string(),
+                description: e.description.to_string(),
+                url: format!("{base}/life/{}/", e.slug),
+                items: items.len(),
+            })
+            .collect();
+        let mut page_urls: Vec<String> =
+            snap.items.iter().map(|i| urls.item(&i.value.id)).collect();
+        page_urls.extend(snap.departments.iter().map(|d| urls.department(&d.folder)));
+        let view = SiteView {
+            title: format!("{jurisdiction}权责清单"),
+            jurisdiction,
+            edition: j.map_or(String::new(), |j| j.edition.clone()),
+            published: j.map_or(String::new(), |j| j.published.clone()),
+            document: j.map_or(String::new(), |j| j.document.clone()),
+            description_html: j.map_or(String::new(), |j| markdown::to_html(&j.description)),
+            sample: j.is_some_and(|j| j.sample),
+            base: base.to_string(),
+            base_url: base_url.clone().unwrap_or_default(),
+            totals: Totals {
+                items: stats.items,
+                sub_items: stats.sub_items,
+                entries: stats.entries,
+                departments: stats.departments,
+                boundaries: stats.boundaries,
+                supervision_items: stats.items_with_supervision,
+                guides: stats.items_with_guide,
+            },
+            departments,
+            categories,
+            life_events,
+        };
+        SiteData {
+            view,
+            base: base.to_string(),
+            base_url,
+            boundaries_by_item: view::boundaries_by_item(snap, &urls),
+            life_items,
+            page_urls,
+        }
+    }
+
+    fn urls(&self) -> Urls<'_> {
+        Urls { base: &self.base }
+    }
+
+    fn crumbs(&self, trail: &[(&str, String)]) -> Vec<Crumb> {
+        let mut v = vec![Crumb {
+            name: "首页".into(),
+            url: format!("{}/", self.base),
+        }];
+        v.extend(trail.iter().map(|(n, u)| Crumb {
+            name: n.to_string(),
+            url: u.clone(),
+        }));
+        v
+    }
+
+    fn page(&self, title: &str, description: &str, url: &str) -> PageMeta {
+        PageMeta {
+            title: title.to_string(),
+            description: description.to_string(),
+            url: url.to_string(),
+            url_full: format!("{}{}", self.base_url.as_deref().unwrap_or(""), url),
+        }
+    }
+}
+
+fn render(tera: &tera::Tera, name: &str, ctx: &tera::Context) -> Result<String, Error> {
+    tera.render(name, ctx).map_err(|e| Error::Template {
+        name: name.to_string(),
+        message: templates::describe(&e),
+    })
+}
+
+fn render_items(
+    snap: &Snapshot,
+    tera: &tera::Tera,
+    site: &SiteData,
+    w: &Writer,
+) -> Result<usize, Error> {
+    let urls = site.urls();
+    snap.items.par_iter().try_for_each(|e| {
+        let item = &e.value;
+        let dept = snap.department_name(&e.folder);
+        let boundaries = site
+            .boundaries_by_item
+            .get(item.id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let view = ItemView::new(item, dept, &urls, boundaries);
+        let mut ctx = tera::Context::new();
+        ctx.insert(
+            "breadcrumb",
+            &site.crumbs(&[
+                (dept, urls.department(&e.folder)),
+                (&item.name, view.url.clone()),
+            ]),
+        );
+        let description = format!(
+            "{}：{}的{}事项",
+            item.name.as_str(),
+            dept,
+            item.category.as_str()
+        );
+        ctx.insert("page", &site.page(&item.name, &description, &view.url));
+        ctx.insert("item", &view);
+        let html = render(tera, "item.html", &ctx)?;
+        w.page(&view.url, &html)
+    })?;
+    Ok(snap.items.len())
+}
+
+#[derive(Serialize)]
+struct DeptView {
+    id: String,
+    name: String,
+    short_name: String,
+    items: usize,
+    phone: String,
+    phone_tel: String,
+    address: String,
+    website: String,
+    duties: Vec<String>,
+    work_items: Vec<WorkView>,
+    public_services: Vec<WorkView>,
+    groups: Vec<view::Group>,
+    boundaries: Vec<Link>,
+    supervision: Vec<SupervisionRow>,
+}
+
+#[derive(Serialize)]
+struct WorkView {
+    name: String,
+    description_html: String,
+}
+
+#[derive(Serialize)]
+struct SupervisionRow {
+    name: String,
+    url: String,
+    methods: String,
+    frequency: String,
+}
+
+#[derive(Serialize)]
+struct Listing {
+    title: String,
+    lead: String,
+    groups: Vec<view::Group>,
+}
+
+/// Every page but the item pages; returns (pages, their URLs for the sitemap).
+fn render_pages(
+    snap: &Snapshot,
+    tera: &tera::Tera,
+    site: &SiteData,
+    w: &Writer,
+) -> Result<(usize, Vec<String>), Error> {
+    let urls = site.urls();
+    let base = &site.base;
+    let mut jobs: Vec<(String, String, tera::Context)> = Vec::new();
+    let home = format!("{base}/");
+    let mut page = |url: String,
+                    template: &str,
+                    title: &str,
+                    trail: Vec<(&str, String)>,
+                    extra: Vec<(&'static str, serde_json::Value)>| {
+        let mut ctx = tera::Context::new();
+        let mut trail: Vec<(&str, String)> = trail;
+        let own = (title, url.clone());
+        if url != home {
+            trail.push(own);
+        }
+        ctx.insert("breadcrumb", &site.crumbs(&trail));
+        ctx.insert(
+            "page",
+            &site.page(title, &format!("{title} - {}", site.view.title), &url),
+        );
+        for (k, v) in extra {
+            ctx.insert(k, &v);
+        }
+        jobs.push((url, template.to_string(), ctx));
+    };
+    let json = |v: &dyn erased_json::ToJson| v.to_json();
+
+    // Home, with its charts.
+    let cat_rows: Vec<(String, usize)> = site
+        .view
+        .categories
+        .iter()
+        .map(|c| (c.name.clone(), c.items))
+        .collect();
+    let dept_rows: Vec<(String, usize)> = site
+        .view
+        .departments
+        .iter()
+        .map(|d| {
+            let short = snap
+                .department(&d.id)
+                .map(|x| x.short_name.clone())
+                .filter(|s| !s.is_empty());
+            (short.unwrap_or_else(|| d.name.clone()), d.items)
+        })
+        .collect();
+    let charts = serde_json::json!({
+        "categories": charts::bars("各职权类别的事项数", &cat_rows, "chart-cat"),
+        "departments": charts::bars("各部门的事项数", &dept_rows, "chart-dept"),
+    });
+    page(
+        format!("{base}/"),
+        "index.html",
+        &site.view.title,
+        vec![],
+        vec![("charts", charts)],
+    );
+    page(
+        format!("{base}/departments/"),
+        "departments.html",
+        "部门",
+        vec![],
+        vec![],
+    );
+    page(
+        format!("{base}/categories/"),
+        "categories.html",
+        "职权类别",
+        vec![],
+        vec![],
+    );
+    page(
+        format!("{base}/life/"),
+        "life_index.html",
+        "办事主题",
+        vec![],
+        vec![],
+    );
+    page(
+        format!("{base}/accessibility/"),
+        "accessibility.html",
+        "无障碍说明",
+        vec![],
+        vec![],
+    );
+    page(
+        format!("{base}/404.html"),
+        "404.html",
+        "找不到页面",
+        vec![],
+        vec![],
+    );
+
+    // Departments.
+    let bmap: HashMap<&str, Vec<Link>> = {
+        let mut m: HashMap<&str, Vec<Link>> = HashMap::new();
+        for b in &snap.boundaries {
+            for p in &b.value.parties {
+                m.entry(p.department.as_str()).or_default().push(Link {
+                    name: b.value.name.value.clone(),
+                    url: urls.boundary(&b.value.id),
+                });
+            }
+        }
+        m
+    };
+    for d in &snap.departments {
+        let dept = &d.value;
+        let items: Vec<&crate::model::Item> = snap
+            .items
+            .iter()
+            .filter(|i| i.folder == d.folder)
+            .map(|i| &i.value)
+            .collect();
+        let supervision = items
+            .iter()
+            .filter(|i| !i.supervision.is_empty())
+            .map(|i| SupervisionRow {
+                name: i.name.value.clone(),
+                url: urls.item(&i.id),
+                methods: i
+                    .supervision
+                    .iter()
+                    .map(|s| s.method.value.clone())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                frequency: i
+                    .supervision
+                    .iter()
+                    .map(|s| s.frequency.clone())
+                    .filter(|f| !f.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            })
+            .collect();
+        let v = DeptView {
+            id: d.folder.clone(),
+            name: dept.name.value.clone(),
+            short_name: dept.short_name.clone(),
+            items: items.len(),
+            phone_tel: dept
+                .phone
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '-')
+                .collect(),
+            phone: dept.phone.clone(),
+            address: dept.address.clone(),
+            website: if dept.website.starts_with("http://") || dept.website.starts_with("https://")
+            {
+                dept.website.clone()
+            } else {
+                String::new()
+            },
+            duties: dept.duties.iter().map(|x| markdown::to_html(x)).collect(),
+            work_items: dept
+                .work_items
+                .iter()
+                .map(|w| WorkView {
+                    name: w.name.value.clone(),
+                    description_html: markdown::to_html(&w.description),
+                })
+                .collect(),
+            public_services: dept
+                .public_services
+                .iter()
+                .map(|w| WorkView {
+                    name: w.name.value.clone(),
+                    description_html: markdown::to_html(&w.description),
+                })
+                .collect(),
+            groups: view::by_category(items.iter().copied(), &urls),
+            boundaries: bmap.get(d.folder.as_str()).cloned().unwrap_or_default(),
+            supervision,
+        };
+        let url = urls.department(&d.folder);
+        page(
+            url,
+            "department.html",
+            &dept.name,
+            vec![("部门", format!("{base}/departments/"))],
+            vec![("dept", json(&v))],
+        );
+    }
+
+    // Categories.
+    for c in &site.view.categories {
+        let mut groups: Vec<view::Group> = Vec::new();
+        for d in &site.view.departments {
+            let items: Vec<view::ItemLink> = snap
+                .items
+                .iter()
+                .filter(|i| i.folder == d.id && i.value.category.value == c.name)
+                .map(|i| view::link(&i.value, &urls))
+                .collect();
+            if !items.is_empty() {
+                groups.push(view::Group {
+                    code: d.id.clone(),
+                    name: d.name.clone(),
+                    items,
+                });
+            }
+        }
+        let listing = Listing {
+            title: c.name.clone(),
+            lead: format!("{} 项{}事项，按部门列出。", c.items, c.name),
+            groups,
+        };
+        page(
+            c.url.clone(),
+            "listing.html",
+            &c.name,
+            vec![("职权类别", format!("{base}/categories/"))],
+            vec![("listing", json(&listing))],
+        );
+    }
+
+    // Life events.
+    for ((e, items), link) in life::EVENTS
+        .iter()
+        .zip(&site.life_items)
+        .filter(|(_, i)| !i.is_empty())
+        .zip(&site.view.life_events)
+    {
+        let mut groups: Vec<view::Group> = Vec::new();
+        for n in items {
+            let i = &snap.items[*n];
+            let name = snap.department_name(&i.folder).to_string();
+            match groups.iter_mut().find(|g| g.name == name) {
+                Some(g) => g.items.push(view::link(&i.value, &urls)),
+                None => groups.push(view::Group {
+                    code: i.folder.clone(),
+                    name,
+                    items: vec![view::link(&i.value, &urls)],
+                }),
+            }
+        }
+        let listing = Listing {
+            title: e.name.to_string(),
+            lead: format!("{} {} 项事项。", e.description, items.len()),
+            groups,
+        };
+        page(
+            link.url.clone(),
+            "listing.html",
+            e.name,
+            vec![("办事主题", format!("{base}/life/"))],
+            vec![("listing", json(&listing))],
+        );
+    }
+
+    // Boundaries.
+    let item_by_id: HashMap<&str, &crate::snapshot::Entry<crate::model::Item>> = snap
+        .items
+        .iter()
+        .map(|i| (i.value.id.as_str(), i))
+        .collect();
+    let list: Vec<serde_json::Value> = snap
+        .boundaries
+        .iter()
+        .map(|b| {
+            serde_json::json!({
+                "name": b.value.name.value,
+                "url": urls.boundary(&b.value.id),
+                "sample": b.value.sample,
+                "parties": b.value.parties.iter().map(|p| snap.department(&p.department).map_or(p.department.value.clone(), |d| if d.short_name.is_empty() { d.name.value.clone() } else { d.short_name.clone() })).collect::<Vec<_>>().join("、"),
+            })
+        })
+        .collect();
+    page(
+        format!("{base}/boundaries/"),
+        "boundaries.html",
+        "职责边界",
+        vec![],
+        vec![("boundaries", serde_json::Value::Array(list))],
+    );
+    for b in &snap.boundaries {
+        let b = &b.value;
+        let v = serde_json::json!({
+            "name": b.name.value,
+            "sample": b.sample,
+            "description_html": markdown::to_html(&b.description),
+            "coordination_html": markdown::to_html(&b.coordination),
+            "basis_html": markdown::to_html(&b.basis),
+            "parties": b.parties.iter().map(|p| serde_json::json!({
+                "name": snap.department_name(&p.department),
+                "url": urls.department(&p.department),
+                "duty_html": markdown::to_html(&p.duty),
+            })).collect::<Vec<_>>(),
+            "items": b.items.iter().filter_map(|id| item_by_id.get(id.as_str())).map(|i| serde_json::json!({
+                "name": i.value.name.value,
+                "url": urls.item(&i.value.id),
+                "department": snap.department_name(&i.folder),
+            })).collect::<Vec<_>>(),
+        });
+        page(
+            urls.boundary(&b.id),
+            "boundary.html",
+            &b.name,
+            vec![("职责边界", format!("{base}/boundaries/"))],
+            vec![("b", v)],
+        );
+    }
+
+    // Supervision measures.
+    let mut depts = Vec::new();
+    let mut measures = 0;
+    let mut with = 0;
+    for d in &site.view.departments {
+        let mut rows = Vec::new();
+        for i in snap
+            .items
+            .iter()
+            .filter(|i| i.folder == d.id && !i.value.supervision.is_empty())
+        {
+            with += 1;
+            for s in &i.value.supervision {
+                measures += 1;
+                rows.push(serde_json::json!({
+                    "name": i.value.name.value, "url": urls.item(&i.value.id),
+                    "method": s.method.value, "object": s.object, "frequency": s.frequency, "sample": s.sample,
+                }));
+            }
+        }
+        if !rows.is_empty() {
+            depts.push(serde_json::json!({"name": d.name, "rows": rows}));
+        }
+    }
+    page(
+        format!("{base}/supervision/"),
+        "supervision.html",
+        "事中事后监管措施",
+        vec![],
+        vec![(
+            "supervision",
+            serde_json::json!({"items": with, "measures": measures, "departments": depts}),
+        )],
+    );
+
+    // Data downloads.
+    let file = |rel: &str, label: &str| serde_json::json!({"url": format!("{base}/data/{rel}"), "label": label, "format": rel.rsplit('.').next().unwrap_or("").to_uppercase(), "size": ""});
+    let data = serde_json::json!({
+        "all": [file("qingdan.xlsx", "整个清单（Excel）"), file("qingdan.csv", "整个清单（CSV）"), file("qingdan.json", "整个清单（JSON）")],
+        "departments": site.view.departments.iter().map(|d| serde_json::json!({
+            "name": d.name,
+            "files": (["xlsx", "csv", "json"].iter().map(|ext| file(&format!("departments/{}.{ext}", d.id), ext)).collect::<Vec<_>>()),
+        })).collect::<Vec<_>>(),
+        "columns": crate::export::COLUMNS.join("、"),
+    });
+    page(
+        format!("{base}/data/"),
+        "data.html",
+        "数据下载",
+        vec![],
+        vec![("data", data)],
+    );
+
+    let urls_out: Vec<String> = jobs
+        .iter()
+        .map(|(u, _, _)| u.clone())
+        .filter(|u| !u.ends_with("404.html"))
+        .collect();
+    let count = jobs.len();
+    jobs.into_par_iter().try_for_each(|(url, template, ctx)| {
+        let html = render(tera, &template, &ctx)?;
+        w.page(&url, &html)
+    })?;
+    Ok((count, urls_out))
+}
+
+/// Views of different types as JSON values for a page's context.
+mod erased_json {
+    pub trait ToJson {
+        fn to_json(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> ToJson for T {
+        /// Views hold only strings, numbers and lists: serialising them cannot fail.
+        fn to_json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or_default()
+        }
+    }
+}
+
+/// Open data: the whole list and each department, as xlsx, CSV and JSON.
+fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
+    let title = snap
+        .jurisdiction
+        .as_ref()
+        .map_or("权责清单".to_string(), |j| {
+            format!("{}权责清单", j.value.name.as_str())
+        });
+    let all = crate::export::rows(snap, snap.items.iter().map(|i| &i.value));
+    w.write("data/qingdan.xlsx", &crate::export::xlsx(&title, &all)?)?;
+    w.write("data/qingdan.csv", &crate::export::csv(&all)?)?;
+    w.write(
+        "data/qingdan.json",
+        &crate::export::json(
+            snap,
+            snap.departments.iter().map(|d| &d.value),
+            snap.items.iter().map(|i| &i.value),
+        )?,
+    )?;
+    snap.departments.par_iter().try_for_each(|d| {
+        let items = || {
+            snap.items
+                .iter()
+                .filter(|i| i.folder == d.folder)
+                .map(|i| &i.value)
+        };
+        let rows = crate::export::rows(snap, items());
+        let name = &d.folder;
+        w.write(
+            &format!("data/departments/{name}.xlsx"),
+            &crate::export::xlsx(&format!("{}权责清单", d.value.name.as_str()), &rows)?,
+        )?;
+        w.write(
+            &format!("data/departments/{name}.csv"),
+            &crate::export::csv(&rows)?,
+        )?;
+        w.write(
+            &format!("data/departments/{name}.json"),
+            &crate::export::json(snap, std::iter::once(&d.value), items())?,
+        )
+    })?;
+    Ok(3 + 3 * snap.departments.len())
+}
+
+fn write_sitemap(w: &Writer, urls: &[String], base_url: Option<&str>) -> Result<(), Error> {
+    let origin = base_url
+        .and_then(|u| {
+            u.split_once("://").map(|(scheme, rest)| {
+                format!("{scheme}://{}", rest.split('/').next().unwrap_or(""))
+            })
+        })
+        .unwrap_or_default();
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for u in urls {
+        xml.push_str(&format!(
+            "<url><loc>{}{}</loc></url>\n",
+            markdown::escape(&origin),
+            markdown::escape(u)
+        ));
+    }
+    xml.push_str("</urlset>\n");
+    w.write("sitemap.xml", xml.as_bytes())?;
+    let mut robots = String::from("User-agent: *\nAllow: /\n");
+    if let Some(b) = base_url {
+        robots.push_str(&format!(
+            "Sitemap: {}/sitemap.xml\n",
+            b.trim_end_matches('/')
+        ));
+    }
+    w.write("robots.txt", robots.as_bytes())
+}

@@ -1,0 +1,99 @@
+//! The page templates: built into the binary from `templates/`, each replaceable by a file of the
+//! same name in a folder the user names (`qingdan build --templates DIR`).
+
+use std::path::Path;
+
+use crate::Error;
+
+/// (name, built-in text)
+const BUILT_IN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("item.html", include_str!("../../templates/item.html")),
+    (
+        "department.html",
+        include_str!("../../templates/department.html"),
+    ),
+    (
+        "departments.html",
+        include_str!("../../templates/departments.html"),
+    ),
+    (
+        "categories.html",
+        include_str!("../../templates/categories.html"),
+    ),
+    ("listing.html", include_str!("../../templates/listing.html")),
+    (
+        "life_index.html",
+        include_str!("../../templates/life_index.html"),
+    ),
+    (
+        "boundaries.html",
+        include_str!("../../templates/boundaries.html"),
+    ),
+    (
+        "boundary.html",
+        include_str!("../../templates/boundary.html"),
+    ),
+    (
+        "supervision.html",
+        include_str!("../../templates/supervision.html"),
+    ),
+    ("data.html", include_str!("../../templates/data.html")),
+    (
+        "accessibility.html",
+        include_str!("../../templates/accessibility.html"),
+    ),
+    ("404.html", include_str!("../../templates/404.html")),
+];
+
+const STYLE: &str = include_str!("../../templates/assets/style.css");
+
+fn read_override(dir: Option<&Path>, name: &str) -> Result<Option<String>, Error> {
+    let Some(dir) = dir else {
+        return Ok(None);
+    };
+    let path = dir.join(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    std::fs::read_to_string(&path)
+        .map(Some)
+        .map_err(|source| Error::Read { path, source })
+}
+
+/// One Tera instance with every template, user overrides first.
+pub fn load(dir: Option<&Path>) -> Result<tera::Tera, Error> {
+    if let Some(d) = dir
+        && !d.is_dir()
+    {
+        return Err(Error::Usage(format!("模板文件夹 {} 不存在", d.display())));
+    }
+    let mut tera = tera::Tera::new();
+    let mut all = Vec::with_capacity(BUILT_IN.len());
+    for (name, text) in BUILT_IN {
+        let text = read_override(dir, name)?.unwrap_or_else(|| text.to_string());
+        all.push((*name, text));
+    }
+    tera.add_raw_templates(all).map_err(|e| Error::Template {
+        name: "templates".into(),
+        message: describe(&e),
+    })?;
+    Ok(tera)
+}
+
+/// The stylesheet (a user's `assets/style.css` replaces the built-in one).
+pub fn style(dir: Option<&Path>) -> Result<String, Error> {
+    Ok(read_override(dir, "assets/style.css")?.unwrap_or_else(|| STYLE.to_string()))
+}
+
+/// A Tera error with its causes, for a person.
+pub fn describe(e: &tera::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!("\n{s}"));
+        source = s.source();
+    }
+    text
+}
