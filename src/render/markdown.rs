@@ -122,7 +122,7 @@ mod tests {
             assert!(!html.contains("<img"), "{evil} → {html}");
             assert!(!html.contains("<iframe"), "{evil} → {html}");
             assert!(!html.contains("href=\"javascript"), "{evil} → {html}");
-            assert!(!html.contains("src="), "{evil} → {html}");
+            assert!(!html.contains("src=\""), "{evil} → {html}");
             assert!(!html.contains("<h1"), "{evil} → {html}");
         }
         // Shown as text, not dropped.
