@@ -43,7 +43,7 @@ pub enum Error {
     #[diagnostic(
         code(qingdan::spreadsheet),
         help(
-            "确认它是 xls、xlsx 或 UTF-8 CSV 文件且没有损坏；可用 Excel 或 WPS 打开后另存为 xlsx 再试"
+            "确认它是 xls、xlsx 或 CSV（UTF-8 或 GBK）文件且没有损坏；可用 Excel 或 WPS 打开后另存为 xlsx 再试"
         )
     )]
     Spreadsheet { path: PathBuf, message: String },

@@ -47,7 +47,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// 从表格（xls、xlsx、UTF-8 CSV）导入权责清单
+    /// 从表格（xls、xlsx、CSV：UTF-8 或 GBK）导入权责清单
     Import {
         /// 要导入的表格文件
         #[arg(required = true)]

@@ -1,4 +1,4 @@
-//! `qingdan import`: spreadsheets (xls, xlsx, UTF-8 CSV) into list files.
+//! `qingdan import`: spreadsheets (xls, xlsx, CSV in UTF-8 or GBK) into list files.
 //!
 //! `workbook` reads a file into text grids (format sniffed from the bytes), `header` finds the
 //! header row and maps columns, `rows` turns data rows into item drafts, `build` makes items and
