@@ -245,7 +245,13 @@ pub fn parse(sheet: &Sheet, header: &Header) -> (Vec<ItemDraft>, Vec<Skipped>) {
             }
         }
         let current_name = items.last().map(|i| i.name.clone());
-        let starts_item = if serial_cont {
+        // A serial repeated on the next row with the same (or no) name: the same item, as a
+        // flat sheet (or our own export) writes each sub-item.
+        let repeats_current = !serial_raw.is_empty()
+            && items.last().is_some_and(|it| {
+                it.serial == text::short(serial_raw) && (name.is_empty() || it.name == name)
+            });
+        let starts_item = if serial_cont || repeats_current {
             false
         } else if !serial_raw.is_empty() && !text::is_placeholder(serial_raw) {
             true

@@ -326,6 +326,7 @@ struct SiteData {
     boundaries_by_item: HashMap<String, Vec<Link>>,
     /// Items of each life event (indexes into `snap.items`).
     life_items: Vec<Vec<usize>>,
+    /// URLs of the item pages (the other pages add theirs when rendered).
     page_urls: Vec<String>,
 }
 
@@ -400,9 +401,7 @@ impl SiteData {
                 items: items.len(),
             })
             .collect();
-        let mut page_urls: Vec<String> =
-            snap.items.iter().map(|i| urls.item(&i.value.id)).collect();
-        page_urls.extend(snap.departments.iter().map(|d| urls.department(&d.folder)));
+        let page_urls: Vec<String> = snap.items.iter().map(|i| urls.item(&i.value.id)).collect();
         let view = SiteView {
             title: format!("{jurisdiction}权责清单"),
             jurisdiction,

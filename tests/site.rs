@@ -1,0 +1,386 @@
+//! `qingdan build` on the demo lists, crawled: a page per item, no broken internal link or
+//! anchor, `lang="zh-CN"` everywhere, no resource from another host, a well-formed flowchart on
+//! every item with steps; list text with HTML and javascript: links shows as text; export to
+//! xlsx and import again gives the same items; a failed check leaves the old site alone.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn build(lists: &Path, out: &Path) -> std::process::Output {
+    qingdan()
+        .args(["build", "--lists"])
+        .arg(lists)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+fn html_files(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+/// Values of `attr="…"` in the HTML.
+fn attrs<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let key = format!(" {attr}=\"");
+    html.match_indices(&key)
+        .filter_map(|(i, _)| {
+            let rest = &html[i + key.len()..];
+            rest.find('"').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+fn ids(html: &str) -> HashSet<String> {
+    attrs(html, "id").into_iter().map(str::to_string).collect()
+}
+
+/// The file a site URL is served from.
+fn target(root: &Path, url: &str) -> PathBuf {
+    let path = url.trim_start_matches('/');
+    if path.is_empty() || path.ends_with('/') {
+        root.join(path).join("index.html")
+    } else {
+        root.join(path)
+    }
+}
+
+#[test]
+fn the_demo_site_is_complete_and_self_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let o = build(&repo().join("lists"), &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let snap = qingdan::Snapshot::load_dir(&repo().join("lists")).unwrap();
+
+    // A page per item.
+    for e in &snap.items {
+        let page = out
+            .join("items")
+            .join(e.value.id.as_str())
+            .join("index.html");
+        assert!(page.exists(), "no page for {}", e.value.id.as_str());
+    }
+    for must in [
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "assets/style.css",
+        "data/qingdan.xlsx",
+        "data/qingdan.csv",
+        "data/qingdan.json",
+        "accessibility/index.html",
+        "boundaries/index.html",
+        "supervision/index.html",
+        "data/index.html",
+        "departments/index.html",
+        "categories/index.html",
+        "life/index.html",
+    ] {
+        assert!(out.join(must).exists(), "missing {must}");
+    }
+
+    let files = html_files(&out);
+    let mut cache: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+    let mut flowcharts = 0;
+    for f in &files {
+        let html = std::fs::read_to_string(f).unwrap();
+        assert!(
+            html.contains("<html lang=\"zh-CN\">"),
+            "{}: no lang",
+            f.display()
+        );
+        assert!(html.contains("<meta name=\"viewport\""), "{}", f.display());
+        // No resource from another host: scripts, images, styles, fonts, frames.
+        for src in attrs(&html, "src") {
+            assert!(
+                !src.contains("//"),
+                "{}: external resource {src}",
+                f.display()
+            );
+        }
+        assert!(
+            !html.contains("<script"),
+            "{}: no script needed",
+            f.display()
+        );
+        for (i, _) in html.match_indices("<link ") {
+            let tag = &html[i..i + html[i..].find('>').unwrap()];
+            assert!(
+                !tag.contains("href=\"http") || tag.contains("rel=\"canonical\""),
+                "{}: {tag}",
+                f.display()
+            );
+        }
+        // Internal links and anchors resolve.
+        for href in attrs(&html, "href") {
+            if href.starts_with("http://")
+                || href.starts_with("https://")
+                || href.starts_with("tel:")
+                || href.starts_with("mailto:")
+            {
+                continue;
+            }
+            assert!(
+                href.starts_with('/') || href.starts_with('#'),
+                "{}: odd link {href}",
+                f.display()
+            );
+            let (path, anchor) = href.split_once('#').unwrap_or((href, ""));
+            let file = if path.is_empty() {
+                f.clone()
+            } else {
+                target(&out, path)
+            };
+            assert!(file.exists(), "{}: broken link {href}", f.display());
+            if !anchor.is_empty() {
+                let ids = cache
+                    .entry(file.clone())
+                    .or_insert_with(|| ids(&std::fs::read_to_string(&file).unwrap_or_default()));
+                assert!(
+                    ids.contains(anchor),
+                    "{}: broken anchor {href}",
+                    f.display()
+                );
+            }
+        }
+        if let Some(start) = html.find("<svg class=\"flowchart\"") {
+            flowcharts += 1;
+            let end = html[start..].find("</svg>").unwrap() + start + 6;
+            let svg = &html[start..end];
+            let mut reader = quick_xml::Reader::from_str(svg);
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("{}: flowchart is not well-formed XML: {e}", f.display()),
+                }
+            }
+        }
+    }
+    let with_steps = snap
+        .items
+        .iter()
+        .filter(|e| e.value.guide.as_ref().is_some_and(|g| !g.steps.is_empty()))
+        .count();
+    assert!(with_steps >= 20);
+    assert_eq!(flowcharts, with_steps, "one flowchart per item with steps");
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    assert_eq!(
+        sitemap.matches("<url>").count(),
+        files.len() - 1,
+        "every page but 404 is in the sitemap"
+    );
+}
+
+#[test]
+fn list_text_cannot_inject_html_or_scripts() {
+    let dir = valid_tree();
+    write(
+        dir.path(),
+        "departments/tjj/items/tjj-CF-000001.toml",
+        r#"id = "tjj-CF-000001"
+name = "<script>alert('名称')</script>"
+category = "行政处罚"
+department = "tjj"
+remarks = "[点我](javascript:alert(1)) 和 <a href=\"javascript:alert(2)\">链接</a>"
+body = "<img src=x onerror=alert(3)>"
+
+[basis]
+text = "<script>alert(4)</script>【法律】《某法》第一条：<b onmouseover=alert(5)>粗</b>"
+
+[guide]
+conditions = "![图](https://evil.example/x.png) <iframe src=\"https://evil.example\"></iframe>"
+online_url = "javascript:alert(6)"
+
+[[guide.steps]]
+name = "受理<script>"
+"#,
+    );
+    let out = dir.path().join("out");
+    let o = build(dir.path(), &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let html = std::fs::read_to_string(out.join("items/tjj-CF-000001/index.html")).unwrap();
+    assert!(html.contains("&lt;script&gt;alert("), "shown as text");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(!html.contains("<iframe"), "{html}");
+    assert!(!html.contains("<b onmouseover"), "{html}");
+    assert!(!html.contains("<a href=\"javascript"), "{html}");
+    // The image became its alt text; the iframe is text (no <img>, no <iframe> above).
+    assert!(html.contains("<p>图 &lt;iframe"), "{html}");
+    assert!(
+        html.contains("&lt;a href=\"javascript:alert(2)\"&gt;"),
+        "raw HTML shown as text"
+    );
+    for f in html_files(&out) {
+        let page = std::fs::read_to_string(&f).unwrap();
+        assert!(!page.contains("<script"), "{}", f.display());
+    }
+}
+
+#[test]
+fn export_to_xlsx_and_import_again_gives_the_same_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("清单.xlsx");
+    let o = qingdan()
+        .args(["export", "--to", "xlsx", "--lists"])
+        .arg(repo().join("lists"))
+        .arg("--out")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let again = dir.path().join("lists");
+    let o = qingdan()
+        .args(["import", "--format", "json", "--into"])
+        .arg(&again)
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let (code, report) = check_json(&again);
+    assert_eq!(code, 0, "{:#}", report["errors"]);
+    let a = qingdan::Snapshot::load_dir(&repo().join("lists")).unwrap();
+    let b = qingdan::Snapshot::load_dir(&again).unwrap();
+    assert_eq!(a.items.len(), b.items.len());
+    let by_id: HashMap<&str, &qingdan::model::Item> = b
+        .items
+        .iter()
+        .map(|e| (e.value.id.as_str(), &e.value))
+        .collect();
+    for e in &a.items {
+        let x = &e.value;
+        let y = by_id
+            .get(x.id.as_str())
+            .unwrap_or_else(|| panic!("{} missing after the round trip", x.id.as_str()));
+        assert_eq!(x.name, y.name);
+        assert_eq!(x.category, y.category);
+        assert_eq!(x.department, y.department, "{}", x.id.as_str());
+        let subs = |i: &qingdan::model::Item| {
+            i.sub_items
+                .iter()
+                .map(|s| s.name.value.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(subs(x), subs(y), "{}", x.id.as_str());
+        assert_eq!(x.basis.text, y.basis.text, "{}", x.id.as_str());
+    }
+    // And the site builds from it.
+    let o = build(&again, &dir.path().join("site"));
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn a_failed_check_leaves_the_old_site_alone_and_foreign_folders_are_refused() {
+    let dir = valid_tree();
+    let out = dir.path().join("public");
+    assert_eq!(build(dir.path(), &out).status.code(), Some(0));
+    let before = std::fs::read_to_string(out.join("index.html")).unwrap();
+    write(
+        dir.path(),
+        "departments/tjj/items/tjj-CF-000001.toml",
+        ITEM.replace("行政处罚", "行政审批"),
+    );
+    let o = build(dir.path(), &out);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(out.join("index.html")).unwrap(),
+        before
+    );
+    // A folder qingdan did not make is never replaced.
+    let foreign = dir.path().join("mine");
+    write(&foreign, "notes.txt", "keep me");
+    write(dir.path(), "departments/tjj/items/tjj-CF-000001.toml", ITEM);
+    let o = build(dir.path(), &foreign);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(foreign.join("notes.txt").exists());
+    // Nor one that holds the lists.
+    let o = build(dir.path(), dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(dir.path().join("jurisdiction.toml").exists());
+}
+
+#[test]
+fn templates_can_be_overridden() {
+    let dir = valid_tree();
+    let templates = dir.path().join("my-templates");
+    write(
+        &templates,
+        "404.html",
+        "{% extends \"base.html\" %}{% block content %}<h1>自定义的 404</h1>{% endblock content %}",
+    );
+    let out = dir.path().join("out");
+    let o = qingdan()
+        .args(["build", "--lists"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .arg("--templates")
+        .arg(&templates)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(out.join("404.html"))
+            .unwrap()
+            .contains("自定义的 404")
+    );
+    // A broken template is a clear error, and nothing is replaced.
+    write(&templates, "404.html", "{% block content %}");
+    let o = qingdan()
+        .args(["build", "--lists"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .arg("--templates")
+        .arg(&templates)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("模板"));
+    assert!(
+        std::fs::read_to_string(out.join("404.html"))
+            .unwrap()
+            .contains("自定义的 404")
+    );
+}
