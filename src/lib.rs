@@ -13,6 +13,7 @@ pub mod model;
 pub mod progress;
 pub mod render;
 pub mod schema;
+pub mod serve;
 pub mod snapshot;
 pub mod timelimit;
 

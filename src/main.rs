@@ -121,11 +121,14 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// 校验清单并提供网站服务
+    /// 生成网站（清单有改动时）并在本机提供网页服务
     Serve {
         /// 清单文件夹
         #[arg(long, default_value = "lists")]
         lists: PathBuf,
+        /// 网站输出文件夹
+        #[arg(long, default_value = "site")]
+        out: PathBuf,
         /// 监听地址
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
@@ -354,22 +357,34 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             eprintln!("{summary}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { lists, addr } => {
-            let snap = Snapshot::load_dir(&lists)?;
-            let report = check::check(&snap);
-            let color = std::io::stdout().is_terminal();
-            print(&check::render_text(&report, &snap, color))?;
-            eprintln!(
-                "\n尚未实现：网站生成（qingdan build）与服务（{addr} 上的网页和 /api/search）还不存在，\
-                 见 issue “The public site” 与 “Chinese search”。\n\
-                 现在 serve 只做到上面这一步：载入并校验 {} 中的清单。",
-                lists.display()
-            );
-            Ok(if report.ok {
-                ExitCode::SUCCESS
+        Command::Serve { lists, out, addr } => {
+            if qingdan::serve::needs_build(&lists, &out) {
+                let site = render::Site::load(render::Options {
+                    lists,
+                    out: out.clone(),
+                    base_url: None,
+                    templates: None,
+                })?;
+                if !site.report.ok {
+                    let color = std::io::stdout().is_terminal();
+                    print(&check::render_text(&site.report, &site.snap, color))?;
+                    eprintln!(
+                        "清单未通过校验，没有生成网站；改正上面的错误后再运行 qingdan serve。"
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+                let built = site.build()?;
+                let total: f64 = built.steps.iter().map(|s| s.1).sum();
+                eprintln!(
+                    "已生成 {}：{} 个网页，用时 {total:.2} 秒。",
+                    built.out.display(),
+                    built.pages
+                );
             } else {
-                ExitCode::from(1)
-            })
+                eprintln!("{} 已是最新，直接提供服务。", out.display());
+            }
+            qingdan::serve::run(out, &addr)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -1,0 +1,120 @@
+//! `qingdan serve` builds the lists and serves the site: pages, a real 404, and nothing outside
+//! the site folder, hidden, or in the index folder, whatever the request looks like.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(lists: &std::path::Path, out: &std::path::Path) -> Server {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--lists"])
+        .arg(lists)
+        .arg("--out")
+        .arg(out)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    Server { child, addr }
+}
+
+/// (status, body) of a raw GET.
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_string());
+    (status, body)
+}
+
+#[test]
+fn serves_pages_and_nothing_else() {
+    let dir = valid_tree();
+    let out = dir.path().join("site");
+    let server = start(dir.path(), &out);
+    let a = &server.addr;
+    let (code, body) = get(a, "/");
+    assert_eq!(code, 200);
+    assert!(body.contains("lang=\"zh-CN\""));
+    assert_eq!(get(a, "/items/tjj-CF-000001/").0, 200);
+    assert_eq!(get(a, "/assets/style.css").0, 200);
+    let (code, body) = get(a, "/no/such/page");
+    assert_eq!(code, 404);
+    assert!(body.contains("找不到这个页面"));
+    for evil in [
+        "/../jurisdiction.toml",
+        "/%2e%2e/jurisdiction.toml",
+        "/..%2fjurisdiction.toml",
+        "/items/..%2f..%2fjurisdiction.toml",
+        "/.qingdan-site",
+        "/_index/meta.json",
+        "//etc/passwd",
+        "/%00",
+        "/items/%ff%fe/",
+    ] {
+        let (code, body) = get(a, evil);
+        assert!(code == 404 || code == 400, "{evil}: {code}");
+        assert!(!body.contains("name = \"测试市\""), "{evil} leaked a file");
+    }
+    // A request line of 10 KB is answered, not a crash.
+    let long = format!("/{}", "很".repeat(3000));
+    let (code, _) = get(a, &long);
+    assert!(code == 404 || code == 414 || code == 400, "{code}");
+    assert_eq!(get(a, "/").0, 200, "still serving");
+}
+
+#[test]
+fn invalid_lists_are_not_served() {
+    let dir = valid_tree();
+    write(
+        dir.path(),
+        "departments/tjj/items/tjj-CF-000001.toml",
+        ITEM.replace("行政处罚", "处理"),
+    );
+    let o = qingdan()
+        .args(["serve", "--addr", "127.0.0.1:0", "--lists"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("site"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("unknown-category"));
+}
