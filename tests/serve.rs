@@ -73,7 +73,7 @@ fn serves_pages_and_nothing_else() {
     let (code, body) = get(a, "/");
     assert_eq!(code, 200);
     assert!(body.contains("lang=\"zh-CN\""));
-    assert_eq!(get(a, "/items/tjj-CF-000001/").0, 200);
+    assert_eq!(get(a, "/items/tjj-CF-000001.html").0, 200);
     assert_eq!(get(a, "/assets/style.css").0, 200);
     let (code, body) = get(a, "/no/such/page");
     assert_eq!(code, 404);

@@ -75,8 +75,7 @@ fn the_demo_site_is_complete_and_self_contained() {
     for e in &snap.items {
         let page = out
             .join("items")
-            .join(e.value.id.as_str())
-            .join("index.html");
+            .join(format!("{}.html", e.value.id.as_str()));
         assert!(page.exists(), "no page for {}", e.value.id.as_str());
     }
     for must in [
@@ -228,7 +227,7 @@ name = "受理<script>"
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
-    let html = std::fs::read_to_string(out.join("items/tjj-CF-000001/index.html")).unwrap();
+    let html = std::fs::read_to_string(out.join("items/tjj-CF-000001.html")).unwrap();
     assert!(html.contains("&lt;script&gt;alert("), "shown as text");
     assert!(!html.contains("<script"), "{html}");
     assert!(!html.contains("<img"), "{html}");

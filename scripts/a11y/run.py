@@ -21,8 +21,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PAGES = [
     "/",
     "/departments/swj/",
-    "/items/swj-XK-24c671/",
-    "/items/650200207XK01600/",
+    "/items/swj-XK-24c671.html",
+    "/items/650200207XK01600.html",
     "/boundaries/B001/",
     "/supervision/",
     "/data/",

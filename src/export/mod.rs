@@ -2,6 +2,9 @@
 //! list entry (an item without sub-items, or one sub-item of an item), under the standard
 //! Chinese column headers, so the xlsx (and CSV) import again with `qingdan import`.
 
+use std::borrow::Cow;
+use std::io::Write;
+
 use serde::Serialize;
 
 use crate::Error;
@@ -35,59 +38,71 @@ pub const COLUMNS: [&str; 23] = [
     "收费（征收）依据和标准",
 ];
 
-pub type Row = [String; 23];
+/// One row; most cells borrow the item's text.
+pub type Row<'a> = [Cow<'a, str>; 23];
 
-fn responsibilities_text(r: &Responsibilities) -> String {
+fn responsibilities_text(r: &Responsibilities) -> Cow<'_, str> {
     if !r.text.trim().is_empty() || r.stages.is_empty() {
-        return r.text.clone();
+        return Cow::Borrowed(r.text.as_str());
     }
-    r.stages
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!("{}.{}责任：{}", i + 1, s.stage, s.content))
-        .collect::<Vec<_>>()
-        .join("\n")
+    Cow::Owned(
+        r.stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{}.{}责任：{}", i + 1, s.stage, s.content))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
-fn or<'a>(own: &'a str, item: &'a str) -> &'a str {
-    if own.trim().is_empty() { item } else { own }
+fn or<'a>(own: &'a str, item: &'a str) -> Cow<'a, str> {
+    Cow::Borrowed(if own.trim().is_empty() { item } else { own })
 }
 
 /// The rows of some items (an item with sub-items gives one row per sub-item).
-pub fn rows<'a>(snap: &Snapshot, items: impl Iterator<Item = &'a Item>) -> Vec<Row> {
+pub fn rows<'a>(snap: &'a Snapshot, items: impl Iterator<Item = &'a Item>) -> Vec<Row<'a>> {
     let mut out = Vec::new();
     for (n, item) in items.enumerate() {
-        let dept = snap.department_name(&item.department).to_string();
+        let dept: &'a str = snap.department_name(&item.department);
         let guide = item.guide.as_ref().map(|g| &g.value);
-        let fees = guide.map_or(String::new(), |g| match (g.charged, g.fees.is_empty()) {
-            (Some(false), _) => "无".to_string(),
-            (_, false) => g
-                .fees
-                .iter()
-                .map(|f| {
-                    [f.name.as_str(), f.amount.as_str(), f.basis.as_str()]
-                        .join(" ")
-                        .trim()
-                        .to_string()
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-            _ => String::new(),
-        });
-        let materials = guide.map_or(String::new(), |g| {
-            if !g.materials_text.trim().is_empty() || g.materials.is_empty() {
-                g.materials_text.clone()
-            } else {
+        let fees: Cow<'a, str> = match guide {
+            None => Cow::Borrowed(""),
+            Some(g) => match (g.charged, g.fees.is_empty()) {
+                (Some(false), _) => Cow::Borrowed("无"),
+                (_, false) => Cow::Owned(
+                    g.fees
+                        .iter()
+                        .map(|f| {
+                            [f.name.as_str(), f.amount.as_str(), f.basis.as_str()]
+                                .join(" ")
+                                .trim()
+                                .to_string()
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                _ => Cow::Borrowed(""),
+            },
+        };
+        let materials: Cow<'a, str> = match guide {
+            None => Cow::Borrowed(""),
+            Some(g) if !g.materials_text.trim().is_empty() || g.materials.is_empty() => {
+                Cow::Borrowed(g.materials_text.as_str())
+            }
+            Some(g) => Cow::Owned(
                 g.materials
                     .iter()
                     .enumerate()
                     .map(|(i, m)| format!("{}.{}", i + 1, m.name.as_str()))
                     .collect::<Vec<_>>()
-                    .join("\n")
-            }
-        });
+                    .join("\n"),
+            ),
+        };
         let item_resp = responsibilities_text(&item.responsibilities);
-        let subs: Vec<Option<&crate::model::SubItem>> = if item.sub_items.is_empty() {
+        let guide_field = |f: fn(&'a crate::model::Guide) -> &'a str| -> Cow<'a, str> {
+            Cow::Borrowed(guide.map_or("", f))
+        };
+        let subs: Vec<Option<&'a crate::model::SubItem>> = if item.sub_items.is_empty() {
             vec![None]
         } else {
             item.sub_items.iter().map(Some).collect()
@@ -95,8 +110,8 @@ pub fn rows<'a>(snap: &Snapshot, items: impl Iterator<Item = &'a Item>) -> Vec<R
         for sub in subs {
             let (sub_name, basis, resp, resp_basis, circ, remarks) = match sub {
                 Some(s) => (
-                    s.name.value.clone(),
-                    or(&s.basis.text, &item.basis.text).to_string(),
+                    Cow::Borrowed(s.name.value.as_str()),
+                    or(&s.basis.text, &item.basis.text),
                     {
                         let own = responsibilities_text(&s.responsibilities);
                         if own.trim().is_empty() {
@@ -105,46 +120,45 @@ pub fn rows<'a>(snap: &Snapshot, items: impl Iterator<Item = &'a Item>) -> Vec<R
                             own
                         }
                     },
-                    or(&s.responsibilities.basis, &item.responsibilities.basis).to_string(),
+                    or(&s.responsibilities.basis, &item.responsibilities.basis),
                     or(
                         &s.accountability.circumstances,
                         &item.accountability.circumstances,
-                    )
-                    .to_string(),
-                    or(&s.remarks, &item.remarks).to_string(),
+                    ),
+                    or(&s.remarks, &item.remarks),
                 ),
                 None => (
-                    String::new(),
-                    item.basis.text.clone(),
+                    Cow::Borrowed(""),
+                    Cow::Borrowed(item.basis.text.as_str()),
                     item_resp.clone(),
-                    item.responsibilities.basis.clone(),
-                    item.accountability.circumstances.clone(),
-                    item.remarks.clone(),
+                    Cow::Borrowed(item.responsibilities.basis.as_str()),
+                    Cow::Borrowed(item.accountability.circumstances.as_str()),
+                    Cow::Borrowed(item.remarks.as_str()),
                 ),
             };
             out.push([
-                (n + 1).to_string(),
-                item.id.value.clone(),
-                dept.clone(),
-                item.name.value.clone(),
+                Cow::Owned((n + 1).to_string()),
+                Cow::Borrowed(item.id.value.as_str()),
+                Cow::Borrowed(dept),
+                Cow::Borrowed(item.name.value.as_str()),
                 sub_name,
-                item.category.value.clone(),
+                Cow::Borrowed(item.category.value.as_str()),
                 basis,
-                item.body.clone(),
-                item.unit.clone(),
-                item.level.value.clone(),
-                item.scope.clone(),
-                item.duty.clone(),
+                Cow::Borrowed(item.body.as_str()),
+                Cow::Borrowed(item.unit.as_str()),
+                Cow::Borrowed(item.level.value.as_str()),
+                Cow::Borrowed(item.scope.as_str()),
+                Cow::Borrowed(item.duty.as_str()),
                 resp,
                 resp_basis,
-                item.accountability.subjects.clone(),
+                Cow::Borrowed(item.accountability.subjects.as_str()),
                 circ,
                 remarks,
-                guide.map_or(String::new(), |g| g.audience.clone()),
-                guide.map_or(String::new(), |g| g.conditions.clone()),
+                guide_field(|g| g.audience.as_str()),
+                guide_field(|g| g.conditions.as_str()),
                 materials.clone(),
-                guide.map_or(String::new(), |g| g.statutory_limit.value.clone()),
-                guide.map_or(String::new(), |g| g.promised_limit.value.clone()),
+                guide_field(|g| g.statutory_limit.value.as_str()),
+                guide_field(|g| g.promised_limit.value.as_str()),
                 fees.clone(),
             ]);
         }
@@ -152,16 +166,26 @@ pub fn rows<'a>(snap: &Snapshot, items: impl Iterator<Item = &'a Item>) -> Vec<R
     out
 }
 
-/// CSV in UTF-8 with a BOM (so Excel opens it as UTF-8).
-pub fn csv(rows: &[Row]) -> Result<Vec<u8>, Error> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let io = |e: csv::Error| Error::Usage(format!("无法生成 CSV：{e}"));
+/// CSV in UTF-8 with a BOM (so Excel opens it as UTF-8), written to `out`.
+pub fn write_csv(rows: &[Row], out: impl Write) -> Result<(), Error> {
+    let io = |e: csv::Error| Error::Usage(format!("无法写出 CSV：{e}"));
+    let mut out = out;
+    out.write_all(b"\xEF\xBB\xBF")
+        .map_err(|e| Error::Usage(format!("无法写出 CSV：{e}")))?;
+    let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS).map_err(io)?;
     for r in rows {
-        w.write_record(r).map_err(io)?;
+        w.write_record(r.iter().map(|c| c.as_bytes())).map_err(io)?;
     }
-    w.into_inner()
-        .map_err(|e| Error::Usage(format!("无法生成 CSV：{e}")))
+    w.flush()
+        .map_err(|e| Error::Usage(format!("无法写出 CSV：{e}")))
+}
+
+/// CSV in memory.
+pub fn csv(rows: &[Row]) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    write_csv(rows, &mut buf)?;
+    Ok(buf)
 }
 
 /// An xlsx workbook: a title row naming the list, the header, then the rows.
@@ -194,7 +218,7 @@ pub fn xlsx(title: &str, rows: &[Row]) -> Result<Vec<u8>, Error> {
         for (c, v) in row.iter().enumerate() {
             if !v.is_empty() {
                 sheet
-                    .write_string_with_format(r as u32 + 2, c as u16, v, &wrap)
+                    .write_string_with_format(r as u32 + 2, c as u16, v.as_ref(), &wrap)
                     .map_err(err)?;
             }
         }
@@ -209,18 +233,33 @@ struct JsonExport<'a> {
     items: Vec<&'a Item>,
 }
 
-/// JSON: the jurisdiction, departments and items as the list files hold them.
-pub fn json<'a>(
+/// JSON: the jurisdiction, departments and items as the list files hold them, written to `out`.
+pub fn write_json<'a>(
     snap: &'a Snapshot,
     departments: impl Iterator<Item = &'a Department>,
     items: impl Iterator<Item = &'a Item>,
-) -> Result<Vec<u8>, Error> {
+    out: impl Write,
+) -> Result<(), Error> {
     let doc = JsonExport {
         jurisdiction: snap.jurisdiction.as_ref().map(|j| &j.value),
         departments: departments.collect(),
         items: items.collect(),
     };
-    Ok(serde_json::to_vec_pretty(&doc)?)
+    let mut out = out;
+    serde_json::to_writer(&mut out, &doc)?;
+    out.flush()
+        .map_err(|e| Error::Usage(format!("无法写出 JSON：{e}")))
+}
+
+/// JSON in memory.
+pub fn json<'a>(
+    snap: &'a Snapshot,
+    departments: impl Iterator<Item = &'a Department>,
+    items: impl Iterator<Item = &'a Item>,
+) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    write_json(snap, departments, items, &mut buf)?;
+    Ok(buf)
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ use crate::model::Category;
 use crate::snapshot::Snapshot;
 use view::{ItemView, Link, Urls};
 
+/// A category with more items than this lists its departments, not every item.
+const LONG_LISTING: usize = 2000;
+
 /// Marks a folder as qingdan's output, so `build` never replaces a folder it did not make.
 pub const MARKER: &str = ".qingdan-site";
 
@@ -129,7 +132,12 @@ impl Site {
             .unwrap_or_default();
         let tera = self.step("模板", |s| templates::load(s.opts.templates.as_deref()))?;
         let site = self.step("准备数据", |s| {
-            Ok(SiteData::new(&s.snap, &base, base_url.clone()))
+            Ok(SiteData::new(
+                &s.snap,
+                &s.report.stats,
+                &base,
+                base_url.clone(),
+            ))
         })?;
         let mut tera = tera;
         tera.global_context().insert("site", &site.view);
@@ -209,7 +217,7 @@ fn swap(tmp: &Path, out: &Path) -> Result<(), Error> {
         let old = sibling(out, "old");
         std::fs::rename(out, &old).map_err(io(out))?;
         std::fs::rename(tmp, out).map_err(io(out))?;
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+        remove_tree(&old).map_err(io(&old))?;
     } else {
         if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
@@ -219,13 +227,48 @@ fn swap(tmp: &Path, out: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes files under the build folder; URLs ("/items/x/") become "items/x/index.html".
+/// Remove a folder tree, its files in parallel (a site of 100,000 pages has as many files).
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if entry.file_type().is_dir() {
+            dirs.push(entry.into_path());
+        } else {
+            files.push(entry.into_path());
+        }
+    }
+    files.par_iter().try_for_each(std::fs::remove_file)?;
+    // Deepest first.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for d in dirs {
+        std::fs::remove_dir(&d)?;
+    }
+    Ok(())
+}
+
+/// Writes files under the build folder; URLs ("/departments/x/") become "departments/x/index.html".
 struct Writer<'a> {
     dir: &'a Path,
     base: &'a str,
 }
 
 impl Writer<'_> {
+    /// A buffered file to stream into (large data files are not built in memory).
+    fn create(&self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>, Error> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::File::create(&path)
+            .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+            .map_err(|source| Error::Write { path, source })
+    }
+
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
@@ -331,24 +374,33 @@ struct SiteData {
 }
 
 impl SiteData {
-    fn new(snap: &Snapshot, base: &str, base_url: Option<String>) -> SiteData {
+    fn new(
+        snap: &Snapshot,
+        stats: &check::Stats,
+        base: &str,
+        base_url: Option<String>,
+    ) -> SiteData {
         let urls = Urls { base };
         let j = snap.jurisdiction.as_ref().map(|j| &j.value);
         let jurisdiction = j.map_or(String::new(), |j| j.name.value.clone());
-        let stats = check::check(snap).stats;
+        let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+        for i in &snap.items {
+            let c = counts.entry(i.folder.as_str()).or_default();
+            c.0 += 1;
+            c.1 += usize::from(i.value.guide.is_some());
+        }
         let mut departments: Vec<DeptLink> = snap
             .departments
             .iter()
-            .map(|d| DeptLink {
-                id: d.folder.clone(),
-                name: d.value.name.value.clone(),
-                url: urls.department(&d.folder),
-                items: snap.items.iter().filter(|i| i.folder == d.folder).count(),
-                guides: snap
-                    .items
-                    .iter()
-                    .filter(|i| i.folder == d.folder && i.value.guide.is_some())
-                    .count(),
+            .map(|d| {
+                let (items, guides) = counts.get(d.folder.as_str()).copied().unwrap_or_default();
+                DeptLink {
+                    id: d.folder.clone(),
+                    name: d.value.name.value.clone(),
+                    url: urls.department(&d.folder),
+                    items,
+                    guides,
+                }
             })
             .collect();
         departments.sort_by(|a, b| {
@@ -736,27 +788,44 @@ fn render_pages(
         );
     }
 
-    // Categories.
+    // Categories: items by department; a long category lists its departments, each linking
+    // to that department's section for the category.
+    let mut by_cat_dept: HashMap<(&str, &str), Vec<view::ItemLink>> = HashMap::new();
+    for i in &snap.items {
+        by_cat_dept
+            .entry((i.value.category.as_str(), i.folder.as_str()))
+            .or_default()
+            .push(view::link(&i.value, &urls));
+    }
     for c in &site.view.categories {
+        let long = c.items > LONG_LISTING;
         let mut groups: Vec<view::Group> = Vec::new();
         for d in &site.view.departments {
-            let items: Vec<view::ItemLink> = snap
-                .items
-                .iter()
-                .filter(|i| i.folder == d.id && i.value.category.value == c.name)
-                .map(|i| view::link(&i.value, &urls))
-                .collect();
-            if !items.is_empty() {
-                groups.push(view::Group {
-                    code: d.id.clone(),
-                    name: d.name.clone(),
-                    items,
-                });
-            }
+            let Some(items) = by_cat_dept.remove(&(c.name.as_str(), d.id.as_str())) else {
+                continue;
+            };
+            groups.push(view::Group {
+                code: d.id.clone(),
+                name: d.name.clone(),
+                count: items.len(),
+                url: format!("{}#cat-{}", d.url, view::category_slug(&c.name)),
+                items: if long { Vec::new() } else { items },
+            });
         }
+        let lead = if long {
+            format!(
+                "{} 项{}事项，分属 {} 个部门；点部门名查看该部门的全部{}事项。",
+                c.items,
+                c.name,
+                groups.len(),
+                c.name
+            )
+        } else {
+            format!("{} 项{}事项，按部门列出。", c.items, c.name)
+        };
         let listing = Listing {
             title: c.name.clone(),
-            lead: format!("{} 项{}事项，按部门列出。", c.items, c.name),
+            lead,
             groups,
         };
         page(
@@ -780,11 +849,16 @@ fn render_pages(
             let i = &snap.items[*n];
             let name = snap.department_name(&i.folder).to_string();
             match groups.iter_mut().find(|g| g.name == name) {
-                Some(g) => g.items.push(view::link(&i.value, &urls)),
+                Some(g) => {
+                    g.items.push(view::link(&i.value, &urls));
+                    g.count += 1;
+                }
                 None => groups.push(view::Group {
                     code: i.folder.clone(),
                     name,
                     items: vec![view::link(&i.value, &urls)],
+                    count: 1,
+                    url: String::new(),
                 }),
             }
         }
@@ -943,24 +1017,38 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
             format!("{}权责清单", j.value.name.as_str())
         });
     let all = crate::export::rows(snap, snap.items.iter().map(|i| &i.value));
-    w.write("data/qingdan.xlsx", &crate::export::xlsx(&title, &all)?)?;
-    w.write("data/qingdan.csv", &crate::export::csv(&all)?)?;
-    w.write(
-        "data/qingdan.json",
-        &crate::export::json(
-            snap,
-            snap.departments.iter().map(|d| &d.value),
-            snap.items.iter().map(|i| &i.value),
-        )?,
-    )?;
+    // The whole list's three files and the departments' files are made side by side.
+    let whole = || -> Result<(), Error> {
+        let (xlsx, rest) = rayon::join(
+            || crate::export::xlsx(&title, &all),
+            || -> Result<(), Error> {
+                crate::export::write_csv(&all, w.create("data/qingdan.csv")?)?;
+                crate::export::write_json(
+                    snap,
+                    snap.departments.iter().map(|d| &d.value),
+                    snap.items.iter().map(|i| &i.value),
+                    w.create("data/qingdan.json")?,
+                )
+            },
+        );
+        rest?;
+        w.write("data/qingdan.xlsx", &xlsx?)
+    };
+    let (a, b) = rayon::join(whole, || per_department(snap, w));
+    a?;
+    b?;
+    Ok(3 + 3 * snap.departments.len())
+}
+
+/// Each department's xlsx, CSV and JSON.
+fn per_department(snap: &Snapshot, w: &Writer) -> Result<(), Error> {
+    let mut by_dept: HashMap<&str, Vec<&crate::model::Item>> = HashMap::new();
+    for i in &snap.items {
+        by_dept.entry(i.folder.as_str()).or_default().push(&i.value);
+    }
     snap.departments.par_iter().try_for_each(|d| {
-        let items = || {
-            snap.items
-                .iter()
-                .filter(|i| i.folder == d.folder)
-                .map(|i| &i.value)
-        };
-        let rows = crate::export::rows(snap, items());
+        let items = by_dept.get(d.folder.as_str()).cloned().unwrap_or_default();
+        let rows = crate::export::rows(snap, items.iter().copied());
         let name = &d.folder;
         w.write(
             &format!("data/departments/{name}.xlsx"),
@@ -972,10 +1060,9 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
         )?;
         w.write(
             &format!("data/departments/{name}.json"),
-            &crate::export::json(snap, std::iter::once(&d.value), items())?,
+            &crate::export::json(snap, std::iter::once(&d.value), items.iter().copied())?,
         )
-    })?;
-    Ok(3 + 3 * snap.departments.len())
+    })
 }
 
 fn write_sitemap(w: &Writer, urls: &[String], base_url: Option<&str>) -> Result<(), Error> {

@@ -251,7 +251,7 @@ pub struct Urls<'a> {
 
 impl Urls<'_> {
     pub fn item(&self, id: &str) -> String {
-        format!("{}/items/{id}/", self.base)
+        format!("{}/items/{id}.html", self.base)
     }
     pub fn department(&self, id: &str) -> String {
         format!("{}/departments/{id}/", self.base)
@@ -428,6 +428,10 @@ pub struct Group {
     pub code: String,
     pub name: String,
     pub items: Vec<ItemLink>,
+    /// Number of items (also when `items` is left empty on a long listing).
+    pub count: usize,
+    /// Where the group's items are listed in full, when not here.
+    pub url: String,
 }
 
 /// Items of a snapshot grouped by category (official order) — for department pages.
@@ -445,7 +449,9 @@ pub fn by_category<'a>(items: impl Iterator<Item = &'a Item>, urls: &Urls) -> Ve
         .map(|((_, name), items)| Group {
             code: category_slug(&name),
             name,
+            count: items.len(),
             items,
+            url: String::new(),
         })
         .collect()
 }
