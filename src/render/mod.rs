@@ -143,13 +143,18 @@ impl Site {
         tera.global_context().insert("site", &site.view);
         let tera = tera;
         let writer = Writer { dir, base: &base };
-        let pages = self.step("渲染事项页", |s| {
-            render_items(&s.snap, &tera, &site, &writer)
+        // Pages and open data side by side: while one waits on the disk, the other computes.
+        let ((pages, other), data) = self.step("渲染网页与开放数据", |s| {
+            let (pages, data) = rayon::join(
+                || -> Result<_, Error> {
+                    let pages = render_items(&s.snap, &tera, &site, &writer)?;
+                    let other = render_pages(&s.snap, &tera, &site, &writer)?;
+                    Ok((pages, other))
+                },
+                || write_data(&s.snap, &writer),
+            );
+            Ok((pages?, data?))
         })?;
-        let other = self.step("渲染其他页", |s| {
-            render_pages(&s.snap, &tera, &site, &writer)
-        })?;
-        let data = self.step("开放数据", |s| write_data(&s.snap, &writer))?;
         self.step("静态文件", |s| {
             writer.write(
                 "assets/style.css",
