@@ -83,6 +83,26 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// 在生成的网站索引中搜索事项
+    Search {
+        /// 要搜的话，如“开饭店要办什么证”
+        query: String,
+        /// 网站文件夹（读取其中的 _index/）
+        #[arg(long, default_value = "site")]
+        site: PathBuf,
+        /// 最多显示几条
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// 只搜这个部门（部门标识）
+        #[arg(long)]
+        department: Option<String>,
+        /// 只搜这个职权类别，如 行政许可
+        #[arg(long)]
+        category: Option<String>,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// 导出开放数据（一条清单条目一行，栏目可被 import 重新导入）
     Export {
         /// 格式
@@ -144,6 +164,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Snippets are HTML; a terminal wants the text.
+fn unescape(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
 }
 
 fn print(text: &str) -> Result<(), Error> {
@@ -239,6 +269,50 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         built.files,
                         total
                     ));
+                    print(&text)?
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            query,
+            site,
+            limit,
+            department,
+            category,
+            format,
+        } => {
+            let searcher = qingdan::index::Searcher::open(&site.join(qingdan::index::DIR))?;
+            let response = searcher.search(&qingdan::index::Request {
+                q: query,
+                department,
+                category,
+                limit,
+                offset: 0,
+            })?;
+            match format {
+                Format::Json => print(&(serde_json::to_string_pretty(&response)? + "\n"))?,
+                Format::Text => {
+                    let mut text = format!("共 {} 条结果", response.total);
+                    if !response.expanded.is_empty() {
+                        text.push_str(&format!("（也搜了：{}）", response.expanded.join("、")));
+                    }
+                    text.push('\n');
+                    for (i, h) in response.hits.iter().enumerate() {
+                        let snippet = h.snippet.replace("<b>", "【").replace("</b>", "】");
+                        text.push_str(&format!(
+                            "{:>3}. {}  [{} · {}]  {}\n     {}\n",
+                            i + 1,
+                            h.name,
+                            h.department,
+                            h.category,
+                            h.url,
+                            unescape(&snippet)
+                        ));
+                    }
+                    if let Some(s) = &response.did_you_mean {
+                        text.push_str(&format!("没有找到。您是不是要找：{s}\n"));
+                    }
                     print(&text)?
                 }
             }

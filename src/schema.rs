@@ -3,7 +3,7 @@
 
 use schemars::{JsonSchema, generate::SchemaSettings};
 
-use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction};
+use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction, Synonyms};
 
 /// File kinds, their schema, and the files they apply to (glob relative to the lists folder).
 pub const KINDS: &[(&str, &str)] = &[
@@ -12,6 +12,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("boundary", "boundaries/*.toml"),
     ("adjustments", "adjustments/*.toml"),
     ("jurisdiction", "jurisdiction.toml"),
+    ("synonyms", "synonyms.toml"),
 ];
 
 fn schema_of<T: JsonSchema>(title: &str) -> serde_json::Value {
@@ -33,6 +34,7 @@ pub fn schema(kind: &str) -> Option<serde_json::Value> {
             schema_of::<Adjustments>("qingdan 动态调整声明（adjustments/<版本>.toml）")
         }
         "jurisdiction" => schema_of::<Jurisdiction>("qingdan 行政区划（jurisdiction.toml）"),
+        "synonyms" => schema_of::<Synonyms>("qingdan 搜索同义词（synonyms.toml）"),
         _ => return None,
     })
 }

@@ -578,3 +578,22 @@ pub struct Change {
 pub const CHANGE_KINDS: [&str; 9] = [
     "取消", "新增", "下放", "上收", "划转", "合并", "拆分", "更名", "调整",
 ];
+
+/// 同义词表：`lists/synonyms.toml`，把群众的说法对应到清单的用语，供搜索使用
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Synonyms {
+    /// 一组同义词
+    #[serde(default)]
+    pub synonym: Vec<SynonymEntry>,
+}
+
+/// 一组：群众的说法 → 清单的用语
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SynonymEntry {
+    /// 群众的说法，如 ["开饭店", "开餐馆"]
+    pub words: Vec<String>,
+    /// 清单中的用语，如 ["食品经营许可"]
+    pub means: Vec<String>,
+}

@@ -155,6 +155,29 @@ impl Site {
             );
             Ok((pages?, data?))
         })?;
+        self.step("搜索索引", |s| {
+            let mut synonyms = crate::index::query::built_in();
+            if let Some(own) = &s.snap.synonyms {
+                synonyms.extend(
+                    own.value
+                        .synonym
+                        .iter()
+                        .map(|e| crate::index::query::Synonym {
+                            words: e.words.clone(),
+                            means: e.means.clone(),
+                        }),
+                );
+            }
+            crate::index::write(&s.snap, &dir.join(crate::index::DIR), &base, &synonyms)?;
+            std::fs::write(
+                dir.join(crate::index::DIR).join("site.json"),
+                serde_json::to_vec(&site.view)?,
+            )
+            .map_err(|source| Error::Write {
+                path: dir.join(crate::index::DIR),
+                source,
+            })
+        })?;
         self.step("静态文件", |s| {
             writer.write(
                 "assets/style.css",

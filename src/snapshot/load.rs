@@ -8,7 +8,7 @@ use walkdir::WalkDir;
 
 use super::{Entry, Snapshot};
 use crate::diag::{Diagnostic, Severity, SourceFile};
-use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction, Span};
+use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction, Span, Synonyms};
 
 /// A list file larger than this is refused: no real item needs it, and reading it would only
 /// slow every command down.
@@ -28,6 +28,7 @@ pub struct RawFile {
 #[derive(Debug, PartialEq)]
 enum Kind {
     Jurisdiction,
+    Synonyms,
     Department {
         folder: String,
     },
@@ -62,6 +63,7 @@ fn classify(path: &str) -> Kind {
     };
     match parts.as_slice() {
         ["jurisdiction.toml"] => Kind::Jurisdiction,
+        ["synonyms.toml"] => Kind::Synonyms,
         ["departments", folder, "department.toml"] => Kind::Department {
             folder: folder.to_string(),
         },
@@ -203,6 +205,7 @@ fn read_raw(rel: String, full: &Path) -> RawFile {
 
 enum Parsed {
     Jurisdiction(Jurisdiction),
+    Synonyms(Synonyms),
     Department(String, Department),
     Item(String, String, Box<Item>),
     Boundary(String, Boundary),
@@ -243,6 +246,14 @@ pub fn from_raw(label: &str, raws: Vec<RawFile>) -> Snapshot {
                     file,
                     folder: String::new(),
                     stem: "jurisdiction".into(),
+                    value,
+                })
+            }
+            Parsed::Synonyms(value) => {
+                snap.synonyms = Some(Entry {
+                    file,
+                    folder: String::new(),
+                    stem: "synonyms".into(),
                     value,
                 })
             }
@@ -342,6 +353,7 @@ fn parse_raw(raw: RawFile) -> FileResult {
     }
     let parsed = match kind {
         Kind::Jurisdiction => parse::<Jurisdiction>(&source).map(Parsed::Jurisdiction),
+        Kind::Synonyms => parse::<Synonyms>(&source).map(Parsed::Synonyms),
         Kind::Department { folder } => {
             parse::<Department>(&source).map(|d| Parsed::Department(folder, d))
         }

@@ -12,7 +12,7 @@ pub use load::{MAX_FILE_BYTES, RawFile};
 use std::path::Path;
 
 use crate::diag::{Diagnostic, SourceFile};
-use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction};
+use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction, Synonyms};
 
 /// A parsed file and where it came from.
 #[derive(Debug)]
@@ -34,6 +34,8 @@ pub struct Snapshot {
     pub label: String,
     pub files: Vec<SourceFile>,
     pub jurisdiction: Option<Entry<Jurisdiction>>,
+    /// `synonyms.toml`: colloquial words for official terms, for search.
+    pub synonyms: Option<Entry<Synonyms>>,
     /// Sorted by folder.
     pub departments: Vec<Entry<Department>>,
     /// Sorted by department folder, then file name.

@@ -1,0 +1,557 @@
+//! The search index: tantivy with jieba (search mode, ordinal positions, so phrase queries work)
+//! on Chinese fields, plus a character 1–2-gram field on names as a recall fallback for words
+//! jieba does not know, short queries and typos. `build` writes it into `<site>/_index/` (which
+//! `serve` never serves); `search` and `serve` read it.
+
+pub mod query;
+
+use std::path::Path;
+
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{LowerCaser, NgramTokenizer, RemoveLongFilter, TextAnalyzer};
+use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+
+use crate::Error;
+use crate::snapshot::Snapshot;
+use query::Synonym;
+
+/// Score added to items of categories one applies for.
+const SERVICE_BONUS: &[(&str, f32)] = &[
+    ("行政许可", 4.0),
+    ("行政确认", 2.5),
+    ("行政给付", 2.5),
+    ("行政奖励", 1.5),
+    ("公共服务", 2.5),
+    ("其他行政权力", 1.0),
+];
+
+/// Folder of the index inside the site folder.
+pub const DIR: &str = "_index";
+
+struct Fields {
+    id: Field,
+    name: Field,
+    name_exact: Field,
+    name_ngram: Field,
+    subs: Field,
+    body: Field,
+    text: Field,
+    department: Field,
+    department_name: Field,
+    category: Field,
+    url: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let jieba = |stored: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("jieba")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored { o.set_stored() } else { o }
+    };
+    let ngram = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("ngram")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        name: b.add_text_field("name", jieba(true)),
+        name_exact: b.add_text_field("name_exact", STRING),
+        name_ngram: b.add_text_field("name_ngram", ngram),
+        subs: b.add_text_field("subs", jieba(false)),
+        body: b.add_text_field("body", jieba(false)),
+        text: b.add_text_field("text", jieba(true)),
+        department: b.add_text_field("department", STRING | STORED),
+        department_name: b.add_text_field("department_name", STORED),
+        category: b.add_text_field("category", STRING | STORED),
+        url: b.add_text_field("url", STORED),
+    };
+    (b.build(), fields)
+}
+
+fn register(index: &Index) {
+    let jieba = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::with_ordinal_position_mode(
+        true,
+    ))
+    .filter(RemoveLongFilter::limit(120))
+    .filter(LowerCaser)
+    .build();
+    index.tokenizers().register("jieba", jieba);
+    if let Ok(ngram) = NgramTokenizer::new(1, 2, false) {
+        index.tokenizers().register(
+            "ngram",
+            TextAnalyzer::builder(ngram).filter(LowerCaser).build(),
+        );
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> Error {
+    Error::Usage(format!("搜索索引出错：{e}"))
+}
+
+/// Write the index of `snap` into `dir` (a new folder), with the synonym table beside it.
+pub fn write(
+    snap: &Snapshot,
+    dir: &Path,
+    base: &str,
+    synonyms: &[Synonym],
+) -> Result<usize, Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let (schema, f) = schema();
+    let index = Index::create_in_dir(dir, schema).map_err(err)?;
+    register(&index);
+    let mut writer = index.writer::<TantivyDocument>(100_000_000).map_err(err)?;
+    for e in &snap.items {
+        let item = &e.value;
+        let dept = snap.department_name(&e.folder);
+        let subs = item
+            .sub_items
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut body = String::new();
+        for part in [
+            item.category.as_str(),
+            dept,
+            &item.unit,
+            &item.duty,
+            &item.scope,
+        ] {
+            body.push_str(part);
+            body.push('\n');
+        }
+        for b in &item.basis.entries {
+            body.push_str(&b.title);
+            body.push('\n');
+        }
+        body.push_str(&item.basis.text);
+        body.push('\n');
+        body.push_str(&item.responsibilities.text);
+        for s in &item.responsibilities.stages {
+            body.push_str(&s.content);
+        }
+        let mut text = String::new();
+        if let Some(g) = &item.guide {
+            for part in [&g.audience, &g.conditions, &g.result, &g.materials_text] {
+                text.push_str(part);
+                text.push('\n');
+            }
+            for m in &g.materials {
+                text.push_str(m.name.as_str());
+                text.push('；');
+            }
+        }
+        if text.trim().is_empty() {
+            text = item.duty.clone();
+        }
+        if text.trim().is_empty() {
+            text = item
+                .basis
+                .entries
+                .first()
+                .map_or_else(String::new, |b| b.text.clone());
+        }
+        let text: String = text.chars().take(600).collect();
+        writer
+            .add_document(doc!(
+                f.id => item.id.as_str(),
+                f.name => item.name.as_str(),
+                f.name_exact => query::normalize(&item.name),
+                f.name_ngram => item.name.as_str(),
+                f.subs => subs,
+                f.body => body,
+                f.text => text,
+                f.department => e.folder.as_str(),
+                f.department_name => dept,
+                f.category => item.category.as_str(),
+                f.url => format!("{base}/items/{}.html", item.id.as_str()),
+            ))
+            .map_err(err)?;
+    }
+    writer.commit().map_err(err)?;
+    writer.wait_merging_threads().map_err(err)?;
+    let table = serde_json::to_vec(synonyms)?;
+    std::fs::write(dir.join("synonyms.json"), table).map_err(|source| Error::Write {
+        path: dir.join("synonyms.json"),
+        source,
+    })?;
+    Ok(snap.items.len())
+}
+
+/// A search request.
+#[derive(Debug, Default, Clone)]
+pub struct Request {
+    pub q: String,
+    pub department: Option<String>,
+    pub category: Option<String>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One result.
+#[derive(Debug, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub name: String,
+    pub department: String,
+    pub department_id: String,
+    pub category: String,
+    pub url: String,
+    pub score: f32,
+    /// HTML: escaped text with `<b>` around matched words.
+    pub snippet: String,
+}
+
+/// The JSON of DESIGN.md: query, total, hits; plus what was searched and a suggestion.
+#[derive(Debug, Serialize)]
+pub struct Response {
+    pub query: String,
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// The query as searched (folded, without phrases that carry no meaning).
+    pub searched: String,
+    /// Official terms added for colloquial words.
+    pub expanded: Vec<String>,
+    /// A close item name when nothing matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+}
+
+/// About `width` characters of `text` around the first of `words` found, HTML-escaped, with
+/// every word in it in `<b>`.
+pub fn snippet(text: &str, words: &[String], width: usize) -> String {
+    use crate::render::markdown::escape;
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let chars: Vec<char> = text.chars().collect();
+    let lower = text.to_lowercase();
+    // Character index of the first match.
+    let first = words
+        .iter()
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| lower.find(w.as_str()))
+        .min()
+        .map(|byte| text[..byte.min(text.len())].chars().count())
+        .unwrap_or(0);
+    let start = first.saturating_sub(width / 4);
+    let end = (start + width).min(chars.len());
+    let window: String = chars[start..end].iter().collect();
+    // Mark matches on the window, then escape piece by piece.
+    let mut marks = vec![false; window.chars().count()];
+    let wchars: Vec<char> = window.chars().collect();
+    let wlower: Vec<char> = window.to_lowercase().chars().collect();
+    if wlower.len() == wchars.len() {
+        for w in words {
+            let wc: Vec<char> = w.chars().collect();
+            if wc.is_empty() || wc.len() > wlower.len() {
+                continue;
+            }
+            for i in 0..=wlower.len() - wc.len() {
+                if wlower[i..i + wc.len()] == wc[..] {
+                    marks[i..i + wc.len()].iter_mut().for_each(|m| *m = true);
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    let mut open = false;
+    for (c, m) in wchars.iter().zip(&marks) {
+        if *m && !open {
+            out.push_str("<b>");
+            open = true;
+        } else if !*m && open {
+            out.push_str("</b>");
+            open = false;
+        }
+        out.push_str(&escape(&c.to_string()));
+    }
+    if open {
+        out.push_str("</b>");
+    }
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// An open index.
+pub struct Searcher {
+    index: Index,
+    reader: IndexReader,
+    f: Fields,
+    synonyms: Vec<Synonym>,
+    /// (normalized name, name) of every item, for "did you mean".
+    names: Vec<(String, String)>,
+}
+
+impl Searcher {
+    pub fn open(dir: &Path) -> Result<Searcher, Error> {
+        if !dir.join("meta.json").exists() {
+            return Err(Error::Usage(format!(
+                "{} 中没有搜索索引；先运行 qingdan build 生成网站和索引",
+                dir.display()
+            )));
+        }
+        let index = Index::open_in_dir(dir).map_err(err)?;
+        register(&index);
+        let (_, f) = schema();
+        let reader = index.reader().map_err(err)?;
+        let synonyms: Vec<Synonym> = std::fs::read(dir.join("synonyms.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_else(query::built_in);
+        let searcher = reader.searcher();
+        let mut names = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment.get_store_reader(64).map_err(err)?;
+            for d in 0..segment.max_doc() {
+                if let Ok(doc) = store.get::<TantivyDocument>(d)
+                    && let Some(n) = doc.get_first(f.name).and_then(|v| v.as_str())
+                {
+                    names.push((query::normalize(n), n.to_string()));
+                }
+            }
+        }
+        Ok(Searcher {
+            index,
+            reader,
+            f,
+            synonyms,
+            names,
+        })
+    }
+
+    fn tokens(&self, analyzer: &str, text: &str) -> Vec<String> {
+        let Some(mut a) = self.index.tokenizers().get(analyzer) else {
+            return Vec::new();
+        };
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            if !t.text.trim().is_empty() && !out.contains(&t.text) {
+                out.push(t.text.clone());
+            }
+        }
+        out
+    }
+
+    fn term(&self, field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+        let q = TermQuery::new(
+            Term::from_field_text(field, text),
+            IndexRecordOption::WithFreqs,
+        );
+        Box::new(BoostQuery::new(Box::new(q), boost))
+    }
+
+    /// Clauses matching `text` in the name, sub-items and body, with a phrase bonus.
+    fn clauses(&self, text: &str, weight: f32, out: &mut Vec<(Occur, Box<dyn Query>)>) {
+        let tokens: Vec<String> = self
+            .tokens("jieba", text)
+            .into_iter()
+            .filter(|t| t.chars().any(|c| c.is_alphanumeric()))
+            .collect();
+        for t in &tokens {
+            out.push((Occur::Should, self.term(self.f.name, t, 3.0 * weight)));
+            out.push((Occur::Should, self.term(self.f.subs, t, 1.5 * weight)));
+            out.push((Occur::Should, self.term(self.f.body, t, 0.6 * weight)));
+            out.push((Occur::Should, self.term(self.f.text, t, 0.8 * weight)));
+        }
+        // The words in order in the name: a strong sign the item is the one meant.
+        let ordered: Vec<Term> = {
+            let mut a = self.index.tokenizers().get("jieba");
+            let mut v = Vec::new();
+            if let Some(a) = a.as_mut() {
+                let mut s = a.token_stream(text);
+                let mut last = usize::MAX;
+                while let Some(t) = s.next() {
+                    if t.position != last && t.text.chars().any(|c| c.is_alphanumeric()) {
+                        v.push(Term::from_field_text(self.f.name, &t.text));
+                        last = t.position;
+                    }
+                }
+            }
+            v
+        };
+        if ordered.len() >= 2 && ordered.len() <= 12 {
+            let phrase = PhraseQuery::new(ordered);
+            out.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(phrase), 6.0 * weight)),
+            ));
+        }
+    }
+
+    pub fn search(&self, req: &Request) -> Result<Response, Error> {
+        let normalized = query::normalize(&req.q);
+        let searched = query::strip(&normalized);
+        let expanded = query::expand(&searched, &self.synonyms);
+        let mut empty = Response {
+            query: req.q.clone(),
+            total: 0,
+            hits: Vec::new(),
+            searched: searched.clone(),
+            expanded: expanded.clone(),
+            did_you_mean: None,
+        };
+        if searched.chars().all(|c| !c.is_alphanumeric()) {
+            return Ok(empty);
+        }
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // The exact name, folded.
+        should.push((
+            Occur::Should,
+            self.term(self.f.name_exact, &normalized, 20.0),
+        ));
+        should.push((Occur::Should, self.term(self.f.name_exact, &searched, 20.0)));
+        self.clauses(&searched, 1.0, &mut should);
+        for e in &expanded {
+            self.clauses(e, 0.9, &mut should);
+        }
+        // Character 1–2-grams: unknown words, one-character queries, typos.
+        let grams = self.tokens("ngram", &searched);
+        let bigrams: Vec<&String> = grams.iter().filter(|g| g.chars().count() == 2).collect();
+        let unigram_only = bigrams.is_empty();
+        for g in &grams {
+            let two = g.chars().count() == 2;
+            if two || unigram_only {
+                should.push((
+                    Occur::Should,
+                    self.term(self.f.name_ngram, g, if two { 0.5 } else { 0.3 }),
+                ));
+            }
+        }
+        let mut must: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        // Citizens search for what they can apply for: services rank above penalties that share
+        // their words ("排污许可" above "对未取得排污许可证…的处罚").
+        for (category, bonus) in SERVICE_BONUS {
+            let t = TermQuery::new(
+                Term::from_field_text(self.f.category, category),
+                IndexRecordOption::Basic,
+            );
+            must.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(Box::new(t), *bonus)),
+            ));
+        }
+        if let Some(d) = req.department.as_deref().filter(|d| !d.is_empty()) {
+            must.push((Occur::Must, self.term(self.f.department, d, 0.0)));
+        }
+        if let Some(c) = req.category.as_deref().filter(|c| !c.is_empty()) {
+            must.push((Occur::Must, self.term(self.f.category, c, 0.0)));
+        }
+        let q = BooleanQuery::new(must);
+        let searcher = self.reader.searcher();
+        let limit = req.limit.clamp(1, 100);
+        let offset = req.offset.min(10_000);
+        let (top, total) = searcher
+            .search(
+                &q,
+                &(
+                    TopDocs::with_limit(limit)
+                        .and_offset(offset)
+                        .order_by_score(),
+                    Count,
+                ),
+            )
+            .map_err(err)?;
+        // Words to highlight: the query's and the expansion's, longest first.
+        let mut words: Vec<String> = self.tokens("jieba", &searched);
+        for e in &expanded {
+            words.extend(self.tokens("jieba", e));
+        }
+        words.retain(|w| w.chars().any(|c| c.is_alphanumeric()));
+        words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        words.dedup();
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
+            let s = |f: Field| {
+                doc.get_first(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let snippet = snippet(&s(self.f.text), &words, 90);
+            hits.push(Hit {
+                id: s(self.f.id),
+                name: s(self.f.name),
+                department: s(self.f.department_name),
+                department_id: s(self.f.department),
+                category: s(self.f.category),
+                url: s(self.f.url),
+                score,
+                snippet,
+            });
+        }
+        if total == 0 {
+            empty.did_you_mean = self.suggest(&searched);
+            return Ok(empty);
+        }
+        Ok(Response {
+            query: req.q.clone(),
+            total,
+            hits,
+            searched,
+            expanded,
+            did_you_mean: None,
+        })
+    }
+
+    /// The item name sharing most character pairs with the query.
+    fn suggest(&self, q: &str) -> Option<String> {
+        let pairs = |s: &str| -> Vec<(char, char)> {
+            let c: Vec<char> = s.chars().filter(|c| c.is_alphanumeric()).collect();
+            c.windows(2).map(|w| (w[0], w[1])).collect()
+        };
+        let qp = pairs(q);
+        if qp.is_empty() {
+            return None;
+        }
+        self.names
+            .iter()
+            .map(|(norm, name)| {
+                let np = pairs(norm);
+                let common = qp.iter().filter(|p| np.contains(p)).count();
+                (
+                    2.0 * common as f32 / (qp.len() + np.len()).max(1) as f32,
+                    name,
+                )
+            })
+            .filter(|(score, _)| *score > 0.2)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, n)| n.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_escape_and_highlight() {
+        let s = snippet("申请<材料>：营业执照复印件", &["营业执照".to_string()], 90);
+        assert_eq!(s, "申请&lt;材料&gt;：<b>营业执照</b>复印件");
+        let long = format!("{}排污许可{}", "甲".repeat(100), "乙".repeat(100));
+        let s = snippet(&long, &["排污许可".to_string()], 20);
+        assert!(s.starts_with('…') && s.ends_with('…'));
+        assert!(s.contains("<b>排污许可</b>"));
+    }
+}

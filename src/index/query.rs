@@ -1,0 +1,243 @@
+//! What a citizen types, made searchable: full-width and traditional characters folded to the
+//! forms in the lists, phrases that carry no meaning dropped (要办什么证, 怎么办 …), and
+//! colloquial words expanded with the official terms they stand for (built-in table plus the
+//! lists' own `synonyms.toml`).
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest query, in characters, that is searched (the rest is ignored).
+pub const MAX_CHARS: usize = 100;
+
+/// Phrases that say "I want to know how", not what: removed before searching.
+const STOP_PHRASES: &[&str] = &[
+    "需要办理什么证件",
+    "需要办什么证",
+    "要办什么证",
+    "要办哪些证",
+    "办什么证",
+    "需要什么手续",
+    "要什么手续",
+    "需要哪些手续",
+    "需要什么材料",
+    "要什么材料",
+    "需要哪些材料",
+    "怎么办理",
+    "如何办理",
+    "怎么申请",
+    "如何申请",
+    "在哪里办",
+    "去哪里办",
+    "到哪里办",
+    "在哪办",
+    "去哪办",
+    "怎么办",
+    "怎么弄",
+    "办理流程",
+    "申请流程",
+    "怎么认定",
+    "如何认定",
+    "怎么处罚",
+    "如何处罚",
+    "要审批吗",
+    "需要审批吗",
+    "要批吗",
+    "可以吗",
+    "行不行",
+    "有哪些",
+    "是什么",
+    "我想",
+    "我要",
+    "想要",
+    "请问",
+    "如何",
+    "怎样",
+    "怎么",
+    "需要",
+    "什么",
+    "哪些",
+    "要办",
+    "办理",
+    "吗",
+    "呢",
+    "啊",
+    "了",
+    "的",
+];
+
+/// A colloquial word and the official terms it means.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Synonym {
+    /// What people say: 开饭店、开餐馆
+    pub words: Vec<String>,
+    /// What the lists say: 食品经营许可
+    pub means: Vec<String>,
+}
+
+/// Built-in colloquial terms for official ones; `lists/synonyms.toml` adds to these.
+pub fn built_in() -> Vec<Synonym> {
+    let table: &[(&[&str], &[&str])] = &[
+        (
+            &[
+                "开饭店",
+                "开餐馆",
+                "开饭馆",
+                "开餐厅",
+                "饭店",
+                "餐馆",
+                "餐饮",
+                "小吃店",
+                "奶茶店",
+            ],
+            &["食品经营许可", "食品经营"],
+        ),
+        (&["开超市", "卖食品", "食品店"], &["食品经营许可"]),
+        (&["开药店", "卖药", "药店"], &["药品零售", "药品经营许可"]),
+        (
+            &["营业执照", "开公司", "注册公司", "办公司", "开店", "办执照"],
+            &["企业登记注册", "营业执照", "登记"],
+        ),
+        (&["加油站", "卖油", "卖汽油"], &["成品油零售经营", "成品油"]),
+        (
+            &["盖房子", "盖房", "建房", "建楼", "开工"],
+            &["建筑工程施工许可", "施工许可", "乡村建设规划许可"],
+        ),
+        (&["卖房子", "卖楼", "卖期房", "预售"], &["商品房预售许可"]),
+        (&["买房"], &["商品房"]),
+        (&["工伤"], &["工伤认定", "工伤"]),
+        (&["社保"], &["社会保险"]),
+        (&["医保"], &["医疗保障", "医疗保险", "医保"]),
+        (&["职称"], &["专业技术", "职称"]),
+        (
+            &["招聘", "职业中介", "人力中介", "猎头"],
+            &["人力资源服务许可"],
+        ),
+        (&["劳务派遣公司", "派遣"], &["劳务派遣经营许可", "劳务派遣"]),
+        (
+            &["跑货运", "拉货", "货车运输", "物流公司"],
+            &["道路货物运输经营许可", "道路货物运输"],
+        ),
+        (
+            &["跑客运", "客车", "大巴"],
+            &["道路旅客运输经营许可", "道路旅客运输"],
+        ),
+        (
+            &["出租车", "的士", "网约车"],
+            &["出租汽车", "网络预约出租汽车"],
+        ),
+        (&["驾校"], &["机动车驾驶员培训"]),
+        (&["修车", "汽修", "修理厂"], &["机动车维修"]),
+        (&["排污", "排放污水", "排废水"], &["排污许可"]),
+        (&["危废", "危险废物"], &["危险废物经营许可", "危险废物"]),
+        (&["环评"], &["环境影响评价", "环境影响报告"]),
+        (
+            &["消防检查", "开业消防", "消防验收"],
+            &["消防安全检查", "消防验收"],
+        ),
+        (
+            &["统计造假", "数据造假", "虚报数据"],
+            &["统计", "虚报", "伪造"],
+        ),
+        (&["档案"], &["档案"]),
+        (&["高新技术", "高企"], &["高新技术企业"]),
+        (&["项目审批", "立项"], &["核准", "备案", "固定资产投资项目"]),
+        (&["价格", "乱收费", "涨价"], &["价格", "收费"]),
+        (
+            &["预付卡", "会员卡", "储值卡"],
+            &["单用途商业预付卡", "预付卡"],
+        ),
+        (&["特种设备", "电梯", "锅炉"], &["特种设备"]),
+        (&["骗保", "套保"], &["骗取医疗保障基金", "医疗保障基金"]),
+    ];
+    table
+        .iter()
+        .map(|(w, m)| Synonym {
+            words: w.iter().map(|s| s.to_string()).collect(),
+            means: m.iter().map(|s| s.to_string()).collect(),
+        })
+        .collect()
+}
+
+/// Full-width → half-width, traditional → simplified, lower case, trimmed, at most
+/// `MAX_CHARS` characters.
+pub fn normalize(q: &str) -> String {
+    let folded: String = q.nfkc().collect();
+    let simplified = fast2s::convert(&folded);
+    simplified
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// The query without phrases that carry no meaning (keeps the text when nothing else is left).
+pub fn strip(q: &str) -> String {
+    let mut out = q.to_string();
+    for p in STOP_PHRASES {
+        out = out.replace(p, " ");
+    }
+    let out: String = out
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c.is_whitespace() {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.is_empty() {
+        q.trim().to_string()
+    } else {
+        out
+    }
+}
+
+/// Official terms the query's colloquial words stand for.
+pub fn expand(q: &str, synonyms: &[Synonym]) -> Vec<String> {
+    let mut terms = Vec::new();
+    for s in synonyms {
+        if s.words
+            .iter()
+            .any(|w| !w.is_empty() && q.contains(w.as_str()))
+        {
+            for m in &s.means {
+                if !terms.contains(m) {
+                    terms.push(m.clone());
+                }
+            }
+        }
+    }
+    terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_traditional_and_full_width() {
+        assert_eq!(normalize("營業執照"), "营业执照");
+        assert_eq!(normalize("ＡＢＣ１２３"), "abc123");
+        assert_eq!(normalize(&"很".repeat(500)).chars().count(), MAX_CHARS);
+    }
+
+    #[test]
+    fn strips_phrases_without_meaning() {
+        assert_eq!(strip("开饭店要办什么证"), "开饭店");
+        assert_eq!(strip("工伤怎么认定？"), "工伤");
+        assert_eq!(strip("怎么办"), "怎么办", "nothing left: keep the text");
+        assert_eq!(strip("\"施工\" AND (许可):"), "施工 AND 许可");
+    }
+
+    #[test]
+    fn expands_colloquial_words() {
+        let t = expand("开饭店", &built_in());
+        assert!(t.contains(&"食品经营许可".to_string()));
+        assert!(expand("无关的话", &built_in()).is_empty());
+    }
+}
