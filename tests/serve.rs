@@ -118,3 +118,65 @@ fn invalid_lists_are_not_served() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("unknown-category"));
 }
+
+#[test]
+fn search_api_and_page_answer_everything_with_200_or_400() {
+    let dir = valid_tree();
+    let out = dir.path().join("site");
+    let server = start(dir.path(), &out);
+    let a = &server.addr;
+    let (code, body) = get(a, "/api/search?q=%E7%BB%9F%E8%AE%A1"); // 统计
+    assert_eq!(code, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["hits"][0]["id"], "tjj-CF-000001");
+    assert!(json["total"].as_u64().unwrap() >= 1);
+    // Traditional script finds the same item.
+    let (_, body) = get(a, "/api/search?q=%E7%B5%B1%E8%A8%88"); // 統計
+    assert!(body.contains("tjj-CF-000001"), "{body}");
+    let long = format!("/api/search?q={}", "a".repeat(10 * 1024));
+    for (path, want) in [
+        ("/api/search", 200),
+        ("/api/search?q=", 200),
+        (long.as_str(), 400),
+        // Malformed escapes: read leniently (200) or refused (400), never a 500.
+        ("/api/search?q=%zz", 0),
+        ("/api/search?q=%FF%FE", 0),
+        (
+            "/api/search?q=%22AND%3A%28%29%5B%5D%7B%7D%5E~*%3F%5C%2B-!%2F%20OR%20NOT",
+            200,
+        ),
+        ("/api/search?q=%F0%9F%98%80", 200),
+        ("/api/search?q=x&page=0", 400),
+        ("/api/search?q=x&page=abc", 400),
+        ("/api/search?q=x&page=-1", 400),
+        ("/api/search?q=x&page=1000", 200),
+        ("/api/search?q=x&page=99999999999999999999", 400),
+        (
+            "/api/search?q=%E7%BB%9F%E8%AE%A1&department=nope&category=%E8%A1%8C%E6%94%BF",
+            200,
+        ),
+        ("/search", 200),
+        ("/search?q=%E7%BB%9F%E8%AE%A1", 200),
+        ("/search?q=%zz", 0),
+        ("/search?q=x&page=0", 400),
+    ] {
+        let (code, _) = get(a, path);
+        if want == 0 {
+            assert!(code == 200 || code == 400, "{path}: {code}");
+        } else {
+            assert_eq!(code, want, "{path}");
+        }
+    }
+    let (_, page) = get(a, "/search?q=%E7%BB%9F%E8%AE%A1");
+    assert!(page.contains("lang=\"zh-CN\""));
+    assert!(
+        page.contains("对拒绝配合统计调查的处罚"),
+        "server-rendered results"
+    );
+    assert!(!page.contains("<script"));
+    let (_, page) = get(a, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+    assert!(
+        !page.contains("<script>alert"),
+        "the query is escaped on the page"
+    );
+}

@@ -7,7 +7,7 @@ mod charts;
 pub mod flowchart;
 mod life;
 pub mod markdown;
-mod templates;
+pub mod templates;
 pub mod view;
 
 use std::collections::HashMap;

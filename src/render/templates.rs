@@ -45,6 +45,7 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/accessibility.html"),
     ),
     ("404.html", include_str!("../../templates/404.html")),
+    ("search.html", include_str!("../../templates/search.html")),
 ];
 
 const STYLE: &str = include_str!("../../templates/assets/style.css");
