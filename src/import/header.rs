@@ -336,6 +336,25 @@ fn map_columns(sheet: &Sheet, row: usize, fields: Vec<Option<Field>>) -> Header 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::workbook::Region;
+
+    /// A sheet from rows of cells and merged regions given as (top, left, bottom, right).
+    fn sheet(rows: &[&[&str]], merges: &[(usize, usize, usize, usize)]) -> Sheet {
+        let cells = rows
+            .iter()
+            .map(|r| r.iter().map(|s| s.to_string()).collect())
+            .collect();
+        let merges = merges
+            .iter()
+            .map(|&(top, left, bottom, right)| Region {
+                top,
+                left,
+                bottom,
+                right,
+            })
+            .collect();
+        Sheet::new("s".into(), cells, merges)
+    }
 
     #[test]
     fn recognises_synonyms_and_variants() {
@@ -374,45 +393,38 @@ mod tests {
 
     #[test]
     fn two_row_header_found_from_its_lower_row_with_level_and_scope() {
-        use super::super::workbook::Region;
-        let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let cells = vec![
-            row(&["某局权责清单", "", "", "", "", "", ""]),
-            row(&[
-                "序号",
-                "权力名称",
-                "权力类别",
-                "实施层级及权限",
-                "",
-                "责任事项",
-                "",
-            ]),
-            row(&["", "", "", "层级", "权限", "责任事项内容", "责任事项依据"]),
-            row(&[
-                "1",
-                "某许可",
-                "行政许可",
-                "市级",
-                "负责本级",
-                "受理",
-                "某法",
-            ]),
-        ];
-        let r = |top, left, bottom, right| Region {
-            top,
-            left,
-            bottom,
-            right,
-        };
-        let merges = vec![
-            r(0, 0, 0, 6),
-            r(1, 0, 2, 0),
-            r(1, 1, 2, 1),
-            r(1, 2, 2, 2),
-            r(1, 3, 1, 4),
-            r(1, 5, 1, 6),
-        ];
-        let sheet = Sheet::new("s".into(), cells, merges);
+        let sheet = sheet(
+            &[
+                &["某局权责清单", "", "", "", "", "", ""],
+                &[
+                    "序号",
+                    "权力名称",
+                    "权力类别",
+                    "实施层级及权限",
+                    "",
+                    "责任事项",
+                    "",
+                ],
+                &["", "", "", "层级", "权限", "责任事项内容", "责任事项依据"],
+                &[
+                    "1",
+                    "某许可",
+                    "行政许可",
+                    "市级",
+                    "负责本级",
+                    "受理",
+                    "某法",
+                ],
+            ],
+            &[
+                (0, 0, 0, 6),
+                (1, 0, 2, 0),
+                (1, 1, 2, 1),
+                (1, 2, 2, 2),
+                (1, 3, 1, 4),
+                (1, 5, 1, 6),
+            ],
+        );
         let h = find(&sheet).unwrap();
         assert_eq!(h.row, 2);
         assert_eq!(h.col(&Field::Serial), Some(0));
@@ -425,35 +437,28 @@ mod tests {
 
     #[test]
     fn two_row_headers_combine_group_and_sub_header() {
-        use super::super::workbook::Region;
-        let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let cells = vec![
-            row(&["序号", "事项名称", "权力类型", "责任事项", "", "追责", ""]),
-            row(&["", "", "", "内容", "依据", "对象范围", "情形"]),
-            row(&[
-                "1",
-                "某许可",
-                "行政许可",
-                "受理",
-                "某法",
-                "承办人",
-                "未按规定",
-            ]),
-        ];
-        let r = |top, left, bottom, right| Region {
-            top,
-            left,
-            bottom,
-            right,
-        };
-        let merges = vec![
-            r(0, 0, 1, 0),
-            r(0, 1, 1, 1),
-            r(0, 2, 1, 2),
-            r(0, 3, 0, 4),
-            r(0, 5, 0, 6),
-        ];
-        let sheet = Sheet::new("s".into(), cells, merges);
+        let sheet = sheet(
+            &[
+                &["序号", "事项名称", "权力类型", "责任事项", "", "追责", ""],
+                &["", "", "", "内容", "依据", "对象范围", "情形"],
+                &[
+                    "1",
+                    "某许可",
+                    "行政许可",
+                    "受理",
+                    "某法",
+                    "承办人",
+                    "未按规定",
+                ],
+            ],
+            &[
+                (0, 0, 1, 0),
+                (0, 1, 1, 1),
+                (0, 2, 1, 2),
+                (0, 3, 0, 4),
+                (0, 5, 0, 6),
+            ],
+        );
         let h = find(&sheet).unwrap();
         assert_eq!(h.row, 1);
         assert_eq!(h.col(&Field::RespContent), Some(3));

@@ -610,6 +610,16 @@ struct WorkView {
     description_html: String,
 }
 
+fn work_views(items: &[crate::model::WorkItem]) -> Vec<WorkView> {
+    items
+        .iter()
+        .map(|w| WorkView {
+            name: w.name.value.clone(),
+            description_html: markdown::to_html(&w.description),
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct SupervisionRow {
     name: String,
@@ -786,22 +796,8 @@ fn render_pages(
                 String::new()
             },
             duties: dept.duties.iter().map(|x| markdown::to_html(x)).collect(),
-            work_items: dept
-                .work_items
-                .iter()
-                .map(|w| WorkView {
-                    name: w.name.value.clone(),
-                    description_html: markdown::to_html(&w.description),
-                })
-                .collect(),
-            public_services: dept
-                .public_services
-                .iter()
-                .map(|w| WorkView {
-                    name: w.name.value.clone(),
-                    description_html: markdown::to_html(&w.description),
-                })
-                .collect(),
+            work_items: work_views(&dept.work_items),
+            public_services: work_views(&dept.public_services),
             groups: view::by_category(items.iter().copied(), &urls),
             boundaries: bmap.get(d.folder.as_str()).cloned().unwrap_or_default(),
             supervision,
