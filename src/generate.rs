@@ -209,12 +209,21 @@ fn han_number(n: usize) -> String {
     s
 }
 
+/// The object, law and article number of the `k`-th item of a department: every object early
+/// on (so every department has the whole vocabulary), then laws, then articles — a distinct
+/// combination for each of the first 72,000 items.
+fn parts(k: usize) -> (&'static str, &'static str, usize) {
+    let object = OBJECTS[k % OBJECTS.len()];
+    let law = LAWS[(k / OBJECTS.len()) % LAWS.len()].1;
+    let article = (k / (OBJECTS.len() * LAWS.len())) % 200 + 1;
+    (object, law, article)
+}
+
 /// An item name unique within its department: the `k`-th item of a department cites its own
 /// law and article (as real names do: "对违反《…》第三十七条规定行为的处罚").
 fn name_for(category: Category, k: usize, rng: &mut fastrand::Rng) -> String {
-    let law = LAWS[k % LAWS.len()].1;
-    let article = han_number((k / LAWS.len()) % 200 + 1);
-    let object = OBJECTS[(k / (LAWS.len() * 200)) % OBJECTS.len()];
+    let (object, law, article) = parts(k);
+    let article = han_number(article);
     let cite = format!("《{law}》第{article}条");
     match category {
         Category::Licensing => format!("{cite}规定的{object}{}", pick(rng, LICENSE_ACTS)),
@@ -234,7 +243,7 @@ fn name_for(category: Category, k: usize, rng: &mut fastrand::Rng) -> String {
 fn item(rng: &mut fastrand::Rng, n: usize, depts: usize, dept: &str, dept_name: &str) -> Item {
     let category = category_for(rng);
     let k = n / depts;
-    let object = OBJECTS[(k / (LAWS.len() * 200)) % OBJECTS.len()];
+    let object = parts(k).0;
     let name = name_for(category, k, rng);
     let sub_items = if rng.u32(..100) < 12 {
         (1..=2 + rng.usize(..3))

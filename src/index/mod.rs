@@ -32,6 +32,9 @@ const SERVICE_BONUS: &[(&str, f32)] = &[
     ("其他行政权力", 1.0),
 ];
 
+/// A word in more than this share of items is not searched in their long text.
+const COMMON_SHARE: f64 = 0.15;
+
 /// Folder of the index inside the site folder.
 pub const DIR: &str = "_index";
 
@@ -297,8 +300,20 @@ pub struct Searcher {
     reader: IndexReader,
     f: Fields,
     synonyms: Vec<Synonym>,
-    /// (normalized name, name) of every item, for "did you mean".
-    names: Vec<(String, String)>,
+    /// Every item name, and for each pair of adjacent characters the names holding it
+    /// (with each name's number of pairs), for "did you mean".
+    names: Vec<String>,
+    pair_count: Vec<u16>,
+    pairs: std::collections::HashMap<(char, char), Vec<u32>>,
+}
+
+/// Adjacent character pairs of the letters and digits of `s`.
+fn char_pairs(s: &str) -> Vec<(char, char)> {
+    let c: Vec<char> = s.chars().filter(|c| c.is_alphanumeric()).collect();
+    let mut v: Vec<(char, char)> = c.windows(2).map(|w| (w[0], w[1])).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 impl Searcher {
@@ -319,13 +334,21 @@ impl Searcher {
             .unwrap_or_else(query::built_in);
         let searcher = reader.searcher();
         let mut names = Vec::new();
+        let mut pair_count = Vec::new();
+        let mut pairs: std::collections::HashMap<(char, char), Vec<u32>> = Default::default();
         for segment in searcher.segment_readers() {
             let store = segment.get_store_reader(64).map_err(err)?;
             for d in 0..segment.max_doc() {
                 if let Ok(doc) = store.get::<TantivyDocument>(d)
                     && let Some(n) = doc.get_first(f.name).and_then(|v| v.as_str())
                 {
-                    names.push((query::normalize(n), n.to_string()));
+                    let index = names.len() as u32;
+                    let own = char_pairs(&query::normalize(n));
+                    pair_count.push(own.len().min(u16::MAX as usize) as u16);
+                    for p in own {
+                        pairs.entry(p).or_default().push(index);
+                    }
+                    names.push(n.to_string());
                 }
             }
         }
@@ -335,6 +358,8 @@ impl Searcher {
             f,
             synonyms,
             names,
+            pair_count,
+            pairs,
         })
     }
 
@@ -367,11 +392,24 @@ impl Searcher {
             .into_iter()
             .filter(|t| t.chars().any(|c| c.is_alphanumeric()))
             .collect();
+        let searcher = self.reader.searcher();
+        let docs = searcher.num_docs().max(1) as f64;
+        // A word in most items' long text (行政许可法 cites itself everywhere) says little and
+        // makes every query walk most of the index: long fields only count rarer words.
+        let rare = |field: Field, t: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, t))
+                .map_or(true, |df| (df as f64) / docs < COMMON_SHARE)
+        };
         for t in &tokens {
             out.push((Occur::Should, self.term(self.f.name, t, 3.0 * weight)));
             out.push((Occur::Should, self.term(self.f.subs, t, 1.5 * weight)));
-            out.push((Occur::Should, self.term(self.f.body, t, 0.6 * weight)));
-            out.push((Occur::Should, self.term(self.f.text, t, 0.8 * weight)));
+            if rare(self.f.body, t) {
+                out.push((Occur::Should, self.term(self.f.body, t, 0.6 * weight)));
+            }
+            if rare(self.f.text, t) {
+                out.push((Occur::Should, self.term(self.f.text, t, 0.8 * weight)));
+            }
         }
         // The words in order in the name: a strong sign the item is the one meant.
         let ordered: Vec<Term> = {
@@ -515,29 +553,28 @@ impl Searcher {
         })
     }
 
-    /// The item name sharing most character pairs with the query.
+    /// The item name sharing most character pairs with the query (Dice coefficient over an
+    /// inverted list of pairs, so only names sharing a pair are looked at).
     fn suggest(&self, q: &str) -> Option<String> {
-        let pairs = |s: &str| -> Vec<(char, char)> {
-            let c: Vec<char> = s.chars().filter(|c| c.is_alphanumeric()).collect();
-            c.windows(2).map(|w| (w[0], w[1])).collect()
-        };
-        let qp = pairs(q);
+        let qp = char_pairs(q);
         if qp.is_empty() {
             return None;
         }
-        self.names
-            .iter()
-            .map(|(norm, name)| {
-                let np = pairs(norm);
-                let common = qp.iter().filter(|p| np.contains(p)).count();
-                (
-                    2.0 * common as f32 / (qp.len() + np.len()).max(1) as f32,
-                    name,
-                )
+        let mut shared: std::collections::HashMap<u32, u16> = Default::default();
+        for p in &qp {
+            for &n in self.pairs.get(p).map_or(&[][..], Vec::as_slice) {
+                *shared.entry(n).or_default() += 1;
+            }
+        }
+        shared
+            .into_iter()
+            .map(|(n, common)| {
+                let total = qp.len() + self.pair_count[n as usize] as usize;
+                (2.0 * f32::from(common) / total.max(1) as f32, n)
             })
             .filter(|(score, _)| *score > 0.2)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, n)| n.clone())
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+            .map(|(_, n)| self.names[n as usize].clone())
     }
 }
 
