@@ -42,6 +42,17 @@ const COUNTS: &[(&str, u64, u64, u64)] = &[
     ),
 ];
 
+/// The first item file an import report says it wrote.
+fn first_item(report: &serde_json::Value) -> String {
+    report["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .find(|p| p.contains("/items/"))
+        .unwrap()
+}
+
 fn import_one(file: &str) -> (tempfile::TempDir, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let out = qingdan()
@@ -212,13 +223,7 @@ fn reimporting_the_same_file_changes_nothing() {
 fn an_edited_file_is_never_overwritten_without_force() {
     let file = "克拉玛依市科学技术局2024年权责清单.xls";
     let (dir, first) = import_one(file);
-    let rel = first["written"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .find(|p| p.contains("/items/"))
-        .unwrap();
+    let rel = first_item(&first);
     let path = dir.path().join(&rel);
     let edited = std::fs::read_to_string(&path).unwrap() + "remarks = \"编辑加的备注\"\n";
     std::fs::write(&path, &edited).unwrap();
@@ -272,13 +277,7 @@ fn dry_run_writes_nothing() {
 fn force_keeps_what_an_editor_added_that_no_spreadsheet_holds() {
     let file = "克拉玛依市科学技术局2024年权责清单.xls";
     let (dir, first) = import_one(file);
-    let rel = first["written"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .find(|p| p.contains("/items/"))
-        .unwrap();
+    let rel = first_item(&first);
     let path = dir.path().join(&rel);
     let added = "\n[[supervision]]\nmethod = \"双随机一公开\"\nobject = \"科技计划项目承担单位\"\nsample = true\n";
     let edited = std::fs::read_to_string(&path).unwrap() + added;

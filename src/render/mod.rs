@@ -283,8 +283,8 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// A buffered file to stream into (large data files are not built in memory).
-    fn create(&self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>, Error> {
+    /// The full path of `rel`, its folder created.
+    fn prepare(&self, rel: &str) -> Result<PathBuf, Error> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| Error::Write {
@@ -292,19 +292,19 @@ impl Writer<'_> {
                 source,
             })?;
         }
+        Ok(path)
+    }
+
+    /// A buffered file to stream into (large data files are not built in memory).
+    fn create(&self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>, Error> {
+        let path = self.prepare(rel)?;
         std::fs::File::create(&path)
             .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
             .map_err(|source| Error::Write { path, source })
     }
 
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
-        let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
+        let path = self.prepare(rel)?;
         std::fs::write(&path, bytes).map_err(|source| Error::Write { path, source })
     }
 
