@@ -15,11 +15,16 @@ fn repo() -> PathBuf {
 }
 
 fn build(lists: &Path, out: &Path) -> std::process::Output {
+    build_with(lists, out, &[])
+}
+
+fn build_with(lists: &Path, out: &Path, extra: &[&std::ffi::OsStr]) -> std::process::Output {
     qingdan()
         .args(["build", "--lists"])
         .arg(lists)
         .arg("--out")
         .arg(out)
+        .args(extra)
         .output()
         .unwrap()
 }
@@ -348,15 +353,11 @@ fn templates_can_be_overridden() {
         "{% extends \"base.html\" %}{% block content %}<h1>自定义的 404</h1>{% endblock content %}",
     );
     let out = dir.path().join("out");
-    let o = qingdan()
-        .args(["build", "--lists"])
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .arg("--templates")
-        .arg(&templates)
-        .output()
-        .unwrap();
+    let o = build_with(
+        dir.path(),
+        &out,
+        &["--templates".as_ref(), templates.as_os_str()],
+    );
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -370,15 +371,11 @@ fn templates_can_be_overridden() {
     );
     // A broken template is a clear error, and nothing is replaced.
     write(&templates, "404.html", "{% block content %}");
-    let o = qingdan()
-        .args(["build", "--lists"])
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .arg("--templates")
-        .arg(&templates)
-        .output()
-        .unwrap();
+    let o = build_with(
+        dir.path(),
+        &out,
+        &["--templates".as_ref(), templates.as_os_str()],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("模板"));
     assert!(

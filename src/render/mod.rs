@@ -667,7 +667,6 @@ fn render_pages(
         }
         jobs.push((url, template.to_string(), ctx));
     };
-    let json = |v: &dyn erased_json::ToJson| v.to_json();
 
     // Home, with its charts.
     let cat_rows: Vec<(String, usize)> = site
@@ -782,19 +781,10 @@ fn render_pages(
             name: dept.name.value.clone(),
             short_name: dept.short_name.clone(),
             items: items.len(),
-            phone_tel: dept
-                .phone
-                .chars()
-                .filter(|c| c.is_ascii_digit() || *c == '-')
-                .collect(),
+            phone_tel: view::tel(&dept.phone),
             phone: dept.phone.clone(),
             address: dept.address.clone(),
-            website: if dept.website.starts_with("http://") || dept.website.starts_with("https://")
-            {
-                dept.website.clone()
-            } else {
-                String::new()
-            },
+            website: view::safe_url(&dept.website),
             duties: dept.duties.iter().map(|x| markdown::to_html(x)).collect(),
             work_items: work_views(&dept.work_items),
             public_services: work_views(&dept.public_services),
@@ -808,7 +798,7 @@ fn render_pages(
             "department.html",
             &dept.name,
             vec![("部门", format!("{base}/departments/"))],
-            vec![("dept", json(&v))],
+            vec![("dept", serde_json::to_value(&v)?)],
         );
     }
 
@@ -857,7 +847,7 @@ fn render_pages(
             "listing.html",
             &c.name,
             vec![("职权类别", format!("{base}/categories/"))],
-            vec![("listing", json(&listing))],
+            vec![("listing", serde_json::to_value(&listing)?)],
         );
     }
 
@@ -896,7 +886,7 @@ fn render_pages(
             "listing.html",
             e.name,
             vec![("办事主题", format!("{base}/life/"))],
-            vec![("listing", json(&listing))],
+            vec![("listing", serde_json::to_value(&listing)?)],
         );
     }
 
@@ -1017,19 +1007,6 @@ fn render_pages(
         w.page(&url, &html)
     })?;
     Ok((count, urls_out))
-}
-
-/// Views of different types as JSON values for a page's context.
-mod erased_json {
-    pub trait ToJson {
-        fn to_json(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> ToJson for T {
-        /// Views hold only strings, numbers and lists: serialising them cannot fail.
-        fn to_json(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or_default()
-        }
-    }
 }
 
 /// Open data: the whole list and each department, as xlsx, CSV and JSON.

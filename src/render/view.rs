@@ -16,7 +16,7 @@ pub fn category_slug(name: &str) -> String {
 }
 
 /// Digits and "+" of a phone number, for `tel:` links ("0990-12345" → "0990-12345").
-fn tel(phone: &str) -> String {
+pub fn tel(phone: &str) -> String {
     phone
         .chars()
         .take_while(|c| !matches!(c, '（' | '('))
@@ -25,7 +25,7 @@ fn tel(phone: &str) -> String {
 }
 
 /// Only http(s) addresses become links.
-fn safe_url(url: &str) -> String {
+pub fn safe_url(url: &str) -> String {
     let u = url.trim();
     if u.starts_with("https://") || u.starts_with("http://") {
         u.to_string()
