@@ -66,4 +66,22 @@ pub enum Error {
     #[error("无法生成 TOML：{0}")]
     #[diagnostic(code(qingdan::toml))]
     TomlWrite(#[from] toml::ser::Error),
+
+    #[error("读取 git 版本 {rev} 时出错：{message}")]
+    #[diagnostic(
+        code(qingdan::git),
+        help(
+            "版本可以是标签、分支或提交号（如 v2024、HEAD~1），可写成 版本:路径 指定仓库中的清单文件夹；用 `git log --oneline` 或 `git tag` 查看可用的版本"
+        )
+    )]
+    Git { rev: String, message: String },
+
+    #[error("{path} 不在 git 仓库中：{message}")]
+    #[diagnostic(
+        code(qingdan::not_git),
+        help(
+            "对比 git 版本需要清单文件夹在 git 仓库里；也可以直接对比两个清单文件夹：qingdan diff 旧文件夹 新文件夹"
+        )
+    )]
+    NotGit { path: PathBuf, message: String },
 }

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod diag;
+pub mod diff;
 pub mod error;
 pub mod export;
 pub mod generate;

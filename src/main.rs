@@ -30,6 +30,14 @@ enum Format {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+    Html,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ExportFormat {
     Csv,
     Json,
@@ -46,6 +54,22 @@ enum Command {
         /// 输出格式
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// 与该版本（git 版本或清单文件夹）对比：有未声明的变化、或声明的变化没有发生，即为错误
+        #[arg(long, value_name = "REV")]
+        against: Option<String>,
+    },
+    /// 对比清单的两个版本：取消、新增、下放、上收、划转、合并、拆分、更名、调整，并对照调整声明
+    Diff {
+        /// 旧版本：清单文件夹，或 git 版本（标签、分支、提交号；可写成 版本:路径）
+        old: String,
+        /// 新版本：清单文件夹，或 git 版本
+        new: String,
+        /// 清单文件夹（用来找到 git 仓库和其中清单的路径）
+        #[arg(long, default_value = "lists")]
+        lists: PathBuf,
+        /// 输出格式：终端文字、JSON、Markdown（用于合并请求的评论）、HTML 网页
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
     },
     /// 从表格（xls、xlsx、CSV：UTF-8 或 GBK）导入权责清单
     Import {
@@ -186,9 +210,18 @@ fn print(text: &str) -> Result<(), Error> {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
-        Command::Check { lists, format } => {
+        Command::Check {
+            lists,
+            format,
+            against,
+        } => {
             let snap = Snapshot::load_dir(&lists)?;
-            let report = check::check(&snap);
+            let mut report = check::check(&snap);
+            if let Some(rev) = &against {
+                let old = Snapshot::load_version(&lists, rev)?;
+                let diff = qingdan::diff::diff(&old, &snap);
+                check::against(&mut report, &snap, &diff);
+            }
             match format {
                 Format::Json => print(&(check::render_json(&report)? + "\n"))?,
                 Format::Text => {
@@ -204,6 +237,28 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Diff {
+            old,
+            new,
+            lists,
+            format,
+        } => {
+            let (a, b) = (
+                Snapshot::load_version(&lists, &old)?,
+                Snapshot::load_version(&lists, &new)?,
+            );
+            let diff = qingdan::diff::diff(&a, &b);
+            let text = match format {
+                DiffFormat::Json => serde_json::to_string_pretty(&diff)? + "\n",
+                DiffFormat::Markdown => qingdan::diff::output::markdown(&diff),
+                DiffFormat::Html => render::adjustment_page(&diff, None)?,
+                DiffFormat::Text => {
+                    qingdan::diff::output::text(&diff, std::io::stdout().is_terminal())
+                }
+            };
+            print(&text)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Import {
             files,
@@ -254,6 +309,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 return Ok(ExitCode::from(1));
             }
             let built = site.build()?;
+            for w in &built.warnings {
+                eprintln!("警告：{w}");
+            }
             match format {
                 Format::Json => print(&(serde_json::to_string_pretty(&built)? + "\n"))?,
                 Format::Text => {

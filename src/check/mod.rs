@@ -73,6 +73,101 @@ pub fn check(snap: &Snapshot) -> Report {
     }
 }
 
+/// `check --against REV`: add an error for every change between `diff.old` and `snap` that the
+/// edition's adjustments do not declare, and for every declaration that did not happen.
+pub fn against(report: &mut Report, snap: &Snapshot, diff: &crate::diff::Diff) {
+    use crate::diag::Severity;
+    let decl_file = diff.declarations.as_ref().map(|d| d.file.clone());
+    let edition = snap
+        .jurisdiction
+        .as_ref()
+        .map(|j| j.value.edition.clone())
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| "<版本>".into());
+    let where_ = decl_file
+        .clone()
+        .unwrap_or_else(|| format!("adjustments/{edition}.toml"));
+    for c in diff.changes.iter().filter(|c| !c.declared) {
+        // Point at the new item's name when there is one, else at the declarations file.
+        let located = c.new_ids.first().and_then(|id| {
+            snap.items
+                .iter()
+                .find(|e| e.value.id.as_str() == id)
+                .map(|e| (e.file, e.value.name.span))
+        });
+        let ids = if c.old_ids.is_empty() || c.old_ids == c.new_ids {
+            c.new_ids.join("、")
+        } else if c.new_ids.is_empty() {
+            c.old_ids.join("、")
+        } else {
+            format!("{} → {}", c.old_ids.join("、"), c.new_ids.join("、"))
+        };
+        let message = match &c.declared_as {
+            Some(k) => format!(
+                "{}“{}”（{ids}）与 {} 相比是{}，但调整声明写的是{k}",
+                c.department, c.name, diff.old, c.label
+            ),
+            None => format!(
+                "{}“{}”（{ids}）与 {} 相比{}，但调整声明中没有这一项",
+                c.department,
+                c.name,
+                diff.old,
+                if c.kind == crate::diff::Kind::Modified {
+                    "有调整".to_string()
+                } else {
+                    format!("被{}", c.label)
+                }
+            ),
+        };
+        let mut d = match located {
+            Some((file, span)) => Diagnostic::at(
+                "undeclared-change",
+                Severity::Error,
+                snap.source(file),
+                span,
+                message,
+            ),
+            None => Diagnostic::file_level("undeclared-change", Severity::Error, &where_, message),
+        };
+        let mut ids_toml = String::new();
+        if !c.old_ids.is_empty() {
+            ids_toml.push_str(&format!("old_ids = {:?}\n", c.old_ids));
+        }
+        if !c.new_ids.is_empty() {
+            ids_toml.push_str(&format!("new_ids = {:?}\n", c.new_ids));
+        }
+        d.help = Some(format!(
+            "在 {where_} 中声明这一变化：\n[[changes]]\nkind = \"{}\"\n{ids_toml}document = \"依据文号\"\nbasis = \"依据文件名称\"\nreason = \"调整理由\"",
+            c.label
+        ));
+        report.errors.push(d);
+    }
+    for m in &diff.declared_not_found {
+        let message = format!("{}（与 {} 相比）", m.problem, diff.old);
+        let mut d = match snap.files.iter().find(|f| f.path == m.file) {
+            Some(f) => Diagnostic::at(
+                "declared-change-not-found",
+                Severity::Error,
+                f,
+                m.span,
+                message,
+            ),
+            None => Diagnostic::file_level(
+                "declared-change-not-found",
+                Severity::Error,
+                &m.file,
+                message,
+            ),
+        };
+        d.help = Some("改正这一项声明的类型或事项编码；没有发生的调整应从声明中删去".into());
+        report.errors.push(d);
+    }
+    report.errors.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
+    });
+    report.ok = report.errors.is_empty();
+}
+
 fn stats(snap: &Snapshot) -> Stats {
     let mut s = Stats {
         departments: snap.department_folders.len(),

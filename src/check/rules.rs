@@ -77,6 +77,16 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "error",
         "调整类型不是规定的九种之一",
     ),
+    (
+        "undeclared-change",
+        "error",
+        "（check --against）事项有变化，但本版调整声明中没有",
+    ),
+    (
+        "declared-change-not-found",
+        "error",
+        "（check --against）调整声明中的变化没有发生",
+    ),
     ("duplicate-name", "warning", "同一部门中两个事项同名"),
     ("duplicate-sub-item", "warning", "同一事项中两个子项同名"),
 ];
@@ -492,8 +502,15 @@ fn boundaries(cx: &mut Ctx, item_ids: &HashSet<&str>) {
 
 fn adjustments(cx: &mut Ctx, item_ids: &HashSet<&str>) {
     let snap = cx.snap;
+    let current = snap
+        .jurisdiction
+        .as_ref()
+        .map(|j| j.value.edition.as_str())
+        .filter(|e| !e.is_empty());
     for e in &snap.adjustments {
         let a = &e.value;
+        // Declarations of earlier editions are history: their items may since have gone.
+        let historic = current.is_some_and(|c| c != e.stem);
         cx.id_matches(e.file, "edition", &a.edition, "版本", &e.stem);
         for change in &a.changes {
             if !CHANGE_KINDS.contains(&change.kind.trim()) {
@@ -507,7 +524,7 @@ fn adjustments(cx: &mut Ctx, item_ids: &HashSet<&str>) {
                 cx.with_help(format!("可用的类型：{}", CHANGE_KINDS.join("、")));
             }
             for id in &change.new_ids {
-                if !item_ids.contains(id.as_str()) {
+                if !historic && !item_ids.contains(id.as_str()) {
                     cx.at(
                         "adjustment-unknown-item",
                         Severity::Error,

@@ -54,6 +54,29 @@ pub struct Jurisdiction {
     /// 本文件中有示例（非官方）内容
     #[serde(default, skip_serializing_if = "is_false")]
     pub sample: bool,
+    /// 往期版本：每一版是清单所在 git 仓库中的一个版本，网站据此生成“动态调整”页（由旧到新）
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editions: Vec<PastEdition>,
+    /// 也可以用 git 标签列出往期版本：匹配该模式的标签（如 "lists-*"，* 代表任意文字）
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub edition_tags: String,
+}
+
+/// 往期版本
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PastEdition {
+    /// 版本，如“2024”（不填则取该版本 jurisdiction.toml 中的 edition）
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub edition: String,
+    /// git 版本：标签、分支或提交号
+    pub rev: String,
+    /// 公布日期（YYYY-MM-DD；不填则取该版本 jurisdiction.toml 中的日期，再不然取提交日期）
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub published: String,
+    /// 公布文件文号
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 /// 部门：`lists/departments/<部门>/department.toml`
@@ -545,6 +568,9 @@ pub struct Adjustments {
     /// 说明
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// 本文件中有示例（非官方）内容
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sample: bool,
     /// 逐项调整
     #[serde(default)]
     pub changes: Vec<Change>,

@@ -4,6 +4,7 @@
 //! temporary folder that replaces the output folder only when everything succeeded.
 
 mod charts;
+pub mod editions;
 pub mod flowchart;
 mod life;
 pub mod markdown;
@@ -45,6 +46,10 @@ pub struct Built {
     pub out: PathBuf,
     pub pages: usize,
     pub files: usize,
+    /// Editions shown on the site (earlier ones from git, then this one).
+    pub editions: usize,
+    /// What the build could not do but went on without (an earlier edition not found in git …).
+    pub warnings: Vec<String>,
     /// (step, seconds)
     pub steps: Vec<(String, f64)>,
 }
@@ -86,7 +91,7 @@ impl Site {
         }
         let result = self.render_into(&tmp);
         match result {
-            Ok((pages, files)) => {
+            Ok((pages, files, editions, warnings)) => {
                 let t = Instant::now();
                 swap(&tmp, &out)?;
                 self.steps.push(("替换输出".into(), t.elapsed()));
@@ -94,6 +99,8 @@ impl Site {
                     out,
                     pages,
                     files,
+                    editions,
+                    warnings,
                     steps: self
                         .steps
                         .iter()
@@ -119,7 +126,7 @@ impl Site {
         Ok(r)
     }
 
-    fn render_into(&mut self, dir: &Path) -> Result<(usize, usize), Error> {
+    fn render_into(&mut self, dir: &Path) -> Result<(usize, usize, usize, Vec<String>), Error> {
         let base_url = self
             .opts
             .base_url
@@ -139,6 +146,10 @@ impl Site {
                 base_url.clone(),
             ))
         })?;
+        let history = self.step("往期版本与调整", |s| {
+            Ok(editions::load(&s.opts.lists, &s.snap))
+        })?;
+        let histories = editions::item_histories(&history, &self.snap, &base);
         let mut tera = tera;
         tera.global_context().insert("site", &site.view);
         let tera = tera;
@@ -147,8 +158,8 @@ impl Site {
         let ((pages, other), data) = self.step("渲染网页与开放数据", |s| {
             let (pages, data) = rayon::join(
                 || -> Result<_, Error> {
-                    let pages = render_items(&s.snap, &tera, &site, &writer)?;
-                    let other = render_pages(&s.snap, &tera, &site, &writer)?;
+                    let pages = render_items(&s.snap, &tera, &site, &writer, &histories)?;
+                    let other = render_pages(&s.snap, &tera, &site, &writer, &history)?;
                     Ok((pages, other))
                 },
                 || write_data(&s.snap, &writer),
@@ -183,6 +194,7 @@ impl Site {
                 "assets/style.css",
                 templates::style(s.opts.templates.as_deref())?.as_bytes(),
             )?;
+            writer.write("assets/adjust.js", templates::ADJUST_JS.as_bytes())?;
             writer.write(MARKER, b"qingdan\n")?;
             Ok(())
         })?;
@@ -191,8 +203,30 @@ impl Site {
         self.step("网站地图", |_| {
             write_sitemap(&writer, &urls, base_url.as_deref())
         })?;
-        Ok((pages + other.0, pages + other.0 + data + 4))
+        Ok((
+            pages + other.0,
+            pages + other.0 + data + 5,
+            history.editions.len().max(1),
+            history.warnings,
+        ))
     }
+}
+
+/// The adjustment page of `diff` as one self-contained HTML file (`qingdan diff --format html`):
+/// the stylesheet inline, no links into a site.
+pub fn adjustment_page(
+    diff: &crate::diff::Diff,
+    templates: Option<&Path>,
+) -> Result<String, Error> {
+    let tera = templates::load(templates)?;
+    let view = editions::adjustment_view(diff, None, None, None);
+    let mut ctx = tera::Context::new();
+    ctx.insert("adj", &view);
+    ctx.insert("css", &templates::style(templates)?);
+    ctx.insert("js", templates::ADJUST_JS);
+    ctx.insert("old", &diff.old);
+    ctx.insert("new", &diff.new);
+    render(&tera, "diff.html", &ctx)
 }
 
 /// Refuse to replace a folder qingdan did not make, or one holding the lists.
@@ -553,6 +587,7 @@ fn render_items(
     tera: &tera::Tera,
     site: &SiteData,
     w: &Writer,
+    histories: &HashMap<String, Vec<editions::HistoryEntry>>,
 ) -> Result<usize, Error> {
     let urls = site.urls();
     snap.items.par_iter().try_for_each(|e| {
@@ -580,6 +615,12 @@ fn render_items(
         );
         ctx.insert("page", &site.page(&item.name, &description, &view.url));
         ctx.insert("item", &view);
+        ctx.insert(
+            "history",
+            histories
+                .get(item.id.as_str())
+                .map_or(&[][..], Vec::as_slice),
+        );
         let html = render(tera, "item.html", &ctx)?;
         w.page(&view.url, &html)
     })?;
@@ -641,6 +682,7 @@ fn render_pages(
     tera: &tera::Tera,
     site: &SiteData,
     w: &Writer,
+    history: &editions::History,
 ) -> Result<(usize, Vec<String>), Error> {
     let urls = site.urls();
     let base = &site.base;
@@ -995,6 +1037,72 @@ fn render_pages(
         vec![],
         vec![("data", data)],
     );
+
+    // Editions and their adjustments.
+    let current: std::collections::HashSet<&str> =
+        snap.items.iter().map(|i| i.value.id.as_str()).collect();
+    let mut rows: Vec<serde_json::Value> = Vec::new();
+    let mut chart_rows: Vec<(String, usize)> = Vec::new();
+    for (i, e) in history.editions.iter().enumerate() {
+        let d = i.checked_sub(1).and_then(|p| history.diffs.get(p));
+        chart_rows.push((format!("{} 版", e.edition), e.items));
+        rows.push(serde_json::json!({
+            "edition": e.edition, "published": e.published, "document": e.document,
+            "items": e.items,
+            "url": d.map(|_| format!("{base}/editions/{}/", editions::slug(&e.edition))).unwrap_or_default(),
+            "counts": d.map(|d| crate::diff::Kind::ALL.iter().map(|k| serde_json::json!({"label": k.zh(), "count": d.summary.count(*k)})).collect::<Vec<_>>()).unwrap_or_default(),
+            "changed": d.map_or(0, |d| d.summary.changed()),
+            "undeclared": d.map_or(0, |d| d.summary.undeclared),
+            "reduction": d.map(|d| format!("{:.1}%", editions::reduction(d.summary.old_items, d.summary.new_items))).unwrap_or_default(),
+        }));
+    }
+    let editions_chart = if chart_rows.len() > 1 {
+        charts::bars("各版清单的事项数", &chart_rows, "chart-editions")
+    } else {
+        String::new()
+    };
+    let latest = history
+        .diffs
+        .last()
+        .map(|d| {
+            let rows: Vec<(String, usize)> = crate::diff::Kind::ALL
+                .iter()
+                .map(|k| (k.zh().to_string(), d.summary.count(*k)))
+                .collect();
+            charts::bars(&format!("{} 版各类调整的数量", d.new), &rows, "chart-kinds")
+        })
+        .unwrap_or_default();
+    page(
+        format!("{base}/editions/"),
+        "editions.html",
+        "动态调整",
+        vec![],
+        vec![(
+            "editions",
+            serde_json::json!({"rows": rows, "chart": editions_chart, "kinds_chart": latest, "warnings": history.warnings}),
+        )],
+    );
+    for (i, d) in history.diffs.iter().enumerate() {
+        let view =
+            editions::adjustment_view(d, history.editions.get(i + 1), Some(&urls), Some(&current));
+        page(
+            format!("{base}/editions/{}/", editions::slug(&d.new)),
+            "adjustment.html",
+            &format!("{} 版清单调整", d.new),
+            vec![("动态调整", format!("{base}/editions/"))],
+            vec![("adj", serde_json::to_value(&view)?)],
+        );
+    }
+    w.write(
+        "editions/feed.xml",
+        editions::atom(
+            history,
+            &site.view.title,
+            base,
+            site.base_url.as_deref().unwrap_or(""),
+        )
+        .as_bytes(),
+    )?;
 
     let urls_out: Vec<String> = jobs
         .iter()

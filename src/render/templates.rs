@@ -46,7 +46,23 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("404.html", include_str!("../../templates/404.html")),
     ("search.html", include_str!("../../templates/search.html")),
+    (
+        "editions.html",
+        include_str!("../../templates/editions.html"),
+    ),
+    (
+        "adjustment.html",
+        include_str!("../../templates/adjustment.html"),
+    ),
+    (
+        "adjustment_body.html",
+        include_str!("../../templates/adjustment_body.html"),
+    ),
+    ("diff.html", include_str!("../../templates/diff.html")),
 ];
+
+/// The filter script of adjustment pages.
+pub const ADJUST_JS: &str = include_str!("../../templates/assets/adjust.js");
 
 const STYLE: &str = include_str!("../../templates/assets/style.css");
 

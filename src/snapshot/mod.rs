@@ -5,6 +5,7 @@
 //! being understood (encoding, TOML syntax, unknown or missing keys) are kept in
 //! `Snapshot::problems` so that `check` can report them together with its own rules.
 
+pub mod git;
 mod load;
 
 pub use load::{MAX_FILE_BYTES, RawFile};
@@ -52,6 +53,18 @@ impl Snapshot {
     /// Load every list file under `dir`.
     pub fn load_dir(dir: &Path) -> Result<Snapshot, crate::Error> {
         load::load_dir(dir)
+    }
+
+    /// Load a version given on the command line: a lists folder if `spec` is one, else a git
+    /// revision (`REV` or `REV:PATH`) of the repository holding `lists`.
+    pub fn load_version(lists: &Path, spec: &str) -> Result<Snapshot, crate::Error> {
+        if Path::new(spec).is_dir() {
+            let mut snap = load::load_dir(Path::new(spec))?;
+            snap.label = spec.to_string();
+            Ok(snap)
+        } else {
+            git::load_rev(lists, spec).map(|(snap, _)| snap)
+        }
     }
 
     /// Build a snapshot from files already in memory (e.g. read from a git revision).

@@ -1,0 +1,184 @@
+//! Loading a `Snapshot` from a git revision, straight from the object database (gix): no
+//! checkout, no `git` program, the working tree untouched.
+//!
+//! `REV` is anything `git rev-parse` understands (a tag, a branch, `HEAD~1`, a commit id);
+//! `REV:PATH` names the lists folder inside the repository explicitly, otherwise it is the path
+//! of the given lists folder relative to the repository's top.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::{RawFile, Snapshot};
+use crate::Error;
+
+/// A resolved revision.
+#[derive(Clone, Debug)]
+pub struct Revision {
+    /// The commit id (hex).
+    pub commit: String,
+    /// Commit time, seconds since the epoch.
+    pub time: i64,
+    /// The lists folder inside the repository, `/`-separated ("" for the top).
+    pub path: String,
+}
+
+fn git_error(rev: &str, e: impl std::fmt::Display) -> Error {
+    Error::Git {
+        rev: rev.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// The repository holding `lists` (or the current folder) and the path of `lists` in it.
+fn locate(lists: &Path) -> Result<(gix::Repository, String), Error> {
+    let cwd = std::env::current_dir().map_err(|source| Error::Read {
+        path: PathBuf::from("."),
+        source,
+    })?;
+    let abs = if lists.is_absolute() {
+        lists.to_path_buf()
+    } else {
+        cwd.join(lists)
+    };
+    // The folder may not exist in the working tree (it may only exist in history): resolve the
+    // deepest part that exists and keep the rest as written.
+    let mut existing = abs.clone();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_owned());
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let start = std::fs::canonicalize(&existing).unwrap_or(existing);
+    let repo = gix::discover(&start).map_err(|e| Error::NotGit {
+        path: start.clone(),
+        message: e.to_string(),
+    })?;
+    let top = repo
+        .workdir()
+        .map(|w| std::fs::canonicalize(w).unwrap_or_else(|_| w.to_path_buf()))
+        .ok_or_else(|| Error::NotGit {
+            path: start.clone(),
+            message: "仓库没有工作区（bare repository）".into(),
+        })?;
+    let mut full = start.clone();
+    for r in rest.iter().rev() {
+        full.push(r);
+    }
+    let rel = full.strip_prefix(&top).map_err(|_| Error::NotGit {
+        path: full.clone(),
+        message: format!("它不在仓库 {} 之内", top.display()),
+    })?;
+    let mut parts: Vec<String> = Vec::new();
+    for c in rel.components() {
+        match c {
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::ParentDir => {
+                parts.pop();
+            }
+            _ => {}
+        }
+    }
+    Ok((repo, parts.join("/")))
+}
+
+/// Split `REV:PATH`. A colon inside a revision is rare (`HEAD:` syntax is what we mean anyway).
+fn split_spec(spec: &str) -> (&str, Option<&str>) {
+    match spec.split_once(':') {
+        Some((rev, path)) if !rev.is_empty() => (rev, Some(path.trim_matches('/'))),
+        _ => (spec, None),
+    }
+}
+
+/// Resolve `spec` in the repository holding `lists`.
+pub fn resolve(lists: &Path, spec: &str) -> Result<(gix::Repository, Revision), Error> {
+    let (repo, default_path) = locate(lists)?;
+    let (rev, path) = split_spec(spec);
+    let id = repo.rev_parse_single(rev).map_err(|e| git_error(rev, e))?;
+    let commit = id
+        .object()
+        .map_err(|e| git_error(rev, e))?
+        .peel_to_commit()
+        .map_err(|e| git_error(rev, e))?;
+    let time = commit.time().map(|t| t.seconds).unwrap_or(0);
+    Ok((
+        repo.clone(),
+        Revision {
+            commit: commit.id.to_string(),
+            time,
+            path: path.map_or(default_path, str::to_string),
+        },
+    ))
+}
+
+/// Load the lists as they were at `spec` (see the module comment).
+pub fn load_rev(lists: &Path, spec: &str) -> Result<(Snapshot, Revision), Error> {
+    let (repo, rev) = resolve(lists, spec)?;
+    let (name, _) = split_spec(spec);
+    let snap = load_commit(&repo, &rev, &format!("git:{name}"))?;
+    Ok((snap, rev))
+}
+
+/// Load the lists folder `rev.path` of commit `rev.commit`.
+pub fn load_commit(repo: &gix::Repository, rev: &Revision, label: &str) -> Result<Snapshot, Error> {
+    let mut repo = repo.clone();
+    repo.object_cache_size_if_unset(64 * 1024 * 1024);
+    let id = gix::ObjectId::from_hex(rev.commit.as_bytes()).map_err(|e| git_error(label, e))?;
+    let tree = repo
+        .find_object(id)
+        .map_err(|e| git_error(label, e))?
+        .peel_to_tree()
+        .map_err(|e| git_error(label, e))?;
+    let tree = if rev.path.is_empty() {
+        tree
+    } else {
+        let entry = tree
+            .lookup_entry_by_path(&rev.path)
+            .map_err(|e| git_error(label, e))?
+            .ok_or_else(|| Error::Git {
+                rev: label.to_string(),
+                message: format!("这个版本中没有文件夹 {}", rev.path),
+            })?;
+        entry
+            .object()
+            .map_err(|e| git_error(label, e))?
+            .peel_to_tree()
+            .map_err(|e| git_error(label, e))?
+    };
+    let entries = tree
+        .traverse()
+        .breadthfirst
+        .files()
+        .map_err(|e| git_error(label, e))?;
+    let mut raws = Vec::new();
+    for e in entries {
+        if !e.mode.is_blob() {
+            continue;
+        }
+        let path = String::from_utf8_lossy(&e.filepath).into_owned();
+        let mut object = repo.find_object(e.oid).map_err(|x| git_error(label, x))?;
+        let bytes = std::mem::take(&mut object.data);
+        raws.push(RawFile {
+            path,
+            origin: None,
+            bytes: Some(bytes),
+            problem: None,
+        });
+    }
+    Ok(Snapshot::from_raw(label, raws))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs() {
+        assert_eq!(split_spec("v2024"), ("v2024", None));
+        assert_eq!(split_spec("v2024:lists/"), ("v2024", Some("lists")));
+        assert_eq!(split_spec("HEAD~1:"), ("HEAD~1", Some("")));
+    }
+}
