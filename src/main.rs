@@ -85,6 +85,9 @@ enum Command {
         /// 只分析并报告，不写任何文件
         #[arg(long)]
         dry_run: bool,
+        /// 更新表格所属部门的已有事项：对应上的事项保留编码和文件，表格中没有的删除，新的新增
+        #[arg(long)]
+        update: bool,
         /// 输出格式
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -265,11 +268,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             into,
             force,
             dry_run,
+            update,
             format,
         } => {
             let options = import::Options {
                 into,
                 force,
+                update,
                 dry_run,
                 quiet: format == Format::Json,
             };

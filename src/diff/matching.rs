@@ -30,6 +30,8 @@ pub struct Info<'a> {
     pub name: String,
     /// Titles of the laws cited in the basis, normalised, sorted, without duplicates.
     pub laws: Vec<String>,
+    /// Normalised sub-item names, joined: tells apart items of the same name.
+    pub subs: String,
 }
 
 impl<'a> Info<'a> {
@@ -57,7 +59,14 @@ impl<'a> Info<'a> {
             category,
             name: normalize(name),
             laws,
+            subs: String::new(),
         }
+    }
+
+    /// With the item's sub-item names.
+    pub fn with_subs<'s>(mut self, subs: impl Iterator<Item = &'s str>) -> Self {
+        self.subs = subs.map(normalize).collect::<Vec<_>>().join("|");
+        self
     }
 }
 
@@ -130,12 +139,23 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
         }
     }
 
-    // 2. by name in the same department; 3. by name and category elsewhere
-    for stage in [How::Name, How::NameElsewhere] {
+    // 2. by name in the same department; 3. by name and category elsewhere. Each first with the
+    // sub-items (which tell apart items of one name), then without.
+    for (stage, with_subs) in [
+        (How::Name, true),
+        (How::Name, false),
+        (How::NameElsewhere, true),
+        (How::NameElsewhere, false),
+    ] {
         let key = |i: &Info| -> (String, String) {
+            let name = if with_subs {
+                format!("{}#{}", i.name, i.subs)
+            } else {
+                i.name.clone()
+            };
             match stage {
-                How::Name => (i.folder.to_string(), i.name.clone()),
-                _ => (i.category.to_string(), i.name.clone()),
+                How::Name => (i.folder.to_string(), name),
+                _ => (i.category.to_string(), name),
             }
         };
         let unique = |infos: &[Info], to: &[Option<usize>]| {
@@ -405,7 +425,10 @@ pub fn score(w: &Weights, a: &Info, b: &Info) -> f64 {
     if a.folder == b.folder {
         s += 0.05;
     }
-    s.clamp(0.0, 1.0)
+    if a.subs == b.subs && !a.subs.is_empty() {
+        s += 0.03;
+    }
+    s.max(0.0)
 }
 
 /// Jaccard overlap of two sorted lists.

@@ -277,6 +277,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
                     e.value.name.as_str(),
                     &e.value.basis,
                 )
+                .with_subs(e.value.sub_items.iter().map(|s| s.name.as_str()))
             })
             .collect()
     }
@@ -482,7 +483,7 @@ fn pair_change(
     c.fields = changed;
     c.matched_by = Some(how.as_str());
     if let How::Similar(s) = how {
-        c.similarity = Some((s * 1000.0).round() / 1000.0);
+        c.similarity = Some((s.min(1.0) * 1000.0).round() / 1000.0);
     }
     Some(c)
 }

@@ -9,6 +9,7 @@ mod header;
 mod rows;
 mod split;
 mod text;
+pub mod update;
 mod workbook;
 
 pub use rows::Skipped;
@@ -30,6 +31,8 @@ use crate::model::{Department, Item, Jurisdiction, Located};
 pub struct Options {
     pub into: PathBuf,
     pub force: bool,
+    /// Update the departments the files hold in place (see `update`).
+    pub update: bool,
     pub dry_run: bool,
     pub quiet: bool,
 }
@@ -52,6 +55,11 @@ pub struct Report {
     pub conflicts: Vec<String>,
     /// Existing jurisdiction and department files, kept as the editor left them.
     pub kept: Vec<String>,
+    /// With `--update`: item files removed (relative to `into`).
+    pub removed: Vec<String>,
+    /// With `--update`: what the update did to the departments' items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update: Option<update::Update>,
 }
 
 impl Report {
@@ -378,6 +386,17 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
             });
         }
     }
+    let existing = if opts.update {
+        if !opts.into.join("departments").is_dir() {
+            return Err(Error::Usage(format!(
+                "--update 更新已有的清单，但 {} 中没有 departments 文件夹；第一次导入请不加 --update",
+                opts.into.display()
+            )));
+        }
+        Some(crate::Snapshot::load_dir(&opts.into)?)
+    } else {
+        None
+    };
     let existing_jurisdiction = jurisdiction_of(&opts.into);
     let bar = crate::progress::bar(files.len() as u64, "导入表格", opts.quiet);
     let mut ids = build::Ids::default();
@@ -441,6 +460,9 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                 }
             }
         }
+        if opts.update {
+            continue;
+        }
         for item in &i.items {
             let path = format!(
                 "departments/{}/items/{}.toml",
@@ -500,8 +522,21 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         unchanged: 0,
         conflicts: Vec::new(),
         kept: Vec::new(),
+        removed: Vec::new(),
+        update: None,
     };
     let mut to_write = Vec::new();
+    let mut to_remove = Vec::new();
+    if let Some(existing) = &existing {
+        let all: Vec<Item> = imported.iter().flat_map(|i| i.items.clone()).collect();
+        let planned = update::plan(existing, &all)?;
+        for (rel, content) in planned.writes {
+            to_write.push((rel.clone(), opts.into.join(&rel), content));
+        }
+        to_remove = planned.removes;
+        report.unchanged += planned.update.unchanged;
+        report.update = Some(planned.update);
+    }
     for (path, (kind, content)) in &plan {
         let full = opts.into.join(path);
         let existing = std::fs::read(&full).ok();
@@ -548,8 +583,14 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
             write_atomic(full, content.as_bytes())?;
             report.written.push(rel.clone());
         }
+        for rel in &to_remove {
+            let full = opts.into.join(rel);
+            std::fs::remove_file(&full).map_err(|source| Error::Write { path: full, source })?;
+            report.removed.push(rel.clone());
+        }
     } else if !blocked {
         report.written = to_write.iter().map(|(rel, _, _)| rel.clone()).collect();
+        report.removed = to_remove;
     }
     for i in imported {
         for s in &i.report.sheets {
@@ -725,6 +766,39 @@ pub fn render_text(r: &Report) -> String {
             r.written.len(),
             r.into,
             r.unchanged
+        );
+    }
+    if let Some(u) = &r.update {
+        let verb = if r.dry_run { "将" } else { "已" };
+        let _ = writeln!(
+            out,
+            "\n更新部门 {}：{} 个事项内容不变（其中 {} 个只更新了来源表格），{verb}更新 {} 个、移入其他部门 {} 个、新增 {} 个、删除 {} 个。",
+            u.departments.join("、"),
+            u.unchanged,
+            u.source_only,
+            u.changed.len(),
+            u.moved.len(),
+            u.added.len(),
+            u.removed.len()
+        );
+        for (label, list) in [
+            ("更新", &u.changed),
+            ("新增", &u.added),
+            ("删除", &u.removed),
+        ] {
+            for p in list.iter().take(30) {
+                let _ = writeln!(out, "  {label} {p}");
+            }
+            if list.len() > 30 {
+                let _ = writeln!(out, "  ……共 {} 个", list.len());
+            }
+        }
+        for (from, to) in &u.moved {
+            let _ = writeln!(out, "  移动 {from} → {to}");
+        }
+        let _ = writeln!(
+            out,
+            "保留了原有事项的编码和编辑添加的内容（办事指南、监管措施、下放）。用 qingdan diff 对比更新前后的版本（如 git 中的 HEAD）查看调整。"
         );
     }
     for k in &r.kept {
