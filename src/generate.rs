@@ -21,6 +21,59 @@ pub struct Options {
     pub seed: u64,
     pub out: PathBuf,
     pub quiet: bool,
+    /// Percent of items to adjust (0: none): the next edition of the same seed's lists, with
+    /// every kind of change and its declarations in `adjustments/2025.toml`.
+    pub adjust: f64,
+}
+
+/// What the next edition does to item `n` (see `Options::adjust`).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Adjust {
+    Keep,
+    Cancel,
+    Rename,
+    Modify,
+    Delegate,
+    Transfer,
+    /// Item n absorbs item n + departments (same department).
+    Merge,
+    /// Merged into item n - departments.
+    MergedAway,
+    Split,
+    /// Also add a new item after this one.
+    Add,
+}
+
+fn adjustment(seed: u64, n: usize, items: usize, depts: usize, percent: f64) -> Adjust {
+    let roll = |n: usize| {
+        let mut r = fastrand::Rng::with_seed(seed ^ 0xAD1u64 ^ (n as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F));
+        (r.f64() * 100.0, r.usize(..9))
+    };
+    if percent <= 0.0 {
+        return Adjust::Keep;
+    }
+    // A merge takes two items of one department: n (even round) and n + depts.
+    if n >= depts && (n / depts) % 2 == 1 {
+        let (p, k) = roll(n - depts);
+        if p < percent && k == 6 {
+            return Adjust::MergedAway;
+        }
+    }
+    let (p, k) = roll(n);
+    if p >= percent {
+        return Adjust::Keep;
+    }
+    match k {
+        0 => Adjust::Cancel,
+        1 => Adjust::Rename,
+        2 => Adjust::Modify,
+        3 => Adjust::Delegate,
+        4 => Adjust::Transfer,
+        5 => Adjust::Split,
+        6 if (n / depts) % 2 == 0 && n + depts < items => Adjust::Merge,
+        6 => Adjust::Modify,
+        _ => Adjust::Add,
+    }
 }
 
 const FIELDS: &[&str] = &[
@@ -376,11 +429,12 @@ pub fn generate(opts: &Options) -> Result<String, Error> {
             (format!("d{d:03}"), name)
         })
         .collect();
+    let next = opts.adjust > 0.0;
     let jurisdiction = Jurisdiction {
         name: "模拟市".into(),
         code: "659900".into(),
         level: "市级".into(),
-        edition: "2024".into(),
+        edition: if next { "2025" } else { "2024" }.into(),
         published: "2024-06-30".into(),
         document: "模政办发〔2024〕1号".into(),
         description: format!("由 qingdan gen 以种子 {} 生成的模拟清单。", opts.seed),
@@ -407,20 +461,111 @@ pub fn generate(opts: &Options) -> Result<String, Error> {
         )?;
     }
     let bar = crate::progress::bar(opts.items as u64, "生成事项", opts.quiet);
-    (0..opts.items).into_par_iter().try_for_each(|n| {
+    let make = |n: usize| {
         let mut rng =
             fastrand::Rng::with_seed(opts.seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let (dept, dept_name) = &dept_names[n % depts];
-        let item = item(&mut rng, n, depts, dept, dept_name);
+        item(&mut rng, n, depts, dept, dept_name)
+    };
+    let put = |item: &Item| {
         let path = opts.out.join(format!(
-            "departments/{dept}/items/{}.toml",
+            "departments/{}/items/{}.toml",
+            item.department.as_str(),
             item.id.as_str()
         ));
-        write(&path, &toml::to_string_pretty(&item)?)?;
-        bar.inc(1);
-        Ok::<(), Error>(())
-    })?;
+        write(&path, &toml::to_string_pretty(item)?)
+    };
+    let declarations: Vec<String> = (0..opts.items)
+        .into_par_iter()
+        .map(|n| -> Result<String, Error> {
+            let mut item = make(n);
+            let old_id = item.id.value.clone();
+            let kind = adjustment(opts.seed, n, opts.items, depts, opts.adjust);
+            let declare = |kind: &str, old: &[&str], new: &[&str]| {
+                format!(
+                    "[[changes]]\nkind = \"{kind}\"\nold_ids = {old:?}\nnew_ids = {new:?}\nbasis = \"模拟市人民政府关于调整权责清单的决定\"\ndocument = \"模政发〔2025〕1号\"\n\n"
+                )
+            };
+            let text = match kind {
+                Adjust::Keep | Adjust::MergedAway => {
+                    if kind == Adjust::Keep {
+                        put(&item)?;
+                    }
+                    String::new()
+                }
+                Adjust::Cancel => declare("取消", &[&old_id], &[]),
+                Adjust::Rename => {
+                    item.name.value = format!("{}（含{}）", item.name.value, "相关情形");
+                    put(&item)?;
+                    declare("更名", &[&old_id], &[&old_id])
+                }
+                Adjust::Modify => {
+                    item.unit = "综合执法科".into();
+                    item.basis.text.push_str("\n（依据已按新修订的法规更新）");
+                    put(&item)?;
+                    declare("调整", &[&old_id], &[&old_id])
+                }
+                Adjust::Delegate => {
+                    item.level.value = "乡镇（街道）级".into();
+                    put(&item)?;
+                    declare("下放", &[&old_id], &[&old_id])
+                }
+                Adjust::Transfer => {
+                    let to = &dept_names[(n + 1) % depts];
+                    item.department.value = to.0.clone();
+                    item.body = to.1.clone();
+                    put(&item)?;
+                    declare("划转", &[&old_id], &[&old_id])
+                }
+                Adjust::Merge => {
+                    let other = make(n + depts);
+                    let new_id = format!("{old_id}-m");
+                    item.id.value = new_id.clone();
+                    item.name.value = format!("{}；{}", item.name.value, other.name.value);
+                    item.basis.entries.extend(other.basis.entries.iter().cloned());
+                    put(&item)?;
+                    declare("合并", &[&old_id, other.id.as_str()], &[&new_id])
+                }
+                Adjust::Split => {
+                    let base = item.name.value.clone();
+                    let (a, b) = (format!("{old_id}-a"), format!("{old_id}-b"));
+                    for (id, part) in [(&a, "（一般情形）"), (&b, "（情节严重情形）")] {
+                        let mut piece = item.clone();
+                        piece.id.value = id.clone();
+                        piece.name.value = format!("{base}{part}");
+                        put(&piece)?;
+                    }
+                    declare("拆分", &[&old_id], &[&a, &b])
+                }
+                Adjust::Add => {
+                    put(&item)?;
+                    let mut added = make(n + opts.items);
+                    added.id.value = format!("{}-new", added.id.value);
+                    // A name of its own: not a variant of an existing one.
+                    added.name.value = format!(
+                        "新设第{}号{}数据报送与核验事项",
+                        han_number(n % 1000 + 1),
+                        FIELDS[n % FIELDS.len()]
+                    );
+                    added.department = item.department.clone();
+                    put(&added)?;
+                    declare("新增", &[], &[added.id.as_str()])
+                }
+            };
+            bar.inc(1);
+            Ok(text)
+        })
+        .collect::<Result<_, Error>>()?;
     bar.finish_and_clear();
+    if next {
+        let mut text = String::from(
+            "edition = \"2025\"\ndocument = \"模政发〔2025〕1号\"\ndescription = \"由 qingdan gen --adjust 生成的模拟调整。\"\nsample = true\n\n",
+        );
+        for d in declarations {
+            text.push_str(&d);
+        }
+        write(&opts.out.join("adjustments/2025.toml"), &text)?;
+    }
     let boundaries = (depts / 2).min(200);
     for b in 0..boundaries {
         let (a, an) = &dept_names[(2 * b) % depts];

@@ -167,6 +167,9 @@ enum Command {
         /// 输出文件夹（必须不存在或为空）
         #[arg(long)]
         out: PathBuf,
+        /// 生成同一种子清单的下一版：调整其中该百分比的事项（九类调整都有），并写出调整声明
+        #[arg(long, default_value_t = 0.0)]
+        adjust: f64,
     },
     /// 生成网站（清单有改动时）并在本机提供网页服务
     Serve {
@@ -483,6 +486,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             departments,
             seed,
             out,
+            adjust,
         } => {
             let summary = generate::generate(&generate::Options {
                 items,
@@ -490,6 +494,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 seed,
                 out,
                 quiet: false,
+                adjust,
             })?;
             eprintln!("{summary}");
             Ok(ExitCode::SUCCESS)

@@ -108,7 +108,7 @@ pub const SIMILAR: f64 = 0.5;
 /// many different items).
 pub const MIN_NAME: f64 = 0.35;
 /// How much of an item's name must appear in another's for a merge or split.
-pub const CONTAINED: f64 = 0.75;
+pub const CONTAINED: f64 = 0.8;
 /// Character pairs found in more left-over items than this are too common to find candidates by.
 const COMMON: usize = 200;
 /// Largest group solved exactly; larger groups (rare: masses of near-identical names) greedily.
@@ -272,6 +272,7 @@ fn groups(
     if rest_a.is_empty() {
         return Vec::new();
     }
+    let p_names: Vec<&str> = a.iter().map(|x| x.name.as_str()).collect();
     // Index of every B item by the rare pairs that the left-over A items use.
     let wanted: HashSet<u64> = rest_a.iter().flat_map(|&i| grams(&a[i].name)).collect();
     let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
@@ -295,10 +296,28 @@ fn groups(
                 if !seen.insert(j) {
                     continue;
                 }
-                let c = w.contained(&a[i].name, &b[j].name);
-                let related = a[i].folder == b[j].folder || overlap(&a[i].laws, &b[j].laws) > 0.0;
+                // Parts of a merge sit inside the merged name; the pieces of a split hold the
+                // whole name and a qualifier. Groups stay within one department.
+                if a[i].folder != b[j].folder {
+                    continue;
+                }
+                // A merged item's basis holds its parts' bases; a split piece's, part of the whole's.
+                if !a[i].laws.is_empty()
+                    && !b[j].laws.is_empty()
+                    && overlap(&a[i].laws, &b[j].laws) == 0.0
+                {
+                    continue;
+                }
+                let inside = w.contained(&a[i].name, &b[j].name);
+                // An item that kept its name (its partner's name is its own) takes in only names
+                // inside its own: one that merely extends it is a new item, not a piece of it.
+                let kept_name = b_to_a[j].is_some_and(|p| p_names[p] == b[j].name.as_str());
+                let c = if kept_name {
+                    inside
+                } else {
+                    inside.max(w.contained(&b[j].name, &a[i].name))
+                };
                 if c >= CONTAINED
-                    && related
                     && best.is_none_or(|(s, bj)| c > s || (c == s && b[j].id < b[bj].id))
                 {
                     best = Some((c, j));
