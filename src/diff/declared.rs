@@ -6,7 +6,7 @@
 //! kind does not count (the change is reported with `declared_as`), and every id of a
 //! declaration that no change of its kind accounts for is reported as declared but not found.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{Change, Declarations, Kind, Missing};
 use crate::model::{Adjustments, Change as Declared};
@@ -71,9 +71,24 @@ pub fn apply(
         document: adj.document.clone(),
         description: adj.description.clone(),
     };
+    // Declarations by the ids they name, so that matching is linear in changes + declarations.
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, d) in adj.changes.iter().enumerate() {
+        for id in d.old_ids.iter().chain(&d.new_ids) {
+            by_id.entry(id.as_str()).or_default().push(k);
+        }
+    }
     for c in changes.iter_mut() {
         let mut other: Option<&str> = None;
-        for d in &adj.changes {
+        let mut candidates: Vec<usize> = c
+            .old_ids
+            .iter()
+            .chain(&c.new_ids)
+            .flat_map(|id| by_id.get(id.as_str()).into_iter().flatten().copied())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for d in candidates.into_iter().map(|k| &adj.changes[k]) {
             if !names(d, c) {
                 continue;
             }
@@ -91,6 +106,19 @@ pub fn apply(
             c.declared_as = other.map(str::to_string);
         }
     }
+    // Changes by the ids on each side.
+    let mut by_old: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_new: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, c) in changes.iter().enumerate() {
+        for id in &c.old_ids {
+            by_old.entry(id.as_str()).or_default().push(k);
+        }
+        for id in &c.new_ids {
+            by_new.entry(id.as_str()).or_default().push(k);
+        }
+    }
+    let old_ids: HashSet<&str> = old.items.iter().map(|e| e.value.id.as_str()).collect();
+    let new_ids: HashSet<&str> = new.items.iter().map(|e| e.value.id.as_str()).collect();
     let mut missing = Vec::new();
     for d in &adj.changes {
         let kind = Kind::from_zh(&d.kind);
@@ -120,10 +148,10 @@ pub fn apply(
                         c.label,
                         c.name
                     ),
-                    None if old_side && !old.items.iter().any(|e| e.value.id.as_str() == id) => {
+                    None if old_side && !old_ids.contains(id) => {
                         format!("声明{} {id}，但上一版没有这个事项", d.kind.as_str())
                     }
-                    None if !old_side && !new.items.iter().any(|e| e.value.id.as_str() == id) => {
+                    None if !old_side && !new_ids.contains(id) => {
                         format!("声明{} {id}，但本版没有这个事项", d.kind.as_str())
                     }
                     None => format!("声明{} {id}，但该事项没有变化", d.kind.as_str()),
