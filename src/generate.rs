@@ -46,7 +46,9 @@ enum Adjust {
 
 fn adjustment(seed: u64, n: usize, items: usize, depts: usize, percent: f64) -> Adjust {
     let roll = |n: usize| {
-        let mut r = fastrand::Rng::with_seed(seed ^ 0xAD1u64 ^ (n as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F));
+        let mut r = fastrand::Rng::with_seed(
+            seed ^ 0xAD1u64 ^ (n as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F),
+        );
         (r.f64() * 100.0, r.usize(..9))
     };
     if percent <= 0.0 {
@@ -70,7 +72,7 @@ fn adjustment(seed: u64, n: usize, items: usize, depts: usize, percent: f64) -> 
         3 => Adjust::Delegate,
         4 => Adjust::Transfer,
         5 => Adjust::Split,
-        6 if (n / depts) % 2 == 0 && n + depts < items => Adjust::Merge,
+        6 if (n / depts).is_multiple_of(2) && n + depts < items => Adjust::Merge,
         6 => Adjust::Modify,
         _ => Adjust::Add,
     }

@@ -24,8 +24,8 @@ pub const LABELS: &[(&str, &str)] = &[
     ("sub_items", "子项"),
     ("body", "实施主体"),
     ("unit", "承办机构"),
-    ("level", "行使层级"),
-    ("scope", "权限划分"),
+    ("level", "实施层级"),
+    ("scope", "行使层级与权限划分"),
     ("duty", "职责"),
     ("basis", "设定依据"),
     ("responsibilities", "责任事项"),
@@ -167,7 +167,14 @@ fn basis(b: &crate::model::Basis) -> String {
 
 fn responsibilities(r: &crate::model::Responsibilities) -> String {
     let mut s = r.text.clone();
-    for st in &r.stages {
+    // Import keeps the text and also cuts it into stages: compare the stages only when there is
+    // no text, or the same change would show twice.
+    let stages = if r.text.trim().is_empty() {
+        &r.stages[..]
+    } else {
+        &[]
+    };
+    for st in stages {
         let _ = write!(s, "\n{}：{}", st.stage, st.content);
         if !st.basis.is_empty() {
             let _ = write!(s, "（依据：{}）", st.basis);

@@ -73,10 +73,17 @@ fn changed_lines(parts: &[Part]) -> Vec<Vec<Part>> {
             }
         }
     }
-    lines
-        .into_iter()
+    let changed: Vec<Vec<Part>> = lines
+        .iter()
         .filter(|l| l.iter().any(|p| p.changed))
-        .collect()
+        .cloned()
+        .collect();
+    if !changed.is_empty() {
+        return changed;
+    }
+    // This side only lost or gained characters the other side marks (地州市级 → 市级): show it
+    // whole, so that both values are there to read.
+    lines.into_iter().filter(|l| !l.is_empty()).collect()
 }
 
 /// The terminal report.
@@ -171,6 +178,9 @@ pub fn text(d: &Diff, color: bool) -> String {
                 ("+", &f.new_parts, green, green_mark),
             ] {
                 let lines = changed_lines(parts);
+                if lines.is_empty() {
+                    let _ = writeln!(out, "    {} {}", paint(plain, sign), paint(dim, "（空）"));
+                }
                 for line in lines.iter().take(MAX_LINES) {
                     let mut s = format!("    {} ", paint(plain, sign));
                     for p in line {
@@ -224,6 +234,9 @@ fn md(s: &str) -> String {
 
 fn md_parts(parts: &[Part], tag: &str) -> String {
     let lines = changed_lines(parts);
+    if lines.is_empty() {
+        return "（空）".into();
+    }
     let mut shown: Vec<String> = lines
         .iter()
         .take(MAX_LINES)
@@ -360,5 +373,11 @@ mod tests {
         let lines = changed_lines(&parts);
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].len(), 2);
+        // A side without marks is shown whole.
+        let plain = vec![Part {
+            text: "市级".into(),
+            changed: false,
+        }];
+        assert_eq!(changed_lines(&plain).len(), 1);
     }
 }

@@ -26,6 +26,8 @@ pub struct Edition {
     pub items: usize,
     /// Where it came from: a git revision, or "本版" for the version being built.
     pub source: String,
+    /// Date of the git commit it was read from (empty for the version being built).
+    pub committed: String,
 }
 
 /// Every edition, oldest first, and the diff leading to each edition after the first.
@@ -121,7 +123,9 @@ pub fn load(lists: &Path, current: &Snapshot) -> History {
                 if edition == cur_edition || h.editions.iter().any(|x| x.edition == edition) {
                     continue;
                 }
-                let published = [published, p, commit_date(r.time)]
+                // The commit date is when the files were committed, not when the edition was
+                // published: it is shown only as the version's date in git.
+                let published = [published, p]
                     .into_iter()
                     .find(|s| !s.is_empty())
                     .unwrap_or_default();
@@ -131,6 +135,7 @@ pub fn load(lists: &Path, current: &Snapshot) -> History {
                     document: if document.is_empty() { d } else { document },
                     items: snap.items.len(),
                     source: format!("git:{rev}"),
+                    committed: commit_date(r.time),
                 });
                 snaps.push(snap);
             }
@@ -146,6 +151,7 @@ pub fn load(lists: &Path, current: &Snapshot) -> History {
         document: cur_document,
         items: current.items.len(),
         source: "本版".into(),
+        committed: String::new(),
     });
     for i in 0..snaps.len() {
         let next = snaps.get(i + 1).unwrap_or(current);
@@ -504,10 +510,15 @@ pub fn item_histories(
             }
         }
         if since_first && !first.is_empty() {
+            let text = if ids.len() == 1 && ids[0] == id {
+                format!("{first} 版清单已列入")
+            } else {
+                format!("{first} 版清单中为 {}", ids.join("、"))
+            };
             entries.push(HistoryEntry {
                 edition: first.to_string(),
                 label: "列入",
-                text: format!("{first} 版清单已列入"),
+                text,
                 basis: String::new(),
                 url: String::new(),
             });
@@ -552,15 +563,28 @@ pub fn describe(c: &diff::Change) -> String {
 /// The Atom feed of adjustments: one entry per change, newest edition first.
 pub fn atom(h: &History, title: &str, base: &str, base_url: &str) -> String {
     let abs = |path: &str| format!("{base_url}{path}");
-    let updated = |date: &str| {
-        if date.len() == 10 {
-            format!("{date}T00:00:00Z")
-        } else {
-            "1970-01-01T00:00:00Z".to_string()
-        }
+    // Atom needs a date on every entry: the edition's publication date, else the date of its
+    // commit, else the latest date known of any edition (stable from build to build).
+    let latest_known = h
+        .editions
+        .iter()
+        .flat_map(|e| [e.published.as_str(), e.committed.as_str()])
+        .filter(|d| d.len() == 10)
+        .max()
+        .unwrap_or("1970-01-01")
+        .to_string();
+    let date_of = |e: Option<&Edition>| -> String {
+        e.and_then(|e| {
+            [e.published.as_str(), e.committed.as_str()]
+                .into_iter()
+                .find(|d| d.len() == 10)
+        })
+        .unwrap_or(&latest_known)
+        .to_string()
     };
+    let updated = |date: &str| format!("{date}T00:00:00Z");
     let feed_url = format!("{base}/editions/feed.xml");
-    let latest = h.editions.last().map_or("", |e| e.published.as_str());
+    let latest = date_of(h.editions.last());
     let mut s = String::new();
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n");
     let _ = writeln!(s, "<title>{}动态调整</title>", escape(title));
@@ -571,10 +595,10 @@ pub fn atom(h: &History, title: &str, base: &str, base_url: &str) -> String {
         escape(&abs(&feed_url)),
         escape(&abs(&format!("{base}/editions/")))
     );
-    let _ = writeln!(s, "<updated>{}</updated>", updated(latest));
+    let _ = writeln!(s, "<updated>{}</updated>", updated(&latest));
     let _ = writeln!(s, "<author><name>{}</name></author>", escape(title));
     for (i, d) in h.diffs.iter().enumerate().rev() {
-        let date = h.editions.get(i + 1).map_or("", |e| e.published.as_str());
+        let date = date_of(h.editions.get(i + 1));
         for c in &d.changes {
             let url = format!("{base}/editions/{}/#{}", slug(&d.new), anchor(c));
             let _ = writeln!(
@@ -585,7 +609,7 @@ pub fn atom(h: &History, title: &str, base: &str, base_url: &str) -> String {
                 escape(&c.name),
                 escape(&abs(&url)),
                 escape(&abs(&url)),
-                updated(date),
+                updated(&date),
                 c.kind.as_str(),
                 c.label,
                 escape(&format!(
