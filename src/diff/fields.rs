@@ -315,7 +315,7 @@ pub fn char_diff(old: &str, new: &str) -> (Vec<Part>, Vec<Part>) {
     let mut opts = InlineChangeOptions::new();
     opts.mode(InlineChangeMode::Chars)
         .semantic_cleanup(true)
-        .min_ratio(0.2);
+        .min_ratio(0.5);
     let mut olds: Vec<Part> = Vec::new();
     let mut news: Vec<Part> = Vec::new();
     for op in diff.ops() {
