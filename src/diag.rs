@@ -40,7 +40,7 @@ pub struct Diagnostic {
 /// The loader lets go of the text of a file that parsed cleanly and was read from disk (at
 /// 100,000 items the texts would double the memory); `text()` reads it again on the rare
 /// occasion a later rule reports a problem in it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     /// Path relative to the lists folder, with `/` separators.
     pub path: String,

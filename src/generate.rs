@@ -546,7 +546,7 @@ pub fn generate(opts: &Options) -> Result<String, Error> {
                     // A name of its own: not a variant of an existing one.
                     added.name.value = format!(
                         "新设第{}号{}数据报送与核验事项",
-                        han_number(n % 1000 + 1),
+                        han_number(n % 999 + 1),
                         FIELDS[n % FIELDS.len()]
                     );
                     added.department = item.department.clone();

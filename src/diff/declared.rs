@@ -119,10 +119,16 @@ pub fn apply(
     }
     let old_ids: HashSet<&str> = old.items.iter().map(|e| e.value.id.as_str()).collect();
     let new_ids: HashSet<&str> = new.items.iter().map(|e| e.value.id.as_str()).collect();
+    // Line numbers of the declarations, from the file's line starts (read once).
+    let text = source.text();
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |offset: usize| starts.partition_point(|&s| s <= offset).max(1);
     let mut missing = Vec::new();
     for d in &adj.changes {
         let kind = Kind::from_zh(&d.kind);
-        let (line, _) = source.line_col(d.kind.span.start as usize);
+        let line = line_of(d.kind.span.start as usize);
         let mut problems: Vec<String> = Vec::new();
         if d.old_ids.is_empty() && d.new_ids.is_empty() {
             problems.push("这一项没有写事项编码（old_ids / new_ids），无法核对".into());

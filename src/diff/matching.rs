@@ -18,6 +18,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use fnv::FnvHashMap;
+use rayon::prelude::*;
+
 use unicode_normalization::UnicodeNormalization;
 
 /// What matching needs to know of one item.
@@ -32,6 +35,8 @@ pub struct Info<'a> {
     pub laws: Vec<String>,
     /// Normalised sub-item names, joined: tells apart items of the same name.
     pub subs: String,
+    /// Character pairs of the name (see `grams`), sorted, without duplicates.
+    pub grams: Vec<u64>,
 }
 
 impl<'a> Info<'a> {
@@ -53,13 +58,18 @@ impl<'a> Info<'a> {
         }
         laws.sort();
         laws.dedup();
+        let name = normalize(name);
+        let mut grams: Vec<u64> = grams(&name).collect();
+        grams.sort_unstable();
+        grams.dedup();
         Info {
             id,
             folder,
             category,
-            name: normalize(name),
+            name,
             laws,
             subs: String::new(),
+            grams,
         }
     }
 
@@ -104,13 +114,14 @@ pub struct Matching {
 
 /// Lowest similarity at which two items with different names are taken as one.
 pub const SIMILAR: f64 = 0.5;
+/// The same, for items of different departments (renamed *and* transferred): two departments
+/// often hold items worded alike (对……违反……规定……的处罚) that are not one item.
+pub const SIMILAR_ELSEWHERE: f64 = 0.75;
 /// Names less alike than this never match, whatever their basis says (one law is the basis of
 /// many different items).
 pub const MIN_NAME: f64 = 0.35;
 /// How much of an item's name must appear in another's for a merge or split.
 pub const CONTAINED: f64 = 0.8;
-/// Character pairs found in more left-over items than this are too common to find candidates by.
-const COMMON: usize = 200;
 /// Largest group solved exactly; larger groups (rare: masses of near-identical names) greedily.
 const EXACT: usize = 80;
 
@@ -273,58 +284,79 @@ fn groups(
         return Vec::new();
     }
     let p_names: Vec<&str> = a.iter().map(|x| x.name.as_str()).collect();
-    // Index of every B item by the rare pairs that the left-over A items use.
-    let wanted: HashSet<u64> = rest_a.iter().flat_map(|&i| grams(&a[i].name)).collect();
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
+    // B items of the left-overs' departments, by the character pairs the left-overs use.
+    let folders: HashSet<&str> = rest_a.iter().map(|&i| a[i].folder).collect();
+    let wanted: HashSet<u64> = rest_a
+        .iter()
+        .flat_map(|&i| a[i].grams.iter().copied())
+        .collect();
+    let mut index: FnvHashMap<(&str, u64), Vec<u32>> = FnvHashMap::default();
     for (j, info) in b.iter().enumerate() {
-        for g in grams(&info.name) {
+        if !folders.contains(info.folder) {
+            continue;
+        }
+        for &g in &info.grams {
             if wanted.contains(&g) {
-                index.entry(g).or_default().push(j);
+                index.entry((info.folder, g)).or_default().push(j as u32);
             }
         }
     }
+    let best: Vec<Option<usize>> = rest_a
+        .par_iter()
+        .map_init(
+            || (vec![0u16; b.len()], Vec::<u32>::new()),
+            |(counts, touched), &i| {
+                let l = &a[i];
+                for &g in &l.grams {
+                    for &j in index.get(&(l.folder, g)).map_or(&[][..], Vec::as_slice) {
+                        if counts[j as usize] == 0 {
+                            touched.push(j);
+                        }
+                        counts[j as usize] += 1;
+                    }
+                }
+                let mut best: Option<(f64, usize)> = None;
+                for &j in touched.iter() {
+                    let shared = counts[j as usize] as usize;
+                    counts[j as usize] = 0;
+                    let j = j as usize;
+                    // Containment of 80% by weight needs a good share of the pairs themselves.
+                    if 2 * shared < l.grams.len().min(b[j].grams.len()) {
+                        continue;
+                    }
+                    // A merged item's basis holds its parts' bases, and a split piece's basis is
+                    // part of the whole's: the left-over's laws are among the other's.
+                    if !l.laws.is_empty()
+                        && !b[j].laws.is_empty()
+                        && !l.laws.iter().all(|x| b[j].laws.binary_search(x).is_ok())
+                    {
+                        continue;
+                    }
+                    // Parts of a merge sit inside the merged name; the pieces of a split hold the
+                    // whole name and a qualifier. An item that kept its name (its partner's name
+                    // is its own) takes in only names inside its own: one that merely extends it
+                    // is a new item, not a piece of it.
+                    let inside = w.contained(l, &b[j]);
+                    let kept_name = b_to_a[j].is_some_and(|p| p_names[p] == b[j].name.as_str());
+                    let c = if kept_name {
+                        inside
+                    } else {
+                        inside.max(w.contained(&b[j], l))
+                    };
+                    if c >= CONTAINED
+                        && best.is_none_or(|(s, bj)| c > s || (c == s && b[j].id < b[bj].id))
+                    {
+                        best = Some((c, j));
+                    }
+                }
+                touched.clear();
+                best.map(|(_, j)| j)
+            },
+        )
+        .collect();
     let mut target: HashMap<usize, Vec<usize>> = HashMap::new();
-    for &i in rest_a {
-        let mut seen: HashSet<usize> = HashSet::new();
-        let mut best: Option<(f64, usize)> = None;
-        for g in grams(&a[i].name) {
-            let Some(list) = index.get(&g) else { continue };
-            if list.len() > COMMON * 10 {
-                continue;
-            }
-            for &j in list {
-                if !seen.insert(j) {
-                    continue;
-                }
-                // Parts of a merge sit inside the merged name; the pieces of a split hold the
-                // whole name and a qualifier. Groups stay within one department.
-                if a[i].folder != b[j].folder {
-                    continue;
-                }
-                // A merged item's basis holds its parts' bases; a split piece's, part of the whole's.
-                if !a[i].laws.is_empty()
-                    && !b[j].laws.is_empty()
-                    && overlap(&a[i].laws, &b[j].laws) == 0.0
-                {
-                    continue;
-                }
-                let inside = w.contained(&a[i].name, &b[j].name);
-                // An item that kept its name (its partner's name is its own) takes in only names
-                // inside its own: one that merely extends it is a new item, not a piece of it.
-                let kept_name = b_to_a[j].is_some_and(|p| p_names[p] == b[j].name.as_str());
-                let c = if kept_name {
-                    inside
-                } else {
-                    inside.max(w.contained(&b[j].name, &a[i].name))
-                };
-                if c >= CONTAINED
-                    && best.is_none_or(|(s, bj)| c > s || (c == s && b[j].id < b[bj].id))
-                {
-                    best = Some((c, j));
-                }
-            }
-        }
-        if let Some((_, j)) = best {
+    for (&i, j) in rest_a.iter().zip(best) {
+        if let Some(j) = j {
             target.entry(j).or_default().push(i);
         }
     }
@@ -355,30 +387,27 @@ fn groups(
 
 /// Rarity weights of character pairs, counted over both versions.
 pub struct Weights {
-    weight: HashMap<u64, f64>,
+    weight: FnvHashMap<u64, f64>,
     default: f64,
 }
 
 impl Weights {
     fn new(old: &[Info], new: &[Info], rest_old: &[usize], rest_new: &[usize]) -> Weights {
-        let mut df: HashMap<u64, usize> = HashMap::new();
+        let mut df: FnvHashMap<u64, usize> = FnvHashMap::default();
         for &i in rest_old {
-            for g in grams(&old[i].name) {
+            for &g in &old[i].grams {
                 df.insert(g, 0);
             }
         }
         for &i in rest_new {
-            for g in grams(&new[i].name) {
+            for &g in &new[i].grams {
                 df.insert(g, 0);
             }
         }
         // Merges and splits also weigh the names of matched items; count over everything.
         for info in old.iter().chain(new) {
-            let mut seen = HashSet::new();
-            for g in grams(&info.name) {
-                if seen.insert(g)
-                    && let Some(c) = df.get_mut(&g)
-                {
+            for g in &info.grams {
+                if let Some(c) = df.get_mut(g) {
                     *c += 1;
                 }
             }
@@ -398,37 +427,49 @@ impl Weights {
         self.weight.get(&g).copied().unwrap_or(self.default)
     }
 
-    fn sum(&self, grams: &HashSet<u64>) -> f64 {
+    fn sum(&self, grams: &[u64]) -> f64 {
         grams.iter().map(|&g| self.of(g)).sum()
     }
 
-    /// Weighted Dice similarity of two names' character pairs (symmetric).
-    pub fn similarity(&self, a: &str, b: &str) -> f64 {
-        let ga: HashSet<u64> = grams(a).collect();
-        let gb: HashSet<u64> = grams(b).collect();
-        let total = self.sum(&ga) + self.sum(&gb);
-        if total == 0.0 {
-            return 0.0;
+    /// Weight of the pairs two sorted lists share.
+    fn common(&self, a: &[u64], b: &[u64]) -> f64 {
+        let (mut i, mut j, mut sum) = (0, 0, 0.0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    sum += self.of(a[i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
         }
-        let common: f64 = ga.intersection(&gb).map(|&g| self.of(g)).sum();
-        2.0 * common / total
+        sum
     }
 
-    /// How much of `a` (weighted) appears in `b`.
-    pub fn contained(&self, a: &str, b: &str) -> f64 {
-        let ga: HashSet<u64> = grams(a).collect();
-        let gb: HashSet<u64> = grams(b).collect();
-        let total = self.sum(&ga);
+    /// Weighted Dice similarity of two names' character pairs (symmetric).
+    pub fn similarity(&self, a: &Info, b: &Info) -> f64 {
+        let total = self.sum(&a.grams) + self.sum(&b.grams);
         if total == 0.0 {
             return 0.0;
         }
-        ga.intersection(&gb).map(|&g| self.of(g)).sum::<f64>() / total
+        2.0 * self.common(&a.grams, &b.grams) / total
+    }
+
+    /// How much of `a`'s name (weighted) appears in `b`'s.
+    pub fn contained(&self, a: &Info, b: &Info) -> f64 {
+        let total = self.sum(&a.grams);
+        if total == 0.0 {
+            return 0.0;
+        }
+        self.common(&a.grams, &b.grams) / total
     }
 }
 
 /// Similarity of two items: name (weighted), basis laws, category and department.
 pub fn score(w: &Weights, a: &Info, b: &Info) -> f64 {
-    let name = w.similarity(&a.name, &b.name);
+    let name = w.similarity(a, b);
     let mut s = if a.laws.is_empty() || b.laws.is_empty() {
         name
     } else {
@@ -471,42 +512,51 @@ fn candidates(
     if rest_old.is_empty() || rest_new.is_empty() {
         return Vec::new();
     }
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut index: FnvHashMap<u64, Vec<u32>> = FnvHashMap::default();
     for &j in rest_new {
-        let gs: HashSet<u64> = grams(&new[j].name).collect();
-        for g in gs {
-            index.entry(g).or_default().push(j);
+        for &g in &new[j].grams {
+            index.entry(g).or_default().push(j as u32);
         }
     }
-    let mut count_old: HashMap<u64, usize> = HashMap::new();
-    for &i in rest_old {
-        let gs: HashSet<u64> = grams(&old[i].name).collect();
-        for g in gs {
-            *count_old.entry(g).or_default() += 1;
-        }
-    }
-    let common = |g: &u64| {
-        index.get(g).map_or(0, Vec::len) + count_old.get(g).copied().unwrap_or(0) > COMMON
-    };
-    let mut out = Vec::new();
-    for &i in rest_old {
-        let mut seen: HashSet<usize> = HashSet::new();
-        let gs: Vec<u64> = grams(&old[i].name).collect();
-        let rare: Vec<u64> = gs.iter().copied().filter(|g| !common(g)).collect();
-        // A name made only of common pairs still looks for partners through all of them.
-        let look = if rare.is_empty() { gs } else { rare };
-        for g in look {
-            for &j in index.get(&g).map_or(&[][..], Vec::as_slice) {
-                if seen.insert(j) {
-                    let s = score(w, &old[i], &new[j]);
-                    if s >= SIMILAR {
+    let found: Vec<Vec<(usize, usize, f64)>> = rest_old
+        .par_iter()
+        .map_init(
+            || (vec![0u16; new.len()], Vec::<u32>::new()),
+            |(counts, touched), &i| {
+                let o = &old[i];
+                for &g in &o.grams {
+                    for &j in index.get(&g).map_or(&[][..], Vec::as_slice) {
+                        if counts[j as usize] == 0 {
+                            touched.push(j);
+                        }
+                        counts[j as usize] = counts[j as usize].saturating_add(1);
+                    }
+                }
+                let mut out = Vec::new();
+                for &j in touched.iter() {
+                    let shared = counts[j as usize] as usize;
+                    counts[j as usize] = 0;
+                    let j = j as usize;
+                    // Names alike by MIN_NAME share at least a few of their pairs.
+                    if 4 * shared < o.grams.len().min(new[j].grams.len()) {
+                        continue;
+                    }
+                    let s = score(w, o, &new[j]);
+                    let bar = if o.folder == new[j].folder {
+                        SIMILAR
+                    } else {
+                        SIMILAR_ELSEWHERE
+                    };
+                    if s >= bar {
                         out.push((i, j, s));
                     }
                 }
-            }
-        }
-    }
-    out
+                touched.clear();
+                out
+            },
+        )
+        .collect();
+    found.into_iter().flatten().collect()
 }
 
 /// Solve the assignment: the set of pairs with the largest total score, no item twice.
@@ -675,6 +725,24 @@ fn grams(name: &str) -> impl Iterator<Item = u64> + '_ {
 
 /// NFKC, lowercase, letters and digits only.
 pub fn normalize(s: &str) -> String {
+    // Most names are CJK ideographs, ASCII and CJK punctuation, which NFKC leaves alone (bar the
+    // full-width forms): skip the normaliser for them.
+    let plain = |c: char| {
+        c.is_ascii()
+            || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+            || ('\u{3000}'..='\u{3011}').contains(&c)
+    };
+    if s.chars().all(plain) {
+        return s
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(c))
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+    }
+    normalize_full(s)
+}
+
+fn normalize_full(s: &str) -> String {
     s.nfkc()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -727,6 +795,18 @@ mod tests {
         assert_eq!(hungarian_max(&m), vec![(0, 1), (1, 0)]);
         let rect = vec![vec![0.2], vec![0.9], vec![0.5]];
         assert_eq!(hungarian_max(&rect), vec![(1, 0)]);
+    }
+
+    #[test]
+    fn the_fast_normaliser_agrees_with_nfkc() {
+        for s in [
+            "对未取得许可擅自从事经营活动的处罚",
+            "《中华人民共和国行政许可法》第12条、第十三条。【法律】",
+            "Ab、c。d「e」",
+            "对ＡＢＣ公司（第一分局）的检查",
+        ] {
+            assert_eq!(normalize(s), normalize_full(s), "{s}");
+        }
     }
 
     #[test]

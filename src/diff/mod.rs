@@ -425,6 +425,10 @@ fn pair_change(
     n: &Entry<Item>,
     how: How,
 ) -> Option<Change> {
+    // Nearly every pair between two editions is the same item: no need to write out its fields.
+    if o.folder == n.folder && o.value == n.value {
+        return None;
+    }
     let of = fields::fields(&o.value, old.department_name(&o.folder));
     let nf = fields::fields(&n.value, new.department_name(&n.folder));
     let same_folder = o.folder == n.folder;

@@ -124,6 +124,23 @@ pub fn load_rev(lists: &Path, spec: &str) -> Result<(Snapshot, Revision), Error>
 
 /// Load the lists folder `rev.path` of commit `rev.commit`.
 pub fn load_commit(repo: &gix::Repository, rev: &Revision, label: &str) -> Result<Snapshot, Error> {
+    Ok(Snapshot::from_raw(label, raw_commit(repo, rev, label)?))
+}
+
+/// The files of `spec` (see the module comment), read, not parsed, with the label to show.
+pub fn raw_rev(lists: &Path, spec: &str) -> Result<(Vec<RawFile>, String), Error> {
+    let (repo, rev) = resolve(lists, spec)?;
+    let (name, _) = split_spec(spec);
+    let label = format!("git:{name}");
+    Ok((raw_commit(&repo, &rev, &label)?, label))
+}
+
+/// The files of the lists folder `rev.path` of commit `rev.commit`.
+pub fn raw_commit(
+    repo: &gix::Repository,
+    rev: &Revision,
+    label: &str,
+) -> Result<Vec<RawFile>, Error> {
     let mut repo = repo.clone();
     repo.object_cache_size_if_unset(64 * 1024 * 1024);
     let id = gix::ObjectId::from_hex(rev.commit.as_bytes()).map_err(|e| git_error(label, e))?;
@@ -168,7 +185,7 @@ pub fn load_commit(repo: &gix::Repository, rev: &Revision, label: &str) -> Resul
             problem: None,
         });
     }
-    Ok(Snapshot::from_raw(label, raws))
+    Ok(raws)
 }
 
 #[cfg(test)]

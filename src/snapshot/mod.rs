@@ -67,6 +67,25 @@ impl Snapshot {
         }
     }
 
+    /// Load two versions for comparing them (see `load_version`); files the same in both are
+    /// parsed once.
+    pub fn load_pair(
+        lists: &Path,
+        old: &str,
+        new: &str,
+    ) -> Result<(Snapshot, Snapshot), crate::Error> {
+        let raw = |spec: &str| -> Result<(Vec<RawFile>, String), crate::Error> {
+            if Path::new(spec).is_dir() {
+                Ok((load::raw_dir(Path::new(spec))?, spec.to_string()))
+            } else {
+                git::raw_rev(lists, spec)
+            }
+        };
+        let (a, b) = rayon::join(|| raw(old), || raw(new));
+        let ((ra, la), (rb, lb)) = (a?, b?);
+        Ok(load::pair_from_raw(&la, ra, &lb, rb))
+    }
+
     /// Build a snapshot from files already in memory (e.g. read from a git revision).
     pub fn from_raw(label: &str, files: Vec<RawFile>) -> Snapshot {
         load::from_raw(label, files)
