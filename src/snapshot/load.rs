@@ -260,10 +260,10 @@ pub fn pair_from_raw(
         .map(|(raw, same)| match same {
             Some(i) => {
                 let mut r = results_a[i].clone();
-                if let Some(s) = r.source.as_mut() {
-                    if s.kept.is_none() {
-                        s.origin = raw.origin;
-                    }
+                if let Some(s) = r.source.as_mut()
+                    && s.kept.is_none()
+                {
+                    s.origin = raw.origin;
                 }
                 r
             }
