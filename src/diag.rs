@@ -48,14 +48,19 @@ pub struct SourceFile {
     pub kept: Option<String>,
     /// Where to read the text again when it was not kept.
     pub origin: Option<std::path::PathBuf>,
+    /// FNV-1a hash of the text: tells a later build whether the file changed.
+    pub hash: u64,
 }
 
 impl SourceFile {
     pub fn in_memory(path: String, text: String) -> SourceFile {
+        let mut h = fnv::FnvHasher::default();
+        std::hash::Hasher::write(&mut h, text.as_bytes());
         SourceFile {
             path,
             kept: Some(text),
             origin: None,
+            hash: std::hash::Hasher::finish(&h),
         }
     }
 

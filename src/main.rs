@@ -334,6 +334,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         built.files,
                         total
                     ));
+                    if built.reused > 0 {
+                        text.push_str(&format!(
+                            "其中 {} 个事项页与上次生成时相同，直接沿用。\n",
+                            built.reused
+                        ));
+                    }
                     print(&text)?
                 }
             }

@@ -388,3 +388,79 @@ fn templates_can_be_overridden() {
             .contains("自定义的 404")
     );
 }
+
+/// A build reuses the pages of the previous one whose inputs did not change, and only those.
+#[test]
+fn unchanged_pages_are_reused_and_changed_ones_rendered() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    let out = dir.path().join("site");
+    // A small copy of the demo: two departments.
+    for e in walkdir::WalkDir::new(repo().join("lists")) {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(repo().join("lists")).unwrap();
+        let s = rel.to_string_lossy();
+        if s.starts_with("departments/")
+            && !(s.starts_with("departments/tjj") || s.starts_with("departments/kxjsj"))
+        {
+            continue;
+        }
+        if s.starts_with("boundaries") || s.starts_with("adjustments") {
+            continue;
+        }
+        let dest = lists.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else if s == "jurisdiction.toml" {
+            // No editions: the history would need the repository's git objects.
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let cut = text.find("[[editions]]").unwrap_or(text.len());
+            std::fs::write(&dest, &text[..cut]).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    let run = |extra: &[&std::ffi::OsStr]| -> serde_json::Value {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["--format".as_ref(), "json".as_ref()];
+        args.extend_from_slice(extra);
+        let out = build_with(&lists, &out, &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)
+    };
+    let first = run(&[]);
+    assert_eq!(first["reused"], 0);
+    let items = std::fs::read_dir(lists.join("departments/tjj/items"))
+        .unwrap()
+        .count()
+        + std::fs::read_dir(lists.join("departments/kxjsj/items"))
+            .unwrap()
+            .count();
+    let page = out.join("items/tjj-CF-c8bcc7.html");
+    let before = std::fs::read_to_string(&page).unwrap();
+    let second = run(&[]);
+    assert_eq!(second["reused"], items as u64);
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), before);
+
+    // One item changes: its page is rendered again, the others are reused.
+    let file = lists.join("departments/tjj/items/tjj-CF-c8bcc7.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let renamed = text.replacen("name = \"", "name = \"（新）", 1);
+    std::fs::write(&file, renamed).unwrap();
+    let third = run(&[]);
+    assert_eq!(third["reused"], items as u64 - 1);
+    assert!(std::fs::read_to_string(&page).unwrap().contains("（新）"));
+    // The open data and the search index follow the change too.
+    let csv = std::fs::read_to_string(out.join("data/qingdan.csv")).unwrap();
+    assert!(csv.contains("（新）"));
+
+    // Another stylesheet changes every page.
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(templates.join("assets")).unwrap();
+    std::fs::write(templates.join("assets/style.css"), "body { color: #000; }").unwrap();
+    let fourth = run(&["--templates".as_ref(), templates.as_os_str()]);
+    assert_eq!(fourth["reused"], 0);
+}

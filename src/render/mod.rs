@@ -8,6 +8,7 @@ pub mod editions;
 pub mod flowchart;
 mod life;
 pub mod markdown;
+mod reuse;
 pub mod templates;
 pub mod view;
 
@@ -48,6 +49,8 @@ pub struct Built {
     pub files: usize,
     /// Editions shown on the site (earlier ones from git, then this one).
     pub editions: usize,
+    /// Item pages whose inputs had not changed, linked from the previous build.
+    pub reused: usize,
     /// What the build could not do but went on without (an earlier edition not found in git …).
     pub warnings: Vec<String>,
     /// (step, seconds)
@@ -91,7 +94,7 @@ impl Site {
         }
         let result = self.render_into(&tmp);
         match result {
-            Ok((pages, files, editions, warnings)) => {
+            Ok((pages, files, editions, warnings, reused)) => {
                 let t = Instant::now();
                 swap(&tmp, &out)?;
                 self.steps.push(("替换输出".into(), t.elapsed()));
@@ -101,6 +104,7 @@ impl Site {
                     files,
                     editions,
                     warnings,
+                    reused,
                     steps: self
                         .steps
                         .iter()
@@ -126,7 +130,11 @@ impl Site {
         Ok(r)
     }
 
-    fn render_into(&mut self, dir: &Path) -> Result<(usize, usize, usize, Vec<String>), Error> {
+    #[allow(clippy::type_complexity)]
+    fn render_into(
+        &mut self,
+        dir: &Path,
+    ) -> Result<(usize, usize, usize, Vec<String>, usize), Error> {
         let base_url = self
             .opts
             .base_url
@@ -154,15 +162,51 @@ impl Site {
         tera.global_context().insert("site", &site.view);
         let tera = tera;
         let writer = Writer { dir, base: &base };
+        // What the previous build can lend: pages, data and index whose inputs are unchanged.
+        let previous = reuse::Previous::read(&self.opts.out);
+        let global = reuse::Key::new()
+            .add_u64(templates::fingerprint(self.opts.templates.as_deref())?)
+            .add(&serde_json::to_vec(&site.view)?)
+            .add(base.as_bytes())
+            .add(base_url.as_deref().unwrap_or("").as_bytes());
+        let data_key = {
+            let mut files: Vec<(&str, u64)> = self
+                .snap
+                .files
+                .iter()
+                .map(|f| (f.path.as_str(), f.hash))
+                .collect();
+            files.sort_unstable();
+            files
+                .into_iter()
+                .fold(global.clone(), |k, (p, h)| k.add(p.as_bytes()).add_u64(h))
+                .finish()
+        };
+        let reuse_data = previous
+            .as_ref()
+            .is_some_and(|p| p.manifest.data == data_key);
+        let keys = std::sync::Mutex::new(HashMap::<String, u64>::new());
+        let reused = std::sync::atomic::AtomicUsize::new(0);
+        let reuse = Reuse {
+            previous: previous.as_ref(),
+            global: &global,
+            keys: &keys,
+            reused: &reused,
+        };
         // Pages and open data side by side: while one waits on the disk, the other computes.
         let ((pages, other), data) = self.step("渲染网页与开放数据", |s| {
             let (pages, data) = rayon::join(
                 || -> Result<_, Error> {
-                    let pages = render_items(&s.snap, &tera, &site, &writer, &histories)?;
+                    let pages = render_items(&s.snap, &tera, &site, &writer, &histories, &reuse)?;
                     let other = render_pages(&s.snap, &tera, &site, &writer, &history)?;
                     Ok((pages, other))
                 },
-                || write_data(&s.snap, &writer),
+                || match &previous {
+                    Some(p) if reuse_data && p.link_tree("data", dir, &[]) => {
+                        Ok(3 + 3 * s.snap.departments.len())
+                    }
+                    _ => write_data(&s.snap, &writer),
+                },
             );
             Ok((pages?, data?))
         })?;
@@ -179,7 +223,14 @@ impl Site {
                         }),
                 );
             }
-            crate::index::write(&s.snap, &dir.join(crate::index::DIR), &base, &synonyms)?;
+            let linked = reuse_data
+                && previous.as_ref().is_some_and(|p| {
+                    p.link_tree(crate::index::DIR, dir, &["build.json", "site.json"])
+                });
+            if !linked {
+                let _ = std::fs::remove_dir_all(dir.join(crate::index::DIR));
+                crate::index::write(&s.snap, &dir.join(crate::index::DIR), &base, &synonyms)?;
+            }
             std::fs::write(
                 dir.join(crate::index::DIR).join("site.json"),
                 serde_json::to_vec(&site.view)?,
@@ -203,11 +254,18 @@ impl Site {
         self.step("网站地图", |_| {
             write_sitemap(&writer, &urls, base_url.as_deref())
         })?;
+        let manifest = reuse::Manifest {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            pages: keys.into_inner().unwrap_or_default(),
+            data: data_key,
+        };
+        writer.write(reuse::FILE, &serde_json::to_vec(&manifest)?)?;
         Ok((
             pages + other.0,
-            pages + other.0 + data + 5,
+            pages + other.0 + data + 6,
             history.editions.len().max(1),
             history.warnings,
+            reused.into_inner(),
         ))
     }
 }
@@ -342,16 +400,21 @@ impl Writer<'_> {
         std::fs::write(&path, bytes).map_err(|source| Error::Write { path, source })
     }
 
-    fn page(&self, url: &str, html: &str) -> Result<(), Error> {
+    /// The file of a page URL, relative to the site.
+    fn rel(&self, url: &str) -> String {
         let rel = url
             .strip_prefix(self.base)
             .unwrap_or(url)
             .trim_start_matches('/');
         if rel.is_empty() || rel.ends_with('/') {
-            self.write(&format!("{rel}index.html"), html.as_bytes())
+            format!("{rel}index.html")
         } else {
-            self.write(rel, html.as_bytes())
+            rel.to_string()
         }
+    }
+
+    fn page(&self, url: &str, html: &str) -> Result<(), Error> {
+        self.write(&self.rel(url), html.as_bytes())
     }
 }
 
@@ -582,12 +645,21 @@ fn render(tera: &tera::Tera, name: &str, ctx: &tera::Context) -> Result<String, 
     })
 }
 
+/// What render_items needs to reuse pages of the previous build.
+struct Reuse<'a> {
+    previous: Option<&'a reuse::Previous>,
+    global: &'a reuse::Key,
+    keys: &'a std::sync::Mutex<HashMap<String, u64>>,
+    reused: &'a std::sync::atomic::AtomicUsize,
+}
+
 fn render_items(
     snap: &Snapshot,
     tera: &tera::Tera,
     site: &SiteData,
     w: &Writer,
     histories: &HashMap<String, Vec<editions::HistoryEntry>>,
+    reuse: &Reuse,
 ) -> Result<usize, Error> {
     let urls = site.urls();
     snap.items.par_iter().try_for_each(|e| {
@@ -598,6 +670,33 @@ fn render_items(
             .get(item.id.as_str())
             .cloned()
             .unwrap_or_default();
+        let history = histories
+            .get(item.id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        // Everything this page is made of besides the site-wide inputs.
+        let key = reuse
+            .global
+            .clone()
+            .add_u64(snap.source(e.file).hash)
+            .add(e.folder.as_bytes())
+            .add(dept.as_bytes())
+            .add(&serde_json::to_vec(&boundaries)?)
+            .add(&serde_json::to_vec(history)?)
+            .finish();
+        let url = urls.item(&item.id);
+        let rel = w.rel(&url);
+        if let Ok(mut keys) = reuse.keys.lock() {
+            keys.insert(rel.clone(), key);
+        }
+        if reuse
+            .previous
+            .is_some_and(|p| p.link_page(&rel, key, w.dir))
+        {
+            reuse
+                .reused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
+        }
         let view = ItemView::new(item, dept, &urls, boundaries);
         let mut ctx = tera::Context::new();
         ctx.insert(
@@ -615,12 +714,7 @@ fn render_items(
         );
         ctx.insert("page", &site.page(&item.name, &description, &view.url));
         ctx.insert("item", &view);
-        ctx.insert(
-            "history",
-            histories
-                .get(item.id.as_str())
-                .map_or(&[][..], Vec::as_slice),
-        );
+        ctx.insert("history", history);
         let html = render(tera, "item.html", &ctx)?;
         w.page(&view.url, &html)
     })?;

@@ -99,6 +99,20 @@ pub fn load(dir: Option<&Path>) -> Result<tera::Tera, Error> {
     Ok(tera)
 }
 
+/// A key of every template, the stylesheet and the scripts as they will be used (for reusing
+/// pages of the previous build only when none of them changed).
+pub fn fingerprint(dir: Option<&Path>) -> Result<u64, Error> {
+    let mut key = super::reuse::Key::new();
+    for (name, text) in BUILT_IN {
+        let text = read_override(dir, name)?.unwrap_or_else(|| text.to_string());
+        key = key.add(name.as_bytes()).add(text.as_bytes());
+    }
+    Ok(key
+        .add(style(dir)?.as_bytes())
+        .add(ADJUST_JS.as_bytes())
+        .finish())
+}
+
 /// The stylesheet (a user's `assets/style.css` replaces the built-in one).
 pub fn style(dir: Option<&Path>) -> Result<String, Error> {
     Ok(read_override(dir, "assets/style.css")?.unwrap_or_else(|| STYLE.to_string()))

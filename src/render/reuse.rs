@@ -1,0 +1,153 @@
+//! Reusing the previous build: a page whose inputs are unchanged is hard-linked from the site
+//! being replaced instead of rendered and written again; so are the open data files and the
+//! search index when no list file changed.
+//!
+//! Every build writes `_index/build.json`: for each item page the key of its inputs (the item
+//! file's bytes, its department's name, its boundaries and history, and the site-wide inputs:
+//! qingdan's version, templates, stylesheet, the `site` context), and one key for the data and
+//! index (every list file's bytes). The next build compares keys; a hard link costs a directory
+//! entry, not a file's worth of writing. The new site is still built whole in a new folder, so a
+//! failed build leaves the old site as it was. Without a manifest (first build, another version,
+//! a folder on another file system) everything is rendered.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Where the manifest is kept (a folder `serve` does not serve).
+pub const FILE: &str = "_index/build.json";
+
+#[derive(Default, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: String,
+    /// Page path (relative to the site) → key of its inputs.
+    pub pages: HashMap<String, u64>,
+    /// Key of everything the open data and the search index are made from.
+    pub data: u64,
+}
+
+/// The previous build, when it can be reused.
+pub struct Previous {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+}
+
+impl Previous {
+    /// The manifest of the site in `out`, if it was written by this version of qingdan.
+    pub fn read(out: &Path) -> Option<Previous> {
+        if !out.join(super::MARKER).exists() {
+            return None;
+        }
+        let bytes = std::fs::read(out.join(FILE)).ok()?;
+        let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
+        (manifest.version == env!("CARGO_PKG_VERSION")).then(|| Previous {
+            dir: out.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// Link the previous `rel` into `to` when its key is `key`; false when it cannot be reused.
+    pub fn link_page(&self, rel: &str, key: u64, to: &Path) -> bool {
+        self.manifest.pages.get(rel) == Some(&key) && link(&self.dir.join(rel), &to.join(rel))
+    }
+
+    /// Link every file of the previous folder `rel` into `to` (false, and nothing guaranteed
+    /// linked, when one fails: the caller then writes the folder anew).
+    pub fn link_tree(&self, rel: &str, to: &Path, skip: &[&str]) -> bool {
+        let from = self.dir.join(rel);
+        let Ok(walk) = walkdir::WalkDir::new(&from)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            return false;
+        };
+        walk.iter()
+            .filter(|e| e.file_type().is_file())
+            .filter(|e| !skip.iter().any(|s| e.file_name() == *s))
+            .all(|e| match e.path().strip_prefix(&self.dir) {
+                Ok(r) => link(e.path(), &to.join(r)),
+                Err(_) => false,
+            })
+    }
+}
+
+fn link(from: &Path, to: &Path) -> bool {
+    if let Some(parent) = to.parent()
+        && std::fs::create_dir_all(parent).is_err()
+    {
+        return false;
+    }
+    std::fs::hard_link(from, to).is_ok()
+}
+
+/// A key: a hash over the parts given (SipHash with fixed keys; a key that differs between two
+/// builds only costs a page rendered again).
+#[derive(Clone)]
+pub struct Key(DefaultHasher);
+
+impl Key {
+    pub fn new() -> Key {
+        let mut h = DefaultHasher::new();
+        h.write(env!("CARGO_PKG_VERSION").as_bytes());
+        Key(h)
+    }
+
+    pub fn add(mut self, bytes: &[u8]) -> Key {
+        // Length first, so that ("ab", "c") and ("a", "bc") differ.
+        self.0.write_u64(bytes.len() as u64);
+        self.0.write(bytes);
+        self
+    }
+
+    pub fn add_u64(mut self, n: u64) -> Key {
+        self.0.write_u64(n);
+        self
+    }
+
+    pub fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
+impl Default for Key {
+    fn default() -> Self {
+        Key::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_tell_parts_apart() {
+        let a = Key::new().add(b"ab").add(b"c").finish();
+        let b = Key::new().add(b"a").add(b"bc").finish();
+        assert_ne!(a, b);
+        assert_eq!(a, Key::new().add(b"ab").add(b"c").finish());
+    }
+
+    #[test]
+    fn pages_link_only_with_the_same_key() {
+        let old = tempfile::tempdir().unwrap();
+        let new = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(old.path().join("items")).unwrap();
+        std::fs::write(old.path().join("items/a.html"), "A").unwrap();
+        let mut manifest = Manifest::default();
+        manifest.pages.insert("items/a.html".into(), 7);
+        let prev = Previous {
+            dir: old.path().to_path_buf(),
+            manifest,
+        };
+        assert!(!prev.link_page("items/a.html", 8, new.path()));
+        assert!(!new.path().join("items/a.html").exists());
+        assert!(prev.link_page("items/a.html", 7, new.path()));
+        assert_eq!(
+            std::fs::read_to_string(new.path().join("items/a.html")).unwrap(),
+            "A"
+        );
+        assert!(!prev.link_page("items/missing.html", 7, new.path()));
+    }
+}
