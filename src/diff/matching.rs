@@ -6,12 +6,14 @@
 //! 2. the same name (after normalisation) in the same department, when unique on both sides;
 //! 3. the same name and category in another department (a transfer), when unique on both sides;
 //! 4. similarity of name and legal basis, as an *assignment*: candidate pairs above a threshold
-//!    form connected groups, and each group is solved for the largest total similarity
-//!    (Hungarian method), so a near-duplicate never steals the partner of a better match;
+//!    (higher across departments) form connected groups, and each group is solved for the
+//!    largest total similarity (Hungarian method), so a near-duplicate never steals the partner
+//!    of a better match;
 //! 5. merges and splits: an item left over whose name is mostly contained in the name of an item
-//!    on the other side (weighted by how rare each character pair is, so the boilerplate of
-//!    "对……的处罚" counts for little) joins that item's group: N old → 1 new is a merge,
-//!    1 old → N new a split.
+//!    of its department on the other side, or holds that name (weighted by how rare each
+//!    character pair is, so the boilerplate of "对……的处罚" counts for little), and whose laws
+//!    are among that item's, joins that item's group: N old → 1 new is a merge, 1 old → N new
+//!    a split.
 //!
 //! Everything left over is cancelled (old side) or added (new side). The procedure treats both
 //! sides alike, so diff(A, B) mirrors diff(B, A).
