@@ -3,6 +3,7 @@
 //! jieba does not know, short queries and typos. `build` writes it into `<site>/_index/` (which
 //! `serve` never serves); `search` and `serve` read it.
 
+pub mod client;
 pub mod query;
 
 use std::path::Path;
@@ -23,7 +24,7 @@ use crate::snapshot::Snapshot;
 use query::Synonym;
 
 /// Score added to items of categories one applies for.
-const SERVICE_BONUS: &[(&str, f32)] = &[
+pub const SERVICE_BONUS: &[(&str, f32)] = &[
     ("行政许可", 4.0),
     ("行政确认", 2.5),
     ("行政给付", 2.5),

@@ -168,7 +168,21 @@ impl Site {
                         }),
                 );
             }
-            crate::index::write(&s.snap, &dir.join(crate::index::DIR), &base, &synonyms)?;
+            // The server's index and the static one side by side.
+            let (server, client) = rayon::join(
+                || crate::index::write(&s.snap, &dir.join(crate::index::DIR), &base, &synonyms),
+                || {
+                    crate::index::client::write(
+                        &s.snap,
+                        &dir.join(crate::index::client::DIR),
+                        &base,
+                        &synonyms,
+                        crate::index::SERVICE_BONUS,
+                    )
+                },
+            );
+            server?;
+            client?;
             std::fs::write(
                 dir.join(crate::index::DIR).join("site.json"),
                 serde_json::to_vec(&site.view)?,
