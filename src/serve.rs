@@ -198,7 +198,7 @@ async fn search_page(
     let pages = total.div_ceil(PER_PAGE).max(1);
     let link = |n: usize| {
         format!(
-            "{}/search?q={}&department={}&category={}&page={n}",
+            "{}/search/?q={}&department={}&category={}&page={n}",
             app.base,
             enc(&q),
             enc(p.department.as_deref().unwrap_or("")),
@@ -229,11 +229,11 @@ async fn search_page(
     ctx.insert("search", &search);
     ctx.insert(
         "breadcrumb",
-        &serde_json::json!([{"name": "首页", "url": format!("{}/", app.base)}, {"name": "搜索", "url": format!("{}/search", app.base)}]),
+        &serde_json::json!([{"name": "首页", "url": format!("{}/", app.base)}, {"name": "搜索", "url": format!("{}/search/", app.base)}]),
     );
     ctx.insert(
         "page",
-        &serde_json::json!({"title": title, "description": "搜索权责清单事项", "url": "/search", "url_full": ""}),
+        &serde_json::json!({"title": title, "description": "搜索权责清单事项", "url": "/search/", "url_full": ""}),
     );
     match app.tera.render("search.html", &ctx) {
         Ok(html) => Html(html).into_response(),
@@ -250,6 +250,7 @@ pub fn router(site: PathBuf, app: Option<Arc<App>>) -> Router {
         Some(app) => Router::new()
             .route("/api/search", get(api_search))
             .route("/search", get(search_page))
+            .route("/search/", get(search_page))
             .with_state(app),
         None => Router::new(),
     };

@@ -173,7 +173,31 @@ fn search_api_and_page_answer_everything_with_200_or_400() {
         page.contains("对拒绝配合统计调查的处罚"),
         "server-rendered results"
     );
-    assert!(!page.contains("<script"));
+    assert!(!page.contains("<script>"), "no inline script");
+    // One URL for the search page under serve and on a static host: /search/ is rendered by
+    // the server here, search/index.html (filled by search.js) there.
+    let (code, page) = get(a, "/search/?q=%E7%BB%9F%E8%AE%A1");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("对拒绝配合统计调查的处罚"),
+        "server-rendered at /search/"
+    );
+    assert!(
+        !page.contains("<noscript>"),
+        "no static-host notice under serve"
+    );
+    assert_eq!(
+        get(a, "/search/meta.json").0,
+        200,
+        "the static index is served"
+    );
+    assert_eq!(get(a, "/assets/search.js").0, 200);
+    // Facet counts, each without its own filter.
+    let (_, body) = get(a, "/api/search?q=%E7%BB%9F%E8%AE%A1&department=swj");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["total"], 0);
+    assert_eq!(json["facets"]["department"][0]["id"], "tjj");
+    assert_eq!(json["facets"]["department"][0]["count"], 1);
     let (_, page) = get(a, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
     assert!(
         !page.contains("<script>alert"),

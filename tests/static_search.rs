@@ -73,7 +73,12 @@ fn the_static_index_finds_what_citizens_mean() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     build_demo(&site);
-    for f in ["search/index.html", "search/meta.json", "search/t/0.bin", "search/d/0.json"] {
+    for f in [
+        "search/index.html",
+        "search/meta.json",
+        "search/t/0.bin",
+        "search/d/0.json",
+    ] {
         assert!(site.join(f).exists(), "missing {f}");
     }
     let judged: Judged =
@@ -96,7 +101,10 @@ fn the_static_index_finds_what_citizens_mean() {
             .map(|h| h["id"].as_str().unwrap())
             .collect();
         bytes.push(a["bytes"].as_u64().unwrap());
-        match ids.iter().position(|id| case.expect.iter().any(|e| e == id)) {
+        match ids
+            .iter()
+            .position(|id| case.expect.iter().any(|e| e == id))
+        {
             Some(i) => {
                 found += 1;
                 rr += 1.0 / (i as f64 + 1.0);

@@ -6,15 +6,16 @@
 pub mod client;
 pub mod query;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{LowerCaser, NgramTokenizer, RemoveLongFilter, TextAnalyzer};
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
@@ -76,9 +77,9 @@ fn schema() -> (Schema, Fields) {
         subs: b.add_text_field("subs", jieba(false)),
         body: b.add_text_field("body", jieba(false)),
         text: b.add_text_field("text", jieba(true)),
-        department: b.add_text_field("department", STRING | STORED),
+        department: b.add_text_field("department", STRING | STORED | FAST),
         department_name: b.add_text_field("department_name", STORED),
-        category: b.add_text_field("category", STRING | STORED),
+        category: b.add_text_field("category", STRING | STORED | FAST),
         url: b.add_text_field("url", STORED),
     };
     (b.build(), fields)
@@ -234,6 +235,99 @@ pub struct Response {
     /// A close item name when nothing matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub did_you_mean: Option<String>,
+    /// Matches per department and per category, most first; each counted with the other
+    /// filter applied but not its own, so that every choice shows what it would give.
+    pub facets: Facets,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Facets {
+    pub department: Vec<FacetCount>,
+    pub category: Vec<FacetCount>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FacetCount {
+    /// Department folder; absent for categories.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    pub count: usize,
+}
+
+/// Counts the matches of each (department, category) pair, from the fast fields.
+struct PairCounts;
+
+struct SegmentPairs {
+    department: Option<tantivy::columnar::StrColumn>,
+    category: Option<tantivy::columnar::StrColumn>,
+    counts: HashMap<(u64, u64), usize>,
+}
+
+type Pairs = HashMap<(String, String), usize>;
+
+impl tantivy::collector::Collector for PairCounts {
+    type Fruit = Pairs;
+    type Child = SegmentPairs;
+
+    fn for_segment(
+        &self,
+        _: tantivy::SegmentOrdinal,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<SegmentPairs> {
+        let ff = reader.fast_fields();
+        Ok(SegmentPairs {
+            department: ff.str("department")?,
+            category: ff.str("category")?,
+            counts: HashMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Pairs>) -> tantivy::Result<Pairs> {
+        let mut all = Pairs::new();
+        for f in fruits {
+            for (k, n) in f {
+                *all.entry(k).or_default() += n;
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentPairs {
+    type Fruit = Pairs;
+
+    fn collect(&mut self, doc: tantivy::DocId, _: tantivy::Score) {
+        let ord = |c: &Option<tantivy::columnar::StrColumn>| {
+            c.as_ref()
+                .and_then(|c| c.ords().first(doc))
+                .unwrap_or(u64::MAX)
+        };
+        *self
+            .counts
+            .entry((ord(&self.department), ord(&self.category)))
+            .or_default() += 1;
+    }
+
+    fn harvest(self) -> Pairs {
+        let text = |c: &Option<tantivy::columnar::StrColumn>, o: u64| {
+            let mut s = String::new();
+            if let Some(c) = c {
+                let _ = c.ord_to_str(o, &mut s);
+            }
+            s
+        };
+        let mut out = Pairs::new();
+        for ((d, c), n) in self.counts {
+            *out.entry((text(&self.department, d), text(&self.category, c)))
+                .or_default() += n;
+        }
+        out
+    }
 }
 
 /// About `width` characters of `text` around the first of `words` found, HTML-escaped, with
@@ -306,6 +400,8 @@ pub struct Searcher {
     names: Vec<String>,
     pair_count: Vec<u16>,
     pairs: std::collections::HashMap<(char, char), Vec<u32>>,
+    /// Department folder → name.
+    departments: HashMap<String, String>,
 }
 
 /// Adjacent character pairs of the letters and digits of `s`.
@@ -335,6 +431,7 @@ impl Searcher {
             .unwrap_or_else(query::built_in);
         let searcher = reader.searcher();
         let mut names = Vec::new();
+        let mut departments = HashMap::new();
         let mut pair_count = Vec::new();
         let mut pairs: std::collections::HashMap<(char, char), Vec<u32>> = Default::default();
         for segment in searcher.segment_readers() {
@@ -350,6 +447,13 @@ impl Searcher {
                         pairs.entry(p).or_default().push(index);
                     }
                     names.push(n.to_string());
+                    if let (Some(id), Some(name)) = (
+                        doc.get_first(f.department).and_then(|v| v.as_str()),
+                        doc.get_first(f.department_name).and_then(|v| v.as_str()),
+                    ) && !departments.contains_key(id)
+                    {
+                        departments.insert(id.to_string(), name.to_string());
+                    }
                 }
             }
         }
@@ -361,6 +465,7 @@ impl Searcher {
             names,
             pair_count,
             pairs,
+            departments,
         })
     }
 
@@ -448,6 +553,7 @@ impl Searcher {
             searched: searched.clone(),
             expanded: expanded.clone(),
             did_you_mean: None,
+            facets: Facets::default(),
         };
         if searched.chars().all(|c| !c.is_alphanumeric()) {
             return Ok(empty);
@@ -490,27 +596,37 @@ impl Searcher {
                 Box::new(ConstScoreQuery::new(Box::new(t), *bonus)),
             ));
         }
-        if let Some(d) = req.department.as_deref().filter(|d| !d.is_empty()) {
+        let department = req.department.as_deref().filter(|d| !d.is_empty());
+        let category = req.category.as_deref().filter(|c| !c.is_empty());
+        let unfiltered = BooleanQuery::new(must.iter().map(|(o, q)| (*o, q.box_clone())).collect());
+        if let Some(d) = department {
             must.push((Occur::Must, self.term(self.f.department, d, 0.0)));
         }
-        if let Some(c) = req.category.as_deref().filter(|c| !c.is_empty()) {
+        if let Some(c) = category {
             must.push((Occur::Must, self.term(self.f.category, c, 0.0)));
         }
         let q = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 100);
         let offset = req.offset.min(10_000);
-        let (top, total) = searcher
-            .search(
-                &q,
-                &(
-                    TopDocs::with_limit(limit)
-                        .and_offset(offset)
-                        .order_by_score(),
-                    Count,
-                ),
-            )
-            .map_err(err)?;
+        let top_docs = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_score();
+        // Facet counts come from the matches without filters: one pass when there are none.
+        let (top, pairs) = if department.is_none() && category.is_none() {
+            searcher.search(&q, &(top_docs, PairCounts)).map_err(err)?
+        } else {
+            let top = searcher.search(&q, &top_docs).map_err(err)?;
+            (top, searcher.search(&unfiltered, &PairCounts).map_err(err)?)
+        };
+        let facets = self.facets(&pairs, department, category);
+        let total = pairs
+            .iter()
+            .filter(|((d, c), _)| {
+                department.is_none_or(|x| x == d) && category.is_none_or(|x| x == c)
+            })
+            .map(|(_, n)| n)
+            .sum::<usize>();
         // Words to highlight: the query's and the expansion's, longest first.
         let mut words: Vec<String> = self.tokens("jieba", &searched);
         for e in &expanded {
@@ -541,7 +657,11 @@ impl Searcher {
             });
         }
         if total == 0 {
-            empty.did_you_mean = self.suggest(&searched);
+            // Filters may hide the matches: the facets still say where they are.
+            if pairs.is_empty() {
+                empty.did_you_mean = self.suggest(&searched);
+            }
+            empty.facets = facets;
             return Ok(empty);
         }
         Ok(Response {
@@ -551,7 +671,47 @@ impl Searcher {
             searched,
             expanded,
             did_you_mean: None,
+            facets,
         })
+    }
+
+    /// Department counts under the category filter, category counts under the department
+    /// filter; most first.
+    fn facets(&self, pairs: &Pairs, department: Option<&str>, category: Option<&str>) -> Facets {
+        let mut by_dept: HashMap<&str, usize> = HashMap::new();
+        let mut by_cat: HashMap<&str, usize> = HashMap::new();
+        for ((d, c), n) in pairs {
+            if category.is_none_or(|x| x == c) {
+                *by_dept.entry(d).or_default() += n;
+            }
+            if department.is_none_or(|x| x == d) {
+                *by_cat.entry(c).or_default() += n;
+            }
+        }
+        let sorted = |m: HashMap<&str, usize>, dept: bool| {
+            let mut v: Vec<FacetCount> = m
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(k, count)| FacetCount {
+                    id: dept.then(|| k.to_string()),
+                    name: if dept {
+                        self.departments
+                            .get(k)
+                            .cloned()
+                            .unwrap_or_else(|| k.to_string())
+                    } else {
+                        k.to_string()
+                    },
+                    count,
+                })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+            v
+        };
+        Facets {
+            department: sorted(by_dept, true),
+            category: sorted(by_cat, false),
+        }
     }
 
     /// The item name sharing most character pairs with the query (Dice coefficient over an

@@ -197,6 +197,10 @@ impl Site {
                 "assets/style.css",
                 templates::style(s.opts.templates.as_deref())?.as_bytes(),
             )?;
+            writer.write(
+                "assets/search.js",
+                templates::script(s.opts.templates.as_deref())?.as_bytes(),
+            )?;
             writer.write(MARKER, b"qingdan\n")?;
             Ok(())
         })?;
@@ -739,6 +743,18 @@ fn render_pages(
         "无障碍说明",
         vec![],
         vec![],
+    );
+    // The search page of a static host: search.js fills it from the static index; `serve`
+    // answers this URL itself with results rendered on the server.
+    page(
+        format!("{base}/search/"),
+        "search.html",
+        "搜索",
+        vec![],
+        vec![(
+            "search",
+            serde_json::json!({"static": true, "q": "", "department": "", "category": ""}),
+        )],
     );
     page(
         format!("{base}/404.html"),

@@ -512,7 +512,8 @@
       return '没有找到与“' + q + '”有关的事项。' + (r.did_you_mean ? '您是不是要找：' + r.did_you_mean : '');
     }
     var s = '找到 ' + r.total + ' 个事项';
-    if (r.expanded && r.expanded.length) s += '（也搜了：' + r.expanded.join('、') + '）';
+    var also = (r.expanded || []).filter(function (e) { return e !== r.searched; });
+    if (also.length) s += '（也搜了：' + also.join('、') + '）';
     return s;
   }
 
@@ -524,7 +525,9 @@
     var root = el('div', { id: 'search-live', class: 'search-live' });
     var status = el('p', { class: 'lead', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
     var layout = el('div', { class: 'search-layout' });
-    var facetBox = el('div', { class: 'facets' });
+    // Facets fold away on phones, where they would push the results below the screen.
+    var facetBox = el('details', { class: 'facets' });
+    if (!window.matchMedia || window.matchMedia('(min-width: 40rem)').matches) facetBox.open = true;
     var list = el('ol', { class: 'results' });
     var more = el('button', { type: 'button', class: 'more' }, '显示更多结果');
     var resultsBox = el('div', { class: 'search-main' });
@@ -590,6 +593,7 @@
         status.textContent = '';
         list.textContent = '';
         facetBox.textContent = '';
+        facetBox.hidden = true;
         more.hidden = true;
         return Promise.resolve();
       }
@@ -611,10 +615,12 @@
           status.textContent = statusText(r, q);
           if (!append) {
             facetBox.textContent = '';
+            facetBox.appendChild(el('summary', {}, '按部门、职权类别筛选'));
             var f = r.facets || { department: [], category: [] };
             var byDept = f.department.reduce(function (s, x) { return s + x.count; }, 0);
             var byCat = f.category.reduce(function (s, x) { return s + x.count; }, 0);
-            if (r.total || state.department || state.category) {
+            facetBox.hidden = !(r.total || state.department || state.category);
+            if (!facetBox.hidden) {
               facetBox.appendChild(facetGroup('部门', 'department', f.department, byDept));
               facetBox.appendChild(facetGroup('职权类别', 'category', f.category, byCat));
             }
