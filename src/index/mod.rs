@@ -37,6 +37,9 @@ pub const SERVICE_BONUS: &[(&str, f32)] = &[
 /// A word in more than this share of items is not searched in their long text.
 const COMMON_SHARE: f64 = 0.15;
 
+/// Bytes of a document-store block.
+const DOCSTORE_BLOCK: usize = 4096;
+
 /// Folder of the index inside the site folder.
 pub const DIR: &str = "_index";
 
@@ -117,7 +120,17 @@ pub fn write(
         source,
     })?;
     let (schema, f) = schema();
-    let index = Index::create_in_dir(dir, schema).map_err(err)?;
+    // Small document-store blocks: showing a hit decompresses one block, and the ten hits of a
+    // page are in ten different blocks (16 KB each by default).
+    let settings = tantivy::IndexSettings {
+        docstore_blocksize: DOCSTORE_BLOCK,
+        ..Default::default()
+    };
+    let index = Index::builder()
+        .schema(schema)
+        .settings(settings)
+        .create_in_dir(dir)
+        .map_err(err)?;
     register(&index);
     let mut writer = index.writer::<TantivyDocument>(100_000_000).map_err(err)?;
     for e in &snap.items {
@@ -199,7 +212,7 @@ pub fn write(
 }
 
 /// A search request.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct Request {
     pub q: String,
     pub department: Option<String>,
@@ -209,7 +222,7 @@ pub struct Request {
 }
 
 /// One result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     pub id: String,
     pub name: String,
@@ -223,7 +236,7 @@ pub struct Hit {
 }
 
 /// The JSON of DESIGN.md: query, total, hits; plus what was searched and a suggestion.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Response {
     pub query: String,
     pub total: usize,
@@ -240,13 +253,13 @@ pub struct Response {
     pub facets: Facets,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Facets {
     pub department: Vec<FacetCount>,
     pub category: Vec<FacetCount>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FacetCount {
     /// Department folder; absent for categories.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -255,13 +268,18 @@ pub struct FacetCount {
     pub count: usize,
 }
 
-/// Counts the matches of each (department, category) pair, from the fast fields.
+/// Counts the matches of each (department, category) pair, from the fast fields' term
+/// numbers (a dense table per segment: a handful of departments times eleven categories).
 struct PairCounts;
 
 struct SegmentPairs {
     department: Option<tantivy::columnar::StrColumn>,
     category: Option<tantivy::columnar::StrColumn>,
-    counts: HashMap<(u64, u64), usize>,
+    /// Categories per row of `counts` (the last column: no category).
+    width: u64,
+    /// Departments (the last row: no department).
+    height: u64,
+    counts: Vec<u32>,
 }
 
 type Pairs = HashMap<(String, String), usize>;
@@ -276,10 +294,18 @@ impl tantivy::collector::Collector for PairCounts {
         reader: &tantivy::SegmentReader,
     ) -> tantivy::Result<SegmentPairs> {
         let ff = reader.fast_fields();
+        let department = ff.str("department")?;
+        let category = ff.str("category")?;
+        let terms = |c: &Option<tantivy::columnar::StrColumn>| {
+            c.as_ref().map_or(0, |c| c.num_terms() as u64) + 1
+        };
+        let (height, width) = (terms(&department), terms(&category));
         Ok(SegmentPairs {
-            department: ff.str("department")?,
-            category: ff.str("category")?,
-            counts: HashMap::new(),
+            department,
+            category,
+            width,
+            height,
+            counts: vec![0; (height * width) as usize],
         })
     }
 
@@ -302,15 +328,14 @@ impl tantivy::collector::SegmentCollector for SegmentPairs {
     type Fruit = Pairs;
 
     fn collect(&mut self, doc: tantivy::DocId, _: tantivy::Score) {
-        let ord = |c: &Option<tantivy::columnar::StrColumn>| {
+        let ord = |c: &Option<tantivy::columnar::StrColumn>, none: u64| {
             c.as_ref()
                 .and_then(|c| c.ords().first(doc))
-                .unwrap_or(u64::MAX)
+                .map_or(none, |o| o.min(none))
         };
-        *self
-            .counts
-            .entry((ord(&self.department), ord(&self.category)))
-            .or_default() += 1;
+        let d = ord(&self.department, self.height - 1);
+        let c = ord(&self.category, self.width - 1);
+        self.counts[(d * self.width + c) as usize] += 1;
     }
 
     fn harvest(self) -> Pairs {
@@ -322,9 +347,12 @@ impl tantivy::collector::SegmentCollector for SegmentPairs {
             s
         };
         let mut out = Pairs::new();
-        for ((d, c), n) in self.counts {
-            *out.entry((text(&self.department, d), text(&self.category, c)))
-                .or_default() += n;
+        for (i, n) in self.counts.iter().enumerate() {
+            if *n > 0 {
+                let (d, c) = (i as u64 / self.width, i as u64 % self.width);
+                *out.entry((text(&self.department, d), text(&self.category, c)))
+                    .or_default() += *n as usize;
+            }
         }
         out
     }
@@ -389,6 +417,27 @@ pub fn snippet(text: &str, words: &[String], width: usize) -> String {
     out
 }
 
+/// Term clauses of a query: (field, word, boost, whether a match on it alone makes a result),
+/// each (field, word) once.
+#[derive(Default)]
+struct Terms(Vec<(Field, String, f32, bool)>);
+
+impl Terms {
+    fn add(&mut self, field: Field, text: &str, boost: f32, defining: bool) {
+        match self
+            .0
+            .iter_mut()
+            .find(|(f, t, ..)| *f == field && t == text)
+        {
+            Some(c) => {
+                c.2 += boost;
+                c.3 |= defining;
+            }
+            None => self.0.push((field, text.to_string(), boost, defining)),
+        }
+    }
+}
+
 /// An open index.
 pub struct Searcher {
     index: Index,
@@ -402,7 +451,12 @@ pub struct Searcher {
     pairs: std::collections::HashMap<(char, char), Vec<u32>>,
     /// Department folder → name.
     departments: HashMap<String, String>,
+    /// Recent results (none when `QINGDAN_SEARCH_CACHE=0`, to measure searching itself).
+    cache: Option<std::sync::Mutex<lru::LruCache<Request, Response>>>,
 }
+
+/// Results kept by `Searcher::search`.
+const CACHE_ENTRIES: usize = 1024;
 
 /// Adjacent character pairs of the letters and digits of `s`.
 fn char_pairs(s: &str) -> Vec<(char, char)> {
@@ -466,6 +520,12 @@ impl Searcher {
             pair_count,
             pairs,
             departments,
+            cache: (std::env::var("QINGDAN_SEARCH_CACHE").as_deref() != Ok("0"))
+                .then(|| {
+                    std::num::NonZeroUsize::new(CACHE_ENTRIES)
+                        .map(|n| std::sync::Mutex::new(lru::LruCache::new(n)))
+                })
+                .flatten(),
         })
     }
 
@@ -492,7 +552,17 @@ impl Searcher {
     }
 
     /// Clauses matching `text` in the name, sub-items and body, with a phrase bonus.
-    fn clauses(&self, text: &str, weight: f32, out: &mut Vec<(Occur, Box<dyn Query>)>) {
+    /// Clauses for `text`. With `narrow`, a word in more than `COMMON_SHARE` of names
+    /// (许可, 处罚) only adds to the score of items found by the text's rarer words, when it
+    /// has some: "排污许可" lists the items about 排污, not every 许可 of the lists.
+    fn clauses(
+        &self,
+        text: &str,
+        weight: f32,
+        narrow: bool,
+        terms: &mut Terms,
+        optional: &mut Vec<(Occur, Box<dyn Query>)>,
+    ) {
         let tokens: Vec<String> = self
             .tokens("jieba", text)
             .into_iter()
@@ -507,14 +577,17 @@ impl Searcher {
                 .doc_freq(&Term::from_field_text(field, t))
                 .map_or(true, |df| (df as f64) / docs < COMMON_SHARE)
         };
-        for t in &tokens {
-            out.push((Occur::Should, self.term(self.f.name, t, 3.0 * weight)));
-            out.push((Occur::Should, self.term(self.f.subs, t, 1.5 * weight)));
+        let rare_in_names: Vec<bool> = tokens.iter().map(|t| rare(self.f.name, t)).collect();
+        let any_rare = rare_in_names.iter().any(|r| *r);
+        for (t, rare_name) in tokens.iter().zip(&rare_in_names) {
+            let defining = !narrow || *rare_name || !any_rare;
+            terms.add(self.f.name, t, 3.0 * weight, defining);
+            terms.add(self.f.subs, t, 1.5 * weight, defining);
             if rare(self.f.body, t) {
-                out.push((Occur::Should, self.term(self.f.body, t, 0.6 * weight)));
+                terms.add(self.f.body, t, 0.6 * weight, defining);
             }
             if rare(self.f.text, t) {
-                out.push((Occur::Should, self.term(self.f.text, t, 0.8 * weight)));
+                terms.add(self.f.text, t, 0.8 * weight, defining);
             }
         }
         // The words in order in the name: a strong sign the item is the one meant.
@@ -535,14 +608,41 @@ impl Searcher {
         };
         if ordered.len() >= 2 && ordered.len() <= 12 {
             let phrase = PhraseQuery::new(ordered);
-            out.push((
+            optional.push((
                 Occur::Should,
                 Box::new(BoostQuery::new(Box::new(phrase), 6.0 * weight)),
             ));
         }
     }
 
+    /// `search`, answered from the recent results when the same request came lately (people
+    /// search for the same few things, and search-as-you-type repeats prefixes).
     pub fn search(&self, req: &Request) -> Result<Response, Error> {
+        let Some(cache) = &self.cache else {
+            return self.search_uncached(req);
+        };
+        if let Some(r) = cache.lock().ok().and_then(|mut c| c.get(req).cloned()) {
+            return Ok(r);
+        }
+        let r = self.search_uncached(req)?;
+        if let Ok(mut c) = cache.lock() {
+            c.put(req.clone(), r.clone());
+        }
+        Ok(r)
+    }
+
+    /// Search without the recent results: first with common words narrowed to scoring (see
+    /// `clauses`), then, when that finds nothing (a typo, words jieba splits differently), with
+    /// every word and character pair able to make a result.
+    pub fn search_uncached(&self, req: &Request) -> Result<Response, Error> {
+        let r = self.run(req, true)?;
+        if r.total == 0 && r.facets.department.is_empty() {
+            return self.run(req, false);
+        }
+        Ok(r)
+    }
+
+    fn run(&self, req: &Request, narrow: bool) -> Result<Response, Error> {
         let normalized = query::normalize(&req.q);
         let searched = query::strip(&normalized);
         let expanded = query::expand(&searched, &self.synonyms);
@@ -559,15 +659,18 @@ impl Searcher {
             return Ok(empty);
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut optional: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // The exact name, folded.
         should.push((
             Occur::Should,
             self.term(self.f.name_exact, &normalized, 20.0),
         ));
         should.push((Occur::Should, self.term(self.f.name_exact, &searched, 20.0)));
-        self.clauses(&searched, 1.0, &mut should);
+        // A word of the query and of its expansions is one clause, with the weights added.
+        let mut terms = Terms::default();
+        self.clauses(&searched, 1.0, narrow, &mut terms, &mut optional);
         for e in &expanded {
-            self.clauses(e, 0.9, &mut should);
+            self.clauses(e, 0.9, narrow, &mut terms, &mut optional);
         }
         // Character 1–2-grams: unknown words, one-character queries, typos.
         let grams = self.tokens("ngram", &searched);
@@ -576,14 +679,20 @@ impl Searcher {
         for g in &grams {
             let two = g.chars().count() == 2;
             if two || unigram_only {
-                should.push((
-                    Occur::Should,
-                    self.term(self.f.name_ngram, g, if two { 0.5 } else { 0.3 }),
-                ));
+                terms.add(self.f.name_ngram, g, if two { 0.5 } else { 0.3 }, !narrow);
+            }
+        }
+        for (field, text, boost, defining) in terms.0 {
+            let clause = (Occur::Should, self.term(field, &text, boost));
+            if defining {
+                should.push(clause);
+            } else {
+                optional.push(clause);
             }
         }
         let mut must: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        must.extend(optional);
         // Citizens search for what they can apply for: services rank above penalties that share
         // their words ("排污许可" above "对未取得排污许可证…的处罚").
         for (category, bonus) in SERVICE_BONUS {
@@ -658,7 +767,7 @@ impl Searcher {
         }
         if total == 0 {
             // Filters may hide the matches: the facets still say where they are.
-            if pairs.is_empty() {
+            if pairs.is_empty() && !narrow {
                 empty.did_you_mean = self.suggest(&searched);
             }
             empty.facets = facets;
