@@ -182,6 +182,9 @@ enum Command {
         /// 监听地址
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// 监视清单文件夹：有改动时重新生成网站，并让打开的网页自动刷新
+        #[arg(long)]
+        watch: bool,
     },
 }
 
@@ -504,7 +507,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             eprintln!("{summary}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { lists, out, addr } => {
+        Command::Serve {
+            lists,
+            out,
+            addr,
+            watch,
+        } => {
+            let watched = watch.then(|| lists.clone());
             if qingdan::serve::needs_build(&lists, &out) {
                 let site = render::Site::load(render::Options {
                     lists,
@@ -530,7 +539,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 eprintln!("{} 已是最新，直接提供服务。", out.display());
             }
-            qingdan::serve::run(out, &addr)?;
+            qingdan::serve::run(out, &addr, watched)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -2,20 +2,27 @@
 //! tower-http's static files, which refuse paths that leave the site folder). Hidden files and
 //! the search index folder (`_index/`) are never served; unknown paths get the site's 404 page
 //! with status 404.
+//!
+//! With `--watch`, a change in the lists folder rebuilds the site (the old one stays served when
+//! the lists no longer pass `check`, and the errors go to the terminal), and open pages reload:
+//! HTML responses then carry a script that listens to `/_qingdan/events` (Server-Sent Events).
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
-
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use tokio::sync::broadcast;
 use tower_http::services::{ServeDir, ServeFile};
 use walkdir::WalkDir;
 
@@ -143,9 +150,16 @@ fn request(p: &Params, q: String, page: usize) -> crate::index::Request {
 type Rejected = axum::extract::rejection::QueryRejection;
 
 async fn api_search(
-    State(app): State<Arc<App>>,
+    State(shared): State<Shared>,
     params: Result<Query<Params>, Rejected>,
 ) -> Response {
+    let Some(app) = shared.app() else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "error": "搜索不可用：网站没有搜索索引" })),
+        )
+            .into_response();
+    };
     let Ok(Query(p)) = params else {
         return bad("查询参数的编码不对");
     };
@@ -170,9 +184,16 @@ fn enc(s: &str) -> String {
 }
 
 async fn search_page(
-    State(app): State<Arc<App>>,
+    State(shared): State<Shared>,
     params: Result<Query<Params>, Rejected>,
 ) -> Response {
+    let Some(app) = shared.app() else {
+        // No index to search on the server: the static search page does it in the browser.
+        return match std::fs::read(shared.site.join("search/index.html")) {
+            Ok(html) => Html(html).into_response(),
+            Err(_) => (StatusCode::NOT_FOUND, "404").into_response(),
+        };
+    };
     let Ok(Query(p)) = params else {
         return (
             StatusCode::BAD_REQUEST,
@@ -198,7 +219,7 @@ async fn search_page(
     let pages = total.div_ceil(PER_PAGE).max(1);
     let link = |n: usize| {
         format!(
-            "{}/search?q={}&department={}&category={}&page={n}",
+            "{}/search/?q={}&department={}&category={}&page={n}",
             app.base,
             enc(&q),
             enc(p.department.as_deref().unwrap_or("")),
@@ -229,11 +250,11 @@ async fn search_page(
     ctx.insert("search", &search);
     ctx.insert(
         "breadcrumb",
-        &serde_json::json!([{"name": "首页", "url": format!("{}/", app.base)}, {"name": "搜索", "url": format!("{}/search", app.base)}]),
+        &serde_json::json!([{"name": "首页", "url": format!("{}/", app.base)}, {"name": "搜索", "url": format!("{}/search/", app.base)}]),
     );
     ctx.insert(
         "page",
-        &serde_json::json!({"title": title, "description": "搜索权责清单事项", "url": "/search", "url_full": ""}),
+        &serde_json::json!({"title": title, "description": "搜索权责清单事项", "url": "/search/", "url_full": ""}),
     );
     match app.tera.render("search.html", &ctx) {
         Ok(html) => Html(html).into_response(),
@@ -241,25 +262,214 @@ async fn search_page(
     }
 }
 
-pub fn router(site: PathBuf, app: Option<Arc<App>>) -> Router {
+/// The search routes' state: the open index (replaced after each rebuild) and, when watching,
+/// the channel that tells open pages to reload.
+#[derive(Clone)]
+pub struct Shared {
+    site: PathBuf,
+    app: Arc<RwLock<Option<Arc<App>>>>,
+    reload: Option<broadcast::Sender<u64>>,
+}
+
+impl Shared {
+    pub fn new(site: PathBuf, app: Option<App>, watching: bool) -> Shared {
+        Shared {
+            site,
+            app: Arc::new(RwLock::new(app.map(Arc::new))),
+            reload: watching.then(|| broadcast::channel(16).0),
+        }
+    }
+
+    fn app(&self) -> Option<Arc<App>> {
+        self.app.read().ok().and_then(|a| a.clone())
+    }
+
+    /// After a rebuild: search the new index and reload open pages.
+    fn rebuilt(&self, generation: u64) {
+        match App::open(&self.site) {
+            Ok(app) => {
+                if let Ok(mut slot) = self.app.write() {
+                    *slot = Some(Arc::new(app));
+                }
+            }
+            Err(e) => eprintln!("搜索不可用：{e}"),
+        }
+        if let Some(tx) = &self.reload {
+            let _ = tx.send(generation);
+        }
+    }
+}
+
+/// Served at /_qingdan/reload.js while watching: reload when the site was rebuilt.
+const RELOAD_JS: &str = "new EventSource('/_qingdan/events').addEventListener('reload', function () { location.reload(); });\n";
+const RELOAD_TAG: &str = "<script src=\"/_qingdan/reload.js\" defer></script>\n";
+
+async fn events(State(shared): State<Shared>) -> Response {
+    let Some(tx) = &shared.reload else {
+        return (StatusCode::NOT_FOUND, "404").into_response();
+    };
+    let stream = futures_util::stream::unfold(tx.subscribe(), |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(generation) => {
+                    let event = Event::default()
+                        .event("reload")
+                        .data(generation.to_string());
+                    return Some((Ok::<_, Infallible>(event), rx));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// While watching: every HTML page gets the reload script, and is not cached.
+async fn inject_reload(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 << 20).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "页面读取出错").into_response();
+    };
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    match text.rfind("</body>") {
+        Some(i) => text.insert_str(i, RELOAD_TAG),
+        None => text.push_str(RELOAD_TAG),
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::ETAG);
+    parts.headers.remove(header::LAST_MODIFIED);
+    parts.headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Response::from_parts(parts, Body::from(text))
+}
+
+pub fn router(shared: Shared) -> Router {
+    let site = shared.site.clone();
     let not_found = ServeFile::new(site.join("404.html"));
     let files = ServeDir::new(&site)
         .append_index_html_on_directories(true)
         .not_found_service(not_found);
-    let router = match app {
-        Some(app) => Router::new()
-            .route("/api/search", get(api_search))
-            .route("/search", get(search_page))
-            .with_state(app),
-        None => Router::new(),
+    let watching = shared.reload.is_some();
+    let mut router = Router::new()
+        .route("/api/search", get(api_search))
+        .route("/search", get(search_page))
+        .route("/search/", get(search_page));
+    if watching {
+        router = router.route("/_qingdan/events", get(events)).route(
+            "/_qingdan/reload.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], RELOAD_JS) }),
+        );
+    }
+    let router = router.with_state(shared).fallback_service(files);
+    let router = if watching {
+        router.layer(middleware::from_fn(inject_reload))
+    } else {
+        router
     };
-    router
-        .fallback_service(files)
-        .layer(middleware::from_fn(guard))
+    router.layer(middleware::from_fn(guard))
 }
 
-/// Serve `site` on `addr` until Ctrl-C.
-pub fn run(site: PathBuf, addr: &str) -> Result<(), Error> {
+/// Check and build the lists into the site; on failure, what went wrong, for the terminal.
+pub fn rebuild(lists: &Path, out: &Path) -> Result<String, String> {
+    let site = crate::render::Site::load(crate::render::Options {
+        lists: lists.to_path_buf(),
+        out: out.to_path_buf(),
+        base_url: None,
+        templates: None,
+    })
+    .map_err(|e| format!("{:?}", miette::Report::new(e)))?;
+    if !site.report.ok {
+        let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        return Err(crate::check::render_text(&site.report, &site.snap, color));
+    }
+    let built = site
+        .build()
+        .map_err(|e| format!("{:?}", miette::Report::new(e)))?;
+    let total: f64 = built.steps.iter().map(|s| s.1).sum();
+    Ok(format!(
+        "已重新生成 {}：{} 个网页，用时 {total:.2} 秒。",
+        built.out.display(),
+        built.pages
+    ))
+}
+
+/// Is this change worth a rebuild? (Not editors' hidden or backup files.)
+fn relevant(event: &notify::Event) -> bool {
+    use notify::EventKind;
+    matches!(
+        event.kind,
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any
+    ) && event.paths.iter().any(|p| {
+        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            !n.starts_with('.') && !n.ends_with('~') && !n.ends_with(".swp") && !n.ends_with(".tmp")
+        })
+    })
+}
+
+/// Watch `lists`; after each burst of changes (quiet for `QUIET`), rebuild into `out`.
+fn watch(
+    lists: PathBuf,
+    out: PathBuf,
+    shared: Shared,
+) -> Result<notify::RecommendedWatcher, Error> {
+    use notify::Watcher;
+    const QUIET: Duration = Duration::from_millis(300);
+    let (tx, rx) = std::sync::mpsc::channel::<notify::Event>();
+    let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
+        if let Ok(e) = e
+            && relevant(&e)
+        {
+            let _ = tx.send(e);
+        }
+    })
+    .map_err(|e| Error::Usage(format!("无法监视 {}：{e}", lists.display())))?;
+    watcher
+        .watch(&lists, notify::RecursiveMode::Recursive)
+        .map_err(|e| Error::Usage(format!("无法监视 {}：{e}", lists.display())))?;
+    std::thread::spawn(move || {
+        let mut generation = 0u64;
+        while rx.recv().is_ok() {
+            // Editors and git write several files at once: wait for quiet.
+            loop {
+                match rx.recv_timeout(QUIET) {
+                    Ok(_) => continue,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            eprintln!("清单有改动，正在重新生成网站……");
+            match rebuild(&lists, &out) {
+                Ok(summary) => {
+                    generation += 1;
+                    shared.rebuilt(generation);
+                    eprintln!("{summary}已通知打开的网页刷新。");
+                }
+                Err(report) => {
+                    eprint!("{report}");
+                    eprintln!("\n清单有错误，网站没有更新，仍在提供上一版；改正后保存即可。");
+                }
+            }
+        }
+    });
+    Ok(watcher)
+}
+
+/// Serve `site` on `addr` until Ctrl-C; with `watch` (the lists folder), rebuild on change.
+pub fn run(site: PathBuf, addr: &str, watch_lists: Option<PathBuf>) -> Result<(), Error> {
     let addr: SocketAddr = addr.parse().map_err(|_| {
         Error::Usage(format!(
             "监听地址 {addr} 不对，应写成 主机:端口，如 127.0.0.1:8080"
@@ -272,10 +482,22 @@ pub fn run(site: PathBuf, addr: &str) -> Result<(), Error> {
             path: site.clone(),
             source,
         })?;
-    let app = App::open(&site).map(Arc::new);
+    let app = App::open(&site);
     if let Err(e) = &app {
         eprintln!("搜索不可用：{e}");
     }
+    let shared = Shared::new(site.clone(), app.ok(), watch_lists.is_some());
+    let _watcher = match watch_lists {
+        Some(lists) => {
+            let w = watch(lists.clone(), site.clone(), shared.clone())?;
+            eprintln!(
+                "正在监视 {}，改动后自动重新生成并刷新网页。",
+                lists.display()
+            );
+            Some(w)
+        }
+        None => None,
+    };
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             Error::Usage(format!(
@@ -284,7 +506,7 @@ pub fn run(site: PathBuf, addr: &str) -> Result<(), Error> {
         })?;
         let bound = listener.local_addr().unwrap_or(addr);
         eprintln!("网站已在 http://{bound}/ 上提供，按 Ctrl-C 停止。");
-        axum::serve(listener, router(site, app.ok()))
+        axum::serve(listener, router(shared))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

@@ -98,6 +98,9 @@ fn serves_pages_and_nothing_else() {
     let (code, _) = get(a, &long);
     assert!(code == 404 || code == 414 || code == 400, "{code}");
     assert_eq!(get(a, "/").0, 200, "still serving");
+    // Not watching: no reload script, no event stream.
+    assert!(!get(a, "/").1.contains("_qingdan"));
+    assert_eq!(get(a, "/_qingdan/events").0, 404);
 }
 
 #[test]
@@ -173,10 +176,134 @@ fn search_api_and_page_answer_everything_with_200_or_400() {
         page.contains("对拒绝配合统计调查的处罚"),
         "server-rendered results"
     );
-    assert!(!page.contains("<script"));
+    assert!(!page.contains("<script>"), "no inline script");
+    // One URL for the search page under serve and on a static host: /search/ is rendered by
+    // the server here, search/index.html (filled by search.js) there.
+    let (code, page) = get(a, "/search/?q=%E7%BB%9F%E8%AE%A1");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("对拒绝配合统计调查的处罚"),
+        "server-rendered at /search/"
+    );
+    assert!(
+        !page.contains("<noscript>"),
+        "no static-host notice under serve"
+    );
+    assert_eq!(
+        get(a, "/search/meta.json").0,
+        200,
+        "the static index is served"
+    );
+    assert_eq!(get(a, "/assets/search.js").0, 200);
+    // Facet counts, each without its own filter.
+    let (_, body) = get(a, "/api/search?q=%E7%BB%9F%E8%AE%A1&department=swj");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["total"], 0);
+    assert_eq!(json["facets"]["department"][0]["id"], "tjj");
+    assert_eq!(json["facets"]["department"][0]["count"], 1);
     let (_, page) = get(a, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
     assert!(
         !page.contains("<script>alert"),
         "the query is escaped on the page"
     );
+}
+
+#[test]
+fn watch_rebuilds_on_change_keeps_the_old_site_on_errors_and_reloads_pages() {
+    let dir = valid_tree();
+    let out = dir.path().join("site");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
+        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--lists"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("http://").nth(1) {
+                    let _ = addr_tx.send(rest.split('/').next().unwrap_or("").to_string());
+                }
+                log.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+    }
+    let server = Server {
+        child,
+        addr: addr_rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("serve printed its address"),
+    };
+    let a = &server.addr;
+    let (_, home) = get(a, "/");
+    assert!(
+        home.contains("/_qingdan/reload.js"),
+        "pages reload when watching"
+    );
+    assert_eq!(get(a, "/_qingdan/reload.js").0, 200);
+
+    // Listen for the reload event as an open page does.
+    let mut events = TcpStream::connect(a).unwrap();
+    events
+        .set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    write!(
+        events,
+        "GET /_qingdan/events HTTP/1.1\r\nHost: {a}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let wait_for = |events: &mut TcpStream, what: &str| {
+        let mut seen = String::new();
+        let mut buf = [0u8; 1024];
+        while !seen.contains(what) {
+            let n = events.read(&mut buf).expect("an event before the timeout");
+            assert!(n > 0, "the event stream closed: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    };
+    wait_for(&mut events, "text/event-stream");
+
+    // A change: the site is rebuilt, open pages are told, search sees the new name.
+    let item = "departments/tjj/items/tjj-CF-000001.toml";
+    write(
+        dir.path(),
+        item,
+        ITEM.replace("对拒绝配合统计调查的处罚", "对拒绝配合统计调查行为的处罚"),
+    );
+    wait_for(&mut events, "event: reload");
+    let (code, page) = get(a, "/items/tjj-CF-000001.html");
+    assert_eq!(code, 200);
+    assert!(page.contains("对拒绝配合统计调查行为的处罚"), "rebuilt");
+    let (_, body) = get(a, "/api/search?q=%E7%BB%9F%E8%AE%A1");
+    assert!(
+        body.contains("对拒绝配合统计调查行为的处罚"),
+        "new index: {body}"
+    );
+
+    // A mistake: the errors go to the terminal and the old site stays.
+    write(dir.path(), item, ITEM.replace("行政处罚", "处理"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !log.lock().unwrap().contains("网站没有更新") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no error report: {}",
+            log.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(log.lock().unwrap().contains("unknown-category"));
+    let (code, page) = get(a, "/items/tjj-CF-000001.html");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("对拒绝配合统计调查行为的处罚"),
+        "old site kept"
+    );
+    assert_eq!(get(a, "/api/search?q=x").0, 200);
 }

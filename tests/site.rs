@@ -103,6 +103,16 @@ fn the_demo_site_is_complete_and_self_contained() {
         assert!(out.join(must).exists(), "missing {must}");
     }
 
+    // The search page of a static host: filled by search.js; without JavaScript it says so and
+    // offers browsing instead.
+    let search = std::fs::read_to_string(out.join("search/index.html")).unwrap();
+    let noscript = &search[search.find("<noscript>").expect("a noscript notice")..];
+    assert!(noscript.contains("JavaScript") && noscript.contains("/departments/"));
+    assert!(search.contains("action=\"/search/\""));
+    for f in ["search/meta.json", "assets/search.js"] {
+        assert!(out.join(f).exists(), "missing {f}");
+    }
+
     let files = html_files(&out);
     let mut cache: HashMap<PathBuf, HashSet<String>> = HashMap::new();
     let mut flowcharts = 0;
@@ -122,7 +132,13 @@ fn the_demo_site_is_complete_and_self_contained() {
                 f.display()
             );
         }
-        // Scripts only enhance (filters of adjustment pages): our own file, deferred, never inline.
+        // Our own scripts only, deferred; nothing inline (pages work without them): search.js on
+        // every page, adjust.js on adjustment pages.
+        assert!(
+            html.contains("<script src=\"/assets/search.js\" data-base=\"\" defer></script>"),
+            "{}: the search script",
+            f.display()
+        );
         for (i, _) in html.match_indices("<script") {
             let tag = &html[i..html[i..].find('>').map_or(html.len(), |e| i + e + 1)];
             assert!(
@@ -238,7 +254,8 @@ name = "受理<script>"
     );
     let html = std::fs::read_to_string(out.join("items/tjj-CF-000001.html")).unwrap();
     assert!(html.contains("&lt;script&gt;alert("), "shown as text");
-    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("<script>"), "{html}");
+    assert_eq!(html.matches("<script").count(), 1, "only our own: {html}");
     assert!(!html.contains("<img"), "{html}");
     assert!(!html.contains("<iframe"), "{html}");
     assert!(!html.contains("<b onmouseover"), "{html}");
@@ -251,7 +268,8 @@ name = "受理<script>"
     );
     for f in html_files(&out) {
         let page = std::fs::read_to_string(&f).unwrap();
-        assert!(!page.contains("<script"), "{}", f.display());
+        assert!(!page.contains("<script>"), "{}", f.display());
+        assert_eq!(page.matches("<script").count(), 1, "{}", f.display());
     }
 }
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Accessibility audit of the built demo site: axe-core (from npm) in headless Chromium.
+"""Accessibility audit and search UI test of the built demo site, in headless Chromium.
 
 Usage: scripts/a11y/run.py QINGDAN_BINARY
-Builds the demo lists, serves the site on loopback, runs axe-core on key pages at 1280 and
-360 px and fails on any serious or critical violation. Prints 'N passed, M failed' at the end.
+Builds the demo lists and serves the site on loopback with a plain static server (no qingdan):
+runs axe-core (from npm) on key pages, the search page with results among them, at 1280 and
+360 px and fails on any serious or critical violation; then drives search.js as a person would
+(search_ui.html: types into the search page and the header box, reads results, facet counts
+and the live status, uses a facet and the keyboard) on that static host and again under
+`qingdan serve` (where search.js uses /api/search). Prints 'N passed, M failed' at the end.
 """
 import html
 import json
@@ -16,6 +20,7 @@ import tempfile
 import threading
 import functools
 import http.server
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PAGES = [
@@ -28,6 +33,7 @@ PAGES = [
     "/data/",
     "/categories/xk/",
     "/404.html",
+    ("/search/?q=%E6%8E%92%E6%B1%A1%E8%AE%B8%E5%8F%AF", "#search-live .results li"),
 ]
 WIDTHS = ["1280", "360"]
 
@@ -51,9 +57,15 @@ def chromium():
     sys.exit("a11y: chromium is not installed (scripts/test installs Debian's chromium)")
 
 
-def run_axe(browser, work, port, page, width):
+def run_axe(browser, work, port, page, width, waitfor=""):
     """axe-core's findings on one page of the site, via the harness and `chromium --dump-dom`."""
-    url = f"http://127.0.0.1:{port}/__axe/?page={page}&width={width}"
+    url = (f"http://127.0.0.1:{port}/__axe/?page={urllib.parse.quote(page)}&width={width}"
+           f"&waitfor={urllib.parse.quote(waitfor)}")
+    return dump(browser, work, url)
+
+
+def dump(browser, work, url):
+    """The JSON a harness page wrote into its #result, read with `chromium --dump-dom`."""
     profile = tempfile.mkdtemp(prefix="chr-", dir=work)
     out = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -69,6 +81,60 @@ def run_axe(browser, work, port, page, width):
         return json.loads(raw)
     except json.JSONDecodeError:
         return {"error": f"no result ({raw[:80]})"}
+
+
+def report(where, width, ok, problems):
+    if ok:
+        print(f"ok   search UI on a {where} @{width}px")
+    else:
+        print(f"FAIL search UI on a {where} @{width}px")
+        for p in problems:
+            print(f"  {p}")
+
+
+def search_ui(browser, work, port, width, api=False):
+    """Type into the search page and the header box; check results, facets, focus, status."""
+    r = dump(browser, work, f"http://127.0.0.1:{port}/__axe/search_ui.html?width={width}")
+    if "error" in r:
+        return False, [r["error"], json.dumps(r.get("seen"), ensure_ascii=False)[:400]]
+    problems = []
+    page, facet, header = r["page"], r["facet"], r["header"]
+    want = "排污许可"
+    if not page["hits"] or want not in page["hits"][0]:
+        problems.append(f"first result should name {want}: {page['hits'][:3]}")
+    if page["marked"] < 1:
+        problems.append("matched characters are not marked")
+    if page["live"] != "polite" or "找到" not in page["status"]:
+        problems.append(f"live status: {page['status']!r} ({page['live']})")
+    total = int("".join(c for c in page["status"].split("个")[0] if c.isdigit()) or 0)
+    counts = [c["count"] for c in page["categories"] if c["value"]]
+    if not counts or sum(counts) != total or page["categories"][0]["pressed"] != "true":
+        problems.append(f"category counts {page['categories']} should add up to {total}")
+    if page["departments"] < 2:
+        problems.append("no department facets")
+    if not page["filtersHidden"]:
+        problems.append("the no-script filters should give way to the facets")
+    if "q=" not in page["url"]:
+        problems.append(f"the address should keep the query: {page['url']}")
+    if f"找到 {facet['count']} 个" not in facet["status"]:
+        problems.append(f"after choosing {facet['chosen']}: {facet['status']!r}, want {facet['count']}")
+    if not facet["shown"] or not all(facet["chosen"] in s for s in facet["shown"]):
+        problems.append(f"results outside {facet['chosen']}: {facet['shown'][:3]}")
+    if facet["focused"] != facet["chosen"]:
+        problems.append(f"focus should stay on the chosen facet, is on {facet['focused']}")
+    if "category=" not in facet["url"]:
+        problems.append(f"the address should keep the facet: {facet['url']}")
+    if not header["hits"] or len(header["hits"]) > 5 or "找到" not in header["status"]:
+        problems.append(f"header box: {header}")
+    if not header["all"].startswith("/search/?q="):
+        problems.append(f"header box's link to all results: {header['all']}")
+    if header["arrowFocus"] != header["hits"][0] if header["hits"] else True:
+        problems.append(f"arrow down should reach the first result: {header['arrowFocus']}")
+    if not header["hiddenAfterEscape"] or not header["focusAfterEscape"]:
+        problems.append("Escape should close the results and return to the box")
+    if api and not page["hits"]:
+        problems.append("no results through /api/search")
+    return not problems, problems
 
 
 def main():
@@ -103,8 +169,9 @@ def main():
         print(f"FAIL control page: axe should report violations there, got {control}")
         failed += 1
     for page in PAGES:
+        page, waitfor = page if isinstance(page, tuple) else (page, "")
         for width in WIDTHS:
-            result = run_axe(browser, work, port, page, width)
+            result = run_axe(browser, work, port, page, width, waitfor)
             if "error" in result:
                 failed += 1
                 print(f"FAIL {page} @{width}px: {result['error']}")
@@ -120,7 +187,33 @@ def main():
                 passed += 1
                 note = f", {len(minor)} minor/moderate: " + ", ".join(v["id"] for v in minor) if minor else ""
                 print(f"ok   {page} @{width}px ({result['passes']} rules passed{note})")
+    shutil.copy(os.path.join(ROOT, "scripts", "a11y", "search_ui.html"),
+                os.path.join(site, "__axe", "search_ui.html"))
+    for width in WIDTHS:
+        ok, problems = search_ui(browser, work, port, width)
+        report("static host", width, ok, problems)
+        passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
     server.shutdown()
+    # The same under `qingdan serve`, where search.js asks /api/search.
+    serve = subprocess.Popen([binary, "serve", "--lists", os.path.join(ROOT, "lists"), "--out", site,
+                              "--addr", "127.0.0.1:0"], stderr=subprocess.PIPE, text=True)
+    try:
+        served = None
+        for line in serve.stderr:
+            if "http://" in line:
+                served = int(line.split("http://")[1].split("/")[0].rsplit(":", 1)[1])
+                break
+        if served is None:
+            failed += 1
+            print("FAIL qingdan serve did not start")
+        else:
+            threading.Thread(target=serve.stderr.read, daemon=True).start()
+            ok, problems = search_ui(browser, work, served, "1280", api=True)
+            report("qingdan serve", "1280", ok, problems)
+            passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
     shutil.rmtree(work, ignore_errors=True)
     print(f"a11y: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)

@@ -3,17 +3,19 @@
 //! jieba does not know, short queries and typos. `build` writes it into `<site>/_index/` (which
 //! `serve` never serves); `search` and `serve` read it.
 
+pub mod client;
 pub mod query;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{LowerCaser, NgramTokenizer, RemoveLongFilter, TextAnalyzer};
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
@@ -23,7 +25,7 @@ use crate::snapshot::Snapshot;
 use query::Synonym;
 
 /// Score added to items of categories one applies for.
-const SERVICE_BONUS: &[(&str, f32)] = &[
+pub const SERVICE_BONUS: &[(&str, f32)] = &[
     ("行政许可", 4.0),
     ("行政确认", 2.5),
     ("行政给付", 2.5),
@@ -34,6 +36,9 @@ const SERVICE_BONUS: &[(&str, f32)] = &[
 
 /// A word in more than this share of items is not searched in their long text.
 const COMMON_SHARE: f64 = 0.15;
+
+/// Bytes of a document-store block.
+const DOCSTORE_BLOCK: usize = 4096;
 
 /// Folder of the index inside the site folder.
 pub const DIR: &str = "_index";
@@ -75,9 +80,9 @@ fn schema() -> (Schema, Fields) {
         subs: b.add_text_field("subs", jieba(false)),
         body: b.add_text_field("body", jieba(false)),
         text: b.add_text_field("text", jieba(true)),
-        department: b.add_text_field("department", STRING | STORED),
+        department: b.add_text_field("department", STRING | STORED | FAST),
         department_name: b.add_text_field("department_name", STORED),
-        category: b.add_text_field("category", STRING | STORED),
+        category: b.add_text_field("category", STRING | STORED | FAST),
         url: b.add_text_field("url", STORED),
     };
     (b.build(), fields)
@@ -115,7 +120,17 @@ pub fn write(
         source,
     })?;
     let (schema, f) = schema();
-    let index = Index::create_in_dir(dir, schema).map_err(err)?;
+    // Small document-store blocks: showing a hit decompresses one block, and the ten hits of a
+    // page are in ten different blocks (16 KB each by default).
+    let settings = tantivy::IndexSettings {
+        docstore_blocksize: DOCSTORE_BLOCK,
+        ..Default::default()
+    };
+    let index = Index::builder()
+        .schema(schema)
+        .settings(settings)
+        .create_in_dir(dir)
+        .map_err(err)?;
     register(&index);
     let mut writer = index.writer::<TantivyDocument>(100_000_000).map_err(err)?;
     for e in &snap.items {
@@ -197,7 +212,7 @@ pub fn write(
 }
 
 /// A search request.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct Request {
     pub q: String,
     pub department: Option<String>,
@@ -207,7 +222,7 @@ pub struct Request {
 }
 
 /// One result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     pub id: String,
     pub name: String,
@@ -221,7 +236,7 @@ pub struct Hit {
 }
 
 /// The JSON of DESIGN.md: query, total, hits; plus what was searched and a suggestion.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Response {
     pub query: String,
     pub total: usize,
@@ -233,6 +248,114 @@ pub struct Response {
     /// A close item name when nothing matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub did_you_mean: Option<String>,
+    /// Matches per department and per category, most first; each counted with the other
+    /// filter applied but not its own, so that every choice shows what it would give.
+    pub facets: Facets,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub department: Vec<FacetCount>,
+    pub category: Vec<FacetCount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetCount {
+    /// Department folder; absent for categories.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    pub count: usize,
+}
+
+/// Counts the matches of each (department, category) pair, from the fast fields' term
+/// numbers (a dense table per segment: a handful of departments times eleven categories).
+struct PairCounts;
+
+struct SegmentPairs {
+    department: Option<tantivy::columnar::StrColumn>,
+    category: Option<tantivy::columnar::StrColumn>,
+    /// Categories per row of `counts` (the last column: no category).
+    width: u64,
+    /// Departments (the last row: no department).
+    height: u64,
+    counts: Vec<u32>,
+}
+
+type Pairs = HashMap<(String, String), usize>;
+
+impl tantivy::collector::Collector for PairCounts {
+    type Fruit = Pairs;
+    type Child = SegmentPairs;
+
+    fn for_segment(
+        &self,
+        _: tantivy::SegmentOrdinal,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<SegmentPairs> {
+        let ff = reader.fast_fields();
+        let department = ff.str("department")?;
+        let category = ff.str("category")?;
+        let terms = |c: &Option<tantivy::columnar::StrColumn>| {
+            c.as_ref().map_or(0, |c| c.num_terms() as u64) + 1
+        };
+        let (height, width) = (terms(&department), terms(&category));
+        Ok(SegmentPairs {
+            department,
+            category,
+            width,
+            height,
+            counts: vec![0; (height * width) as usize],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Pairs>) -> tantivy::Result<Pairs> {
+        let mut all = Pairs::new();
+        for f in fruits {
+            for (k, n) in f {
+                *all.entry(k).or_default() += n;
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentPairs {
+    type Fruit = Pairs;
+
+    fn collect(&mut self, doc: tantivy::DocId, _: tantivy::Score) {
+        let ord = |c: &Option<tantivy::columnar::StrColumn>, none: u64| {
+            c.as_ref()
+                .and_then(|c| c.ords().first(doc))
+                .map_or(none, |o| o.min(none))
+        };
+        let d = ord(&self.department, self.height - 1);
+        let c = ord(&self.category, self.width - 1);
+        self.counts[(d * self.width + c) as usize] += 1;
+    }
+
+    fn harvest(self) -> Pairs {
+        let text = |c: &Option<tantivy::columnar::StrColumn>, o: u64| {
+            let mut s = String::new();
+            if let Some(c) = c {
+                let _ = c.ord_to_str(o, &mut s);
+            }
+            s
+        };
+        let mut out = Pairs::new();
+        for (i, n) in self.counts.iter().enumerate() {
+            if *n > 0 {
+                let (d, c) = (i as u64 / self.width, i as u64 % self.width);
+                *out.entry((text(&self.department, d), text(&self.category, c)))
+                    .or_default() += *n as usize;
+            }
+        }
+        out
+    }
 }
 
 /// About `width` characters of `text` around the first of `words` found, HTML-escaped, with
@@ -294,6 +417,27 @@ pub fn snippet(text: &str, words: &[String], width: usize) -> String {
     out
 }
 
+/// Term clauses of a query: (field, word, boost, whether a match on it alone makes a result),
+/// each (field, word) once.
+#[derive(Default)]
+struct Terms(Vec<(Field, String, f32, bool)>);
+
+impl Terms {
+    fn add(&mut self, field: Field, text: &str, boost: f32, defining: bool) {
+        match self
+            .0
+            .iter_mut()
+            .find(|(f, t, ..)| *f == field && t == text)
+        {
+            Some(c) => {
+                c.2 += boost;
+                c.3 |= defining;
+            }
+            None => self.0.push((field, text.to_string(), boost, defining)),
+        }
+    }
+}
+
 /// An open index.
 pub struct Searcher {
     index: Index,
@@ -305,7 +449,14 @@ pub struct Searcher {
     names: Vec<String>,
     pair_count: Vec<u16>,
     pairs: std::collections::HashMap<(char, char), Vec<u32>>,
+    /// Department folder → name.
+    departments: HashMap<String, String>,
+    /// Recent results (none when `QINGDAN_SEARCH_CACHE=0`, to measure searching itself).
+    cache: Option<std::sync::Mutex<lru::LruCache<Request, Response>>>,
 }
+
+/// Results kept by `Searcher::search`.
+const CACHE_ENTRIES: usize = 1024;
 
 /// Adjacent character pairs of the letters and digits of `s`.
 fn char_pairs(s: &str) -> Vec<(char, char)> {
@@ -334,6 +485,7 @@ impl Searcher {
             .unwrap_or_else(query::built_in);
         let searcher = reader.searcher();
         let mut names = Vec::new();
+        let mut departments = HashMap::new();
         let mut pair_count = Vec::new();
         let mut pairs: std::collections::HashMap<(char, char), Vec<u32>> = Default::default();
         for segment in searcher.segment_readers() {
@@ -349,6 +501,13 @@ impl Searcher {
                         pairs.entry(p).or_default().push(index);
                     }
                     names.push(n.to_string());
+                    if let (Some(id), Some(name)) = (
+                        doc.get_first(f.department).and_then(|v| v.as_str()),
+                        doc.get_first(f.department_name).and_then(|v| v.as_str()),
+                    ) && !departments.contains_key(id)
+                    {
+                        departments.insert(id.to_string(), name.to_string());
+                    }
                 }
             }
         }
@@ -360,6 +519,13 @@ impl Searcher {
             names,
             pair_count,
             pairs,
+            departments,
+            cache: (std::env::var("QINGDAN_SEARCH_CACHE").as_deref() != Ok("0"))
+                .then(|| {
+                    std::num::NonZeroUsize::new(CACHE_ENTRIES)
+                        .map(|n| std::sync::Mutex::new(lru::LruCache::new(n)))
+                })
+                .flatten(),
         })
     }
 
@@ -386,7 +552,17 @@ impl Searcher {
     }
 
     /// Clauses matching `text` in the name, sub-items and body, with a phrase bonus.
-    fn clauses(&self, text: &str, weight: f32, out: &mut Vec<(Occur, Box<dyn Query>)>) {
+    /// Clauses for `text`. With `narrow`, a word in more than `COMMON_SHARE` of names
+    /// (许可, 处罚) only adds to the score of items found by the text's rarer words, when it
+    /// has some: "排污许可" lists the items about 排污, not every 许可 of the lists.
+    fn clauses(
+        &self,
+        text: &str,
+        weight: f32,
+        narrow: bool,
+        terms: &mut Terms,
+        optional: &mut Vec<(Occur, Box<dyn Query>)>,
+    ) {
         let tokens: Vec<String> = self
             .tokens("jieba", text)
             .into_iter()
@@ -401,14 +577,17 @@ impl Searcher {
                 .doc_freq(&Term::from_field_text(field, t))
                 .map_or(true, |df| (df as f64) / docs < COMMON_SHARE)
         };
-        for t in &tokens {
-            out.push((Occur::Should, self.term(self.f.name, t, 3.0 * weight)));
-            out.push((Occur::Should, self.term(self.f.subs, t, 1.5 * weight)));
+        let rare_in_names: Vec<bool> = tokens.iter().map(|t| rare(self.f.name, t)).collect();
+        let any_rare = rare_in_names.iter().any(|r| *r);
+        for (t, rare_name) in tokens.iter().zip(&rare_in_names) {
+            let defining = !narrow || *rare_name || !any_rare;
+            terms.add(self.f.name, t, 3.0 * weight, defining);
+            terms.add(self.f.subs, t, 1.5 * weight, defining);
             if rare(self.f.body, t) {
-                out.push((Occur::Should, self.term(self.f.body, t, 0.6 * weight)));
+                terms.add(self.f.body, t, 0.6 * weight, defining);
             }
             if rare(self.f.text, t) {
-                out.push((Occur::Should, self.term(self.f.text, t, 0.8 * weight)));
+                terms.add(self.f.text, t, 0.8 * weight, defining);
             }
         }
         // The words in order in the name: a strong sign the item is the one meant.
@@ -429,14 +608,41 @@ impl Searcher {
         };
         if ordered.len() >= 2 && ordered.len() <= 12 {
             let phrase = PhraseQuery::new(ordered);
-            out.push((
+            optional.push((
                 Occur::Should,
                 Box::new(BoostQuery::new(Box::new(phrase), 6.0 * weight)),
             ));
         }
     }
 
+    /// `search`, answered from the recent results when the same request came lately (people
+    /// search for the same few things, and search-as-you-type repeats prefixes).
     pub fn search(&self, req: &Request) -> Result<Response, Error> {
+        let Some(cache) = &self.cache else {
+            return self.search_uncached(req);
+        };
+        if let Some(r) = cache.lock().ok().and_then(|mut c| c.get(req).cloned()) {
+            return Ok(r);
+        }
+        let r = self.search_uncached(req)?;
+        if let Ok(mut c) = cache.lock() {
+            c.put(req.clone(), r.clone());
+        }
+        Ok(r)
+    }
+
+    /// Search without the recent results: first with common words narrowed to scoring (see
+    /// `clauses`), then, when that finds nothing (a typo, words jieba splits differently), with
+    /// every word and character pair able to make a result.
+    pub fn search_uncached(&self, req: &Request) -> Result<Response, Error> {
+        let r = self.run(req, true)?;
+        if r.total == 0 && r.facets.department.is_empty() {
+            return self.run(req, false);
+        }
+        Ok(r)
+    }
+
+    fn run(&self, req: &Request, narrow: bool) -> Result<Response, Error> {
         let normalized = query::normalize(&req.q);
         let searched = query::strip(&normalized);
         let expanded = query::expand(&searched, &self.synonyms);
@@ -447,20 +653,24 @@ impl Searcher {
             searched: searched.clone(),
             expanded: expanded.clone(),
             did_you_mean: None,
+            facets: Facets::default(),
         };
         if searched.chars().all(|c| !c.is_alphanumeric()) {
             return Ok(empty);
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut optional: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // The exact name, folded.
         should.push((
             Occur::Should,
             self.term(self.f.name_exact, &normalized, 20.0),
         ));
         should.push((Occur::Should, self.term(self.f.name_exact, &searched, 20.0)));
-        self.clauses(&searched, 1.0, &mut should);
+        // A word of the query and of its expansions is one clause, with the weights added.
+        let mut terms = Terms::default();
+        self.clauses(&searched, 1.0, narrow, &mut terms, &mut optional);
         for e in &expanded {
-            self.clauses(e, 0.9, &mut should);
+            self.clauses(e, 0.9, narrow, &mut terms, &mut optional);
         }
         // Character 1–2-grams: unknown words, one-character queries, typos.
         let grams = self.tokens("ngram", &searched);
@@ -469,14 +679,20 @@ impl Searcher {
         for g in &grams {
             let two = g.chars().count() == 2;
             if two || unigram_only {
-                should.push((
-                    Occur::Should,
-                    self.term(self.f.name_ngram, g, if two { 0.5 } else { 0.3 }),
-                ));
+                terms.add(self.f.name_ngram, g, if two { 0.5 } else { 0.3 }, !narrow);
+            }
+        }
+        for (field, text, boost, defining) in terms.0 {
+            let clause = (Occur::Should, self.term(field, &text, boost));
+            if defining {
+                should.push(clause);
+            } else {
+                optional.push(clause);
             }
         }
         let mut must: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        must.extend(optional);
         // Citizens search for what they can apply for: services rank above penalties that share
         // their words ("排污许可" above "对未取得排污许可证…的处罚").
         for (category, bonus) in SERVICE_BONUS {
@@ -489,27 +705,37 @@ impl Searcher {
                 Box::new(ConstScoreQuery::new(Box::new(t), *bonus)),
             ));
         }
-        if let Some(d) = req.department.as_deref().filter(|d| !d.is_empty()) {
+        let department = req.department.as_deref().filter(|d| !d.is_empty());
+        let category = req.category.as_deref().filter(|c| !c.is_empty());
+        let unfiltered = BooleanQuery::new(must.iter().map(|(o, q)| (*o, q.box_clone())).collect());
+        if let Some(d) = department {
             must.push((Occur::Must, self.term(self.f.department, d, 0.0)));
         }
-        if let Some(c) = req.category.as_deref().filter(|c| !c.is_empty()) {
+        if let Some(c) = category {
             must.push((Occur::Must, self.term(self.f.category, c, 0.0)));
         }
         let q = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 100);
         let offset = req.offset.min(10_000);
-        let (top, total) = searcher
-            .search(
-                &q,
-                &(
-                    TopDocs::with_limit(limit)
-                        .and_offset(offset)
-                        .order_by_score(),
-                    Count,
-                ),
-            )
-            .map_err(err)?;
+        let top_docs = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_score();
+        // Facet counts come from the matches without filters: one pass when there are none.
+        let (top, pairs) = if department.is_none() && category.is_none() {
+            searcher.search(&q, &(top_docs, PairCounts)).map_err(err)?
+        } else {
+            let top = searcher.search(&q, &top_docs).map_err(err)?;
+            (top, searcher.search(&unfiltered, &PairCounts).map_err(err)?)
+        };
+        let facets = self.facets(&pairs, department, category);
+        let total = pairs
+            .iter()
+            .filter(|((d, c), _)| {
+                department.is_none_or(|x| x == d) && category.is_none_or(|x| x == c)
+            })
+            .map(|(_, n)| n)
+            .sum::<usize>();
         // Words to highlight: the query's and the expansion's, longest first.
         let mut words: Vec<String> = self.tokens("jieba", &searched);
         for e in &expanded {
@@ -540,7 +766,11 @@ impl Searcher {
             });
         }
         if total == 0 {
-            empty.did_you_mean = self.suggest(&searched);
+            // Filters may hide the matches: the facets still say where they are.
+            if pairs.is_empty() && !narrow {
+                empty.did_you_mean = self.suggest(&searched);
+            }
+            empty.facets = facets;
             return Ok(empty);
         }
         Ok(Response {
@@ -550,7 +780,47 @@ impl Searcher {
             searched,
             expanded,
             did_you_mean: None,
+            facets,
         })
+    }
+
+    /// Department counts under the category filter, category counts under the department
+    /// filter; most first.
+    fn facets(&self, pairs: &Pairs, department: Option<&str>, category: Option<&str>) -> Facets {
+        let mut by_dept: HashMap<&str, usize> = HashMap::new();
+        let mut by_cat: HashMap<&str, usize> = HashMap::new();
+        for ((d, c), n) in pairs {
+            if category.is_none_or(|x| x == c) {
+                *by_dept.entry(d).or_default() += n;
+            }
+            if department.is_none_or(|x| x == d) {
+                *by_cat.entry(c).or_default() += n;
+            }
+        }
+        let sorted = |m: HashMap<&str, usize>, dept: bool| {
+            let mut v: Vec<FacetCount> = m
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(k, count)| FacetCount {
+                    id: dept.then(|| k.to_string()),
+                    name: if dept {
+                        self.departments
+                            .get(k)
+                            .cloned()
+                            .unwrap_or_else(|| k.to_string())
+                    } else {
+                        k.to_string()
+                    },
+                    count,
+                })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+            v
+        };
+        Facets {
+            department: sorted(by_dept, true),
+            category: sorted(by_cat, false),
+        }
     }
 
     /// The item name sharing most character pairs with the query (Dice coefficient over an

@@ -10,7 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 pub const MAX_CHARS: usize = 100;
 
 /// Phrases that say "I want to know how", not what: removed before searching.
-const STOP_PHRASES: &[&str] = &[
+pub const STOP_PHRASES: &[&str] = &[
     "需要办理什么证件",
     "需要办什么证",
     "要办什么证",
@@ -161,16 +161,40 @@ pub fn built_in() -> Vec<Synonym> {
 /// Full-width → half-width, traditional → simplified, lower case, trimmed, at most
 /// `MAX_CHARS` characters.
 pub fn normalize(q: &str) -> String {
-    let folded: String = q.nfkc().collect();
-    let simplified = fast2s::convert(&folded);
-    simplified
-        .to_lowercase()
+    fold(q)
         .chars()
-        .filter(|c| !c.is_control())
         .take(MAX_CHARS)
         .collect::<String>()
         .trim()
         .to_string()
+}
+
+/// Full-width → half-width, traditional → simplified, lower case, control characters dropped:
+/// the folding of `normalize`, for text of any length.
+pub fn fold(text: &str) -> String {
+    let folded: String = text.nfkc().collect();
+    fast2s::convert(&folded)
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// Each (traditional, simplified) pair of single characters that `fold` converts, among the
+/// CJK unified ideographs (basic block and extension A), for clients that fold queries
+/// themselves (the static search index).
+pub fn traditional_pairs() -> Vec<(char, char)> {
+    (0x3400u32..=0x9fff)
+        .filter_map(char::from_u32)
+        .filter_map(|c| {
+            let to = fast2s::convert(&c.to_string());
+            let mut s = to.chars();
+            match (s.next(), s.next()) {
+                (Some(to), None) if to != c => Some((c, to)),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// The query without phrases that carry no meaning (keeps the text when nothing else is left).

@@ -223,13 +223,30 @@ impl Site {
                         }),
                 );
             }
+            // The server's index and the static one, linked from the previous build when no list
+            // file changed, else written side by side.
             let linked = reuse_data
                 && previous.as_ref().is_some_and(|p| {
                     p.link_tree(crate::index::DIR, dir, &["build.json", "site.json"])
+                        && p.link_tree(crate::index::client::DIR, dir, &["index.html"])
                 });
             if !linked {
                 let _ = std::fs::remove_dir_all(dir.join(crate::index::DIR));
-                crate::index::write(&s.snap, &dir.join(crate::index::DIR), &base, &synonyms)?;
+                clear_except(&dir.join(crate::index::client::DIR), "index.html");
+                let (server, client) = rayon::join(
+                    || crate::index::write(&s.snap, &dir.join(crate::index::DIR), &base, &synonyms),
+                    || {
+                        crate::index::client::write(
+                            &s.snap,
+                            &dir.join(crate::index::client::DIR),
+                            &base,
+                            &synonyms,
+                            crate::index::SERVICE_BONUS,
+                        )
+                    },
+                );
+                server?;
+                client?;
             }
             std::fs::write(
                 dir.join(crate::index::DIR).join("site.json"),
@@ -246,6 +263,10 @@ impl Site {
                 templates::style(s.opts.templates.as_deref())?.as_bytes(),
             )?;
             writer.write("assets/adjust.js", templates::ADJUST_JS.as_bytes())?;
+            writer.write(
+                "assets/search.js",
+                templates::script(s.opts.templates.as_deref())?.as_bytes(),
+            )?;
             writer.write(MARKER, b"qingdan\n")?;
             Ok(())
         })?;
@@ -285,6 +306,24 @@ pub fn adjustment_page(
     ctx.insert("old", &diff.old);
     ctx.insert("new", &diff.new);
     render(&tera, "diff.html", &ctx)
+}
+
+/// Remove everything in `dir` but the file `keep` (what a half-done reuse may have linked there).
+fn clear_except(dir: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name() == keep {
+            continue;
+        }
+        let path = e.path();
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
 }
 
 /// Refuse to replace a folder qingdan did not make, or one holding the lists.
@@ -375,12 +414,19 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// The full path of `rel`, its folder created.
+    /// The full path of `rel`, its folder created. A file already there is removed first: it
+    /// may be a hard link into the site being replaced, which must not change under its readers.
     fn prepare(&self, rel: &str) -> Result<PathBuf, Error> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| Error::Write {
                 path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(|source| Error::Write {
+                path: path.clone(),
                 source,
             })?;
         }
@@ -861,6 +907,18 @@ fn render_pages(
         "无障碍说明",
         vec![],
         vec![],
+    );
+    // The search page of a static host: search.js fills it from the static index; `serve`
+    // answers this URL itself with results rendered on the server.
+    page(
+        format!("{base}/search/"),
+        "search.html",
+        "搜索",
+        vec![],
+        vec![(
+            "search",
+            serde_json::json!({"static": true, "q": "", "department": "", "category": ""}),
+        )],
     );
     page(
         format!("{base}/404.html"),

@@ -65,6 +65,7 @@ const BUILT_IN: &[(&str, &str)] = &[
 pub const ADJUST_JS: &str = include_str!("../../templates/assets/adjust.js");
 
 const STYLE: &str = include_str!("../../templates/assets/style.css");
+const SCRIPT: &str = include_str!("../../templates/assets/search.js");
 
 fn read_override(dir: Option<&Path>, name: &str) -> Result<Option<String>, Error> {
     let Some(dir) = dir else {
@@ -116,6 +117,11 @@ pub fn fingerprint(dir: Option<&Path>) -> Result<u64, Error> {
 /// The stylesheet (a user's `assets/style.css` replaces the built-in one).
 pub fn style(dir: Option<&Path>) -> Result<String, Error> {
     Ok(read_override(dir, "assets/style.css")?.unwrap_or_else(|| STYLE.to_string()))
+}
+
+/// The search script (a user's `assets/search.js` replaces the built-in one).
+pub fn script(dir: Option<&Path>) -> Result<String, Error> {
+    Ok(read_override(dir, "assets/search.js")?.unwrap_or_else(|| SCRIPT.to_string()))
 }
 
 /// A Tera error with its causes, for a person.

@@ -1,0 +1,467 @@
+//! The static search index: what `templates/assets/search.js` reads when the site is served by a
+//! plain static host (no `qingdan serve`). `build` writes it into `<site>/search/`:
+//!
+//! - `meta.json`: departments, categories, the (department, category) groups of document
+//!   numbers, the synonym table, the stop phrases, the traditional → simplified character pairs
+//!   and how many shards there are. Loaded once per page.
+//! - `t/<n>.bin`: postings of character unigrams and bigrams (after the server's folding: NFKC,
+//!   traditional → simplified, lower case), sharded by an FNV-1a hash of the term, so a query
+//!   downloads only the shards of its own terms.
+//! - `x/<hash>.bin`: postings longer than `LARGE` bytes, in a file per term hash (same format),
+//!   which the shard names by an entry of kind 2.
+//! - `d/<n>.json`: `[id, name]` of `DOCS_PER_SHARD` consecutive documents.
+//!
+//! Documents are numbered in (department, category, name length) order, so the department and
+//! category of any document follow from the group table in `meta.json` (facet counts without a
+//! per-document table), and within a group a lower number means a shorter name.
+//!
+//! A shard is a sequence of entries, one per (term, field):
+//! `u8 term length, term (UTF-8), u8 field, u8 kind, varint df, varint payload length, payload`.
+//! Fields: 0 name (unigrams and bigrams), 1 sub-item names (bigrams), 2 guide text (bigrams of
+//! words in fewer than `COMMON_SHARE` of documents). Kind 0: varint document numbers, each as
+//! the gap from the previous one (the first from 0); kind 1: varint first document, then a
+//! bitmap (bit i of byte j: document first + 8j + i), whichever is shorter.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::query::{self, Synonym};
+use crate::Error;
+use crate::model::Category;
+use crate::snapshot::Snapshot;
+
+/// Folder of the static index inside the site folder (also the static search page's URL).
+pub const DIR: &str = "search";
+
+/// Documents per metadata shard.
+pub const DOCS_PER_SHARD: usize = 16;
+
+/// Aimed-at average size of a postings shard, in bytes.
+const SHARD_BYTES: usize = 4 * 1024;
+
+/// A postings list longer than this many bytes has a file of its own (`x/<hash>.bin`), so that
+/// the shard it hashes to stays small for the queries that do not need it.
+const LARGE: usize = 1024;
+
+/// Kind of a shard entry whose postings are in the term's own file.
+const OWN_FILE: u8 = 2;
+
+/// A bigram in more than this share of documents' guide text is not indexed there.
+const COMMON_SHARE: f64 = 0.1;
+
+/// Characters of guide text indexed per item.
+const TEXT_CHARS: usize = 300;
+
+/// Field numbers in the shards.
+const NAME: u8 = 0;
+const SUBS: u8 = 1;
+const TEXT: u8 = 2;
+
+#[derive(Serialize)]
+struct Meta<'a> {
+    version: u32,
+    docs: usize,
+    shards: usize,
+    docs_per_shard: usize,
+    base: &'a str,
+    departments: Vec<Department>,
+    categories: Vec<String>,
+    /// [department, category, first document]: ascending first documents.
+    groups: Vec<[usize; 3]>,
+    /// Bonus of categories one applies for.
+    service: HashMap<&'a str, f32>,
+    synonyms: &'a [Synonym],
+    stop: &'a [&'a str],
+    /// Traditional and simplified characters alternating: "與与為为…".
+    t2s: String,
+    max_chars: usize,
+}
+
+/// A document of the static index, in the order documents are numbered.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Doc<'a> {
+    department: usize,
+    category: usize,
+    /// Characters of the name.
+    length: usize,
+    id: &'a str,
+    /// Index into the snapshot's items.
+    item: usize,
+}
+
+#[derive(Serialize)]
+struct Department {
+    id: String,
+    name: String,
+}
+
+/// Letters-and-digits runs of folded `text`.
+fn words(text: &str) -> impl Iterator<Item = Vec<char>> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().collect())
+}
+
+/// Bigrams of each word of `text` (a one-letter word is its own term), and with `unigrams` every
+/// letter too.
+pub fn grams(text: &str, unigrams: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in words(text) {
+        if unigrams || w.len() == 1 {
+            out.extend(w.iter().map(char::to_string));
+        }
+        out.extend(w.windows(2).map(|p| p.iter().collect::<String>()));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// FNV-1a, 32 bits, of the term's UTF-8 bytes (the same in search.js).
+pub fn hash(term: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in term.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+fn varint(out: &mut Vec<u8>, mut v: usize) {
+    while v >= 0x80 {
+        out.push((v as u8 & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The shorter encoding of ascending document numbers: (kind, payload).
+fn encode(docs: &[u32]) -> (u8, Vec<u8>) {
+    let mut gaps = Vec::with_capacity(docs.len() * 2);
+    let mut last = 0u32;
+    for &d in docs {
+        varint(&mut gaps, (d - last) as usize);
+        last = d;
+    }
+    let (Some(&first), Some(&end)) = (docs.first(), docs.last()) else {
+        return (0, gaps);
+    };
+    let span = (end - first) as usize + 1;
+    if span.div_ceil(8) + 3 >= gaps.len() {
+        return (0, gaps);
+    }
+    let mut bits = Vec::with_capacity(span.div_ceil(8) + 3);
+    varint(&mut bits, first as usize);
+    let head = bits.len();
+    bits.resize(head + span.div_ceil(8), 0);
+    for &d in docs {
+        let i = (d - first) as usize;
+        bits[head + i / 8] |= 1 << (i % 8);
+    }
+    (1, bits)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn create_dir(path: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(path).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// What `write` produced, for the build's report and the benchmark.
+#[derive(Debug, Default, Serialize)]
+pub struct Written {
+    pub docs: usize,
+    pub shards: usize,
+    pub doc_shards: usize,
+    pub postings_bytes: usize,
+    pub large_terms: usize,
+    pub meta_bytes: usize,
+}
+
+/// Guide text of an item as the server's index keeps it (what the item is for, whom, what to
+/// bring), or its duty.
+fn guide_text(item: &crate::model::Item) -> String {
+    let mut text = String::new();
+    if let Some(g) = &item.guide {
+        for part in [&g.audience, &g.conditions, &g.result, &g.materials_text] {
+            text.push_str(part);
+            text.push('\n');
+        }
+        for m in &g.materials {
+            text.push_str(m.name.as_str());
+            text.push('；');
+        }
+    }
+    if text.trim().is_empty() {
+        text = item.duty.clone();
+    }
+    text.chars().take(TEXT_CHARS).collect()
+}
+
+/// Write the static index of `snap` into `dir` (created).
+pub fn write(
+    snap: &Snapshot,
+    dir: &Path,
+    base: &str,
+    synonyms: &[Synonym],
+    service: &[(&str, f32)],
+) -> Result<Written, Error> {
+    // Departments in the snapshot's order, then any folder only items name.
+    let mut departments: Vec<Department> = snap
+        .departments
+        .iter()
+        .map(|d| Department {
+            id: d.folder.clone(),
+            name: d.value.name.value.clone(),
+        })
+        .collect();
+    let mut dept_index: HashMap<&str, usize> = snap
+        .departments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.folder.as_str(), i))
+        .collect();
+    for e in &snap.items {
+        if !dept_index.contains_key(e.folder.as_str()) {
+            dept_index.insert(e.folder.as_str(), departments.len());
+            departments.push(Department {
+                id: e.folder.clone(),
+                name: snap.department_name(&e.folder).to_string(),
+            });
+        }
+    }
+    // Categories in their official order, then any other name.
+    let mut categories: Vec<String> = Category::ALL.iter().map(|c| c.name().to_string()).collect();
+    for e in &snap.items {
+        if !categories.contains(&e.value.category.value) {
+            categories.push(e.value.category.value.clone());
+        }
+    }
+    categories.retain(|c| snap.items.iter().any(|e| e.value.category.value == *c));
+    let cat_index: HashMap<&str, usize> = categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+
+    // Document numbers: (department, category, name length, id).
+    let mut order: Vec<Doc> = snap
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, e)| Doc {
+            department: dept_index.get(e.folder.as_str()).copied().unwrap_or(0),
+            category: cat_index
+                .get(e.value.category.as_str())
+                .copied()
+                .unwrap_or(0),
+            length: e.value.name.chars().count(),
+            id: e.value.id.as_str(),
+            item: n,
+        })
+        .collect();
+    order.sort_unstable();
+    let mut groups: Vec<[usize; 3]> = Vec::new();
+    for (doc, o) in order.iter().enumerate() {
+        if groups
+            .last()
+            .is_none_or(|g| g[0] != o.department || g[1] != o.category)
+        {
+            groups.push([o.department, o.category, doc]);
+        }
+    }
+
+    // Postings: (term, field) → ascending documents.
+    let per_doc: Vec<Vec<(String, u8)>> = order
+        .par_iter()
+        .map(|o| {
+            let item = &snap.items[o.item].value;
+            let mut terms: Vec<(String, u8)> = grams(&query::fold(&item.name), true)
+                .into_iter()
+                .map(|g| (g, NAME))
+                .collect();
+            let subs = item
+                .sub_items
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            terms.extend(
+                grams(&query::fold(&subs), false)
+                    .into_iter()
+                    .map(|g| (g, SUBS)),
+            );
+            terms.extend(
+                grams(&query::fold(&guide_text(item)), false)
+                    .into_iter()
+                    .map(|g| (g, TEXT)),
+            );
+            terms
+        })
+        .collect();
+    let mut postings: HashMap<(String, u8), Vec<u32>> = HashMap::new();
+    for (doc, terms) in per_doc.into_iter().enumerate() {
+        for t in terms {
+            postings.entry(t).or_default().push(doc as u32);
+        }
+    }
+    let docs = order.len();
+    let limit = (docs as f64 * COMMON_SHARE).max(50.0);
+    postings.retain(|(_, field), v| *field != TEXT || (v.len() as f64) <= limit);
+
+    // (hash, entry in the shard, the entry in its own file when large)
+    let mut entries: Vec<(u32, Vec<u8>, Option<Vec<u8>>)> = postings
+        .into_par_iter()
+        .filter(|((term, _), _)| term.len() < 256)
+        .map(|((term, field), list)| {
+            let (kind, payload) = encode(&list);
+            let entry = |kind: u8, payload: &[u8]| {
+                let mut e = Vec::with_capacity(payload.len() + term.len() + 8);
+                e.push(term.len() as u8);
+                e.extend_from_slice(term.as_bytes());
+                e.push(field);
+                e.push(kind);
+                varint(&mut e, list.len());
+                varint(&mut e, payload.len());
+                e.extend_from_slice(payload);
+                e
+            };
+            if payload.len() > LARGE {
+                (
+                    hash(&term),
+                    entry(OWN_FILE, &[]),
+                    Some(entry(kind, &payload)),
+                )
+            } else {
+                (hash(&term), entry(kind, &payload), None)
+            }
+        })
+        .collect();
+    // A stable file for a stable input.
+    entries.sort_unstable();
+    let total: usize = entries
+        .iter()
+        .map(|(_, e, own)| e.len() + own.as_ref().map_or(0, Vec::len))
+        .sum();
+    let small: usize = entries.iter().map(|(_, e, _)| e.len()).sum();
+    let shards = (small / SHARD_BYTES).clamp(1, 8192).next_power_of_two();
+    let mut files: Vec<Vec<u8>> = vec![Vec::new(); shards];
+    let mut large: std::collections::BTreeMap<u32, Vec<u8>> = Default::default();
+    for (h, e, own) in &entries {
+        files[*h as usize % shards].extend_from_slice(e);
+        if let Some(own) = own {
+            large.entry(*h).or_default().extend_from_slice(own);
+        }
+    }
+    create_dir(&dir.join("t"))?;
+    create_dir(&dir.join("x"))?;
+    create_dir(&dir.join("d"))?;
+    files
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(n, bytes)| write_file(&dir.join("t").join(format!("{n}.bin")), bytes))?;
+    large.par_iter().try_for_each(|(h, bytes)| {
+        write_file(&dir.join("x").join(format!("{h:08x}.bin")), bytes)
+    })?;
+    let doc_shards: Vec<&[Doc]> = order.chunks(DOCS_PER_SHARD).collect();
+    doc_shards
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(n, chunk)| {
+            let rows: Vec<[&str; 2]> = chunk
+                .iter()
+                .map(|o| [o.id, snap.items[o.item].value.name.as_str()])
+                .collect();
+            write_file(
+                &dir.join("d").join(format!("{n}.json")),
+                &serde_json::to_vec(&rows)?,
+            )
+        })?;
+
+    // The character pairs of folding, only where the simplified character is searchable.
+    let mut known: std::collections::HashSet<char> = Default::default();
+    for o in &order {
+        known.extend(query::fold(&snap.items[o.item].value.name).chars());
+    }
+    for s in synonyms {
+        for w in s.words.iter().chain(&s.means) {
+            known.extend(w.chars());
+        }
+    }
+    let t2s: String = query::traditional_pairs()
+        .into_iter()
+        .filter(|(_, to)| known.contains(to))
+        .flat_map(|(from, to)| [from, to])
+        .collect();
+    let meta = Meta {
+        version: 1,
+        docs,
+        shards,
+        docs_per_shard: DOCS_PER_SHARD,
+        base,
+        departments,
+        categories,
+        groups,
+        service: service.iter().copied().collect(),
+        synonyms,
+        stop: query::STOP_PHRASES,
+        t2s,
+        max_chars: query::MAX_CHARS,
+    };
+    let meta = serde_json::to_vec(&meta)?;
+    write_file(&dir.join("meta.json"), &meta)?;
+    Ok(Written {
+        docs,
+        shards,
+        doc_shards: doc_shards.len(),
+        postings_bytes: total,
+        large_terms: large.len(),
+        meta_bytes: meta.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grams_are_pairs_and_single_letters() {
+        assert_eq!(grams("排污许可", false), ["排污", "污许", "许可"]);
+        assert_eq!(grams("药", false), ["药"]);
+        let g = grams("排污 许", true);
+        assert!(g.contains(&"许".to_string()) && g.contains(&"排".to_string()));
+        assert!(!g.contains(&"污许".to_string()), "no pair across words");
+    }
+
+    #[test]
+    fn postings_take_the_shorter_encoding() {
+        let sparse = [3u32, 900, 70_000];
+        let (kind, bytes) = encode(&sparse);
+        assert_eq!(kind, 0);
+        assert_eq!(bytes.len(), 1 + 2 + 3);
+        let dense: Vec<u32> = (100..1100).step_by(2).collect();
+        let (kind, bytes) = encode(&dense);
+        assert_eq!(kind, 1);
+        assert_eq!(bytes[0], 100, "first document");
+        assert_eq!(bytes.len(), 1 + 999usize.div_ceil(8));
+        // Bit 0 (document 100) and bit 2 (102) set, bit 1 not.
+        assert_eq!(bytes[1] & 0b111, 0b101);
+    }
+
+    #[test]
+    fn hash_is_fnv1a() {
+        assert_eq!(hash(""), 0x811c_9dc5);
+        assert_eq!(hash("a"), 0xe40c_292c);
+    }
+}

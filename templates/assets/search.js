@@ -1,0 +1,731 @@
+/* qingdan search: search-as-you-type for the header box and the search page, with facet counts.
+ * Progressive enhancement: without this script the forms post to the server-rendered /search/
+ * page (under `qingdan serve`). It asks `/api/search` when the site is served by qingdan, and
+ * otherwise searches the static index that `qingdan build` writes into search/ (see
+ * docs/search.md). No framework, no other host. The engine part also runs under node, for tests.
+ */
+(function () {
+  'use strict';
+
+  // ------------------------------------------------------------------ the static index engine
+
+  var FIELD_WEIGHT = [3, 1.5, 0.8]; // name, sub-item names, guide text
+  var OWN_FILE = 2; // kind of a shard entry whose postings are in x/<hash>.bin
+  var ALNUM = /[\p{Alphabetic}\p{N}]/u;
+  var NOT_ALNUM = /[^\p{Alphabetic}\p{N}\s]/gu;
+
+  /** FNV-1a, 32 bits, of the UTF-8 bytes of `s` (as src/index/client.rs). */
+  function fnv1a(s) {
+    var bytes = new TextEncoder().encode(s);
+    var h = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) {
+      h ^= bytes[i];
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h >>> 0;
+  }
+
+  /** Bigrams of each letters-and-digits word of folded `text`; one-letter words stay whole. */
+  function grams(text, unigrams) {
+    var out = [];
+    text.split(/[^\p{Alphabetic}\p{N}]+/u).forEach(function (w) {
+      var c = Array.from(w);
+      if (!c.length) return;
+      if (unigrams || c.length === 1) c.forEach(function (x) { out.push(x); });
+      for (var i = 0; i + 1 < c.length; i++) out.push(c[i] + c[i + 1]);
+    });
+    return Array.from(new Set(out));
+  }
+
+  function readVarint(bytes, pos) {
+    var v = 0, shift = 0, b;
+    do {
+      b = bytes[pos.i++];
+      v += (b & 0x7f) * Math.pow(2, shift);
+      shift += 7;
+    } while (b & 0x80);
+    return v;
+  }
+
+  /** Entries of a postings shard: term → [{field, df, kind, bytes}]. */
+  function parseShard(buffer) {
+    var bytes = new Uint8Array(buffer);
+    var dec = new TextDecoder();
+    var map = new Map();
+    var pos = { i: 0 };
+    while (pos.i < bytes.length) {
+      var len = bytes[pos.i++];
+      var term = dec.decode(bytes.subarray(pos.i, pos.i + len));
+      pos.i += len;
+      var field = bytes[pos.i++];
+      var kind = bytes[pos.i++];
+      var df = readVarint(bytes, pos);
+      var size = readVarint(bytes, pos);
+      var e = { field: field, kind: kind, df: df, bytes: bytes.subarray(pos.i, pos.i + size) };
+      pos.i += size;
+      if (!map.has(term)) map.set(term, []);
+      map.get(term).push(e);
+    }
+    return map;
+  }
+
+  /** Document numbers of one entry. */
+  function decode(e) {
+    var out = [];
+    var pos = { i: 0 };
+    if (e.kind === 0) {
+      var d = 0;
+      while (pos.i < e.bytes.length) {
+        d += readVarint(e.bytes, pos);
+        out.push(d);
+      }
+    } else {
+      var first = readVarint(e.bytes, pos);
+      for (var j = pos.i; j < e.bytes.length; j++) {
+        var b = e.bytes[j];
+        if (!b) continue;
+        for (var k = 0; k < 8; k++) if (b & (1 << k)) out.push(first + (j - pos.i) * 8 + k);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The static index of a site. `load(path, "json"|"bytes")` fetches a file under search/ and
+   * resolves to parsed JSON or an ArrayBuffer; it also counts what was downloaded.
+   */
+  function StaticIndex(meta, load) {
+    this.meta = meta;
+    this.load = load;
+    this.t2s = new Map();
+    var t = Array.from(meta.t2s || '');
+    for (var i = 0; i + 1 < t.length; i += 2) this.t2s.set(t[i], t[i + 1]);
+    this.shards = new Map();
+    this.docShards = new Map();
+    this.groupStarts = meta.groups.map(function (g) { return g[2]; });
+  }
+
+  StaticIndex.open = function (load) {
+    return load('meta.json', 'json').then(function (meta) { return new StaticIndex(meta, load); });
+  };
+
+  /** NFKC, traditional → simplified, lower case, no control characters (as query::fold). */
+  StaticIndex.prototype.fold = function (text) {
+    var t2s = this.t2s;
+    return Array.from(String(text).normalize('NFKC'))
+      .map(function (c) { return t2s.get(c) || c; })
+      .join('')
+      .toLowerCase()
+      .replace(/\p{Cc}/gu, '');
+  };
+
+  StaticIndex.prototype.normalize = function (q) {
+    return Array.from(this.fold(q)).slice(0, this.meta.max_chars).join('').trim();
+  };
+
+  /** Without phrases that carry no meaning; the text itself when nothing else is left. */
+  StaticIndex.prototype.strip = function (q) {
+    var out = q;
+    this.meta.stop.forEach(function (p) { out = out.split(p).join(' '); });
+    out = out.replace(NOT_ALNUM, ' ').split(/\s+/).filter(Boolean).join(' ');
+    return out || q.trim();
+  };
+
+  StaticIndex.prototype.expand = function (q) {
+    var terms = [];
+    this.meta.synonyms.forEach(function (s) {
+      if (s.words.some(function (w) { return w && q.indexOf(w) >= 0; })) {
+        s.means.forEach(function (m) { if (terms.indexOf(m) < 0) terms.push(m); });
+      }
+    });
+    return terms;
+  };
+
+  StaticIndex.prototype.shard = function (n) {
+    var self = this;
+    if (!this.shards.has(n)) {
+      this.shards.set(n, this.load('t/' + n + '.bin', 'bytes').then(parseShard));
+    }
+    return this.shards.get(n).catch(function (e) {
+      self.shards.delete(n);
+      throw e;
+    });
+  };
+
+  /** term → [{field, df, docs}] for every term (absent terms map to []). */
+  StaticIndex.prototype.postings = function (terms) {
+    var self = this;
+    var wanted = Array.from(new Set(terms));
+    var byShard = new Map();
+    wanted.forEach(function (t) {
+      var n = fnv1a(t) % self.meta.shards;
+      if (!byShard.has(n)) byShard.set(n, []);
+      byShard.get(n).push(t);
+    });
+    var found = new Map();
+    return Promise.all(Array.from(byShard.keys()).map(function (n) { return self.shard(n); }))
+      .then(function (maps) {
+        Array.from(byShard.values()).forEach(function (ts, i) {
+          ts.forEach(function (t) { found.set(t, maps[i].get(t) || []); });
+        });
+        // Long postings are in a file of their own.
+        var own = wanted.filter(function (t) {
+          return found.get(t).some(function (e) { return e.kind === OWN_FILE; });
+        });
+        return Promise.all(own.map(function (t) { return self.ownFile(t); })).then(function (maps) {
+          own.forEach(function (t, i) {
+            var full = maps[i].get(t) || [];
+            found.set(t, found.get(t).map(function (e) {
+              if (e.kind !== OWN_FILE) return e;
+              return full.find(function (f) { return f.field === e.field; }) || e;
+            }));
+          });
+        });
+      })
+      .then(function () {
+        var out = new Map();
+        found.forEach(function (entries, t) {
+          out.set(t, entries.filter(function (e) { return e.kind !== OWN_FILE; }).map(function (e) {
+            if (!e.docs) e.docs = decode(e);
+            return { field: e.field, df: e.df, docs: e.docs };
+          }));
+        });
+        return out;
+      });
+  };
+
+  StaticIndex.prototype.ownFile = function (term) {
+    var self = this;
+    var key = 'x' + fnv1a(term);
+    if (!this.shards.has(key)) {
+      var hex = ('0000000' + fnv1a(term).toString(16)).slice(-8);
+      this.shards.set(key, this.load('x/' + hex + '.bin', 'bytes').then(parseShard));
+    }
+    return this.shards.get(key).catch(function (e) {
+      self.shards.delete(key);
+      throw e;
+    });
+  };
+
+  StaticIndex.prototype.docs = function (numbers) {
+    var self = this;
+    var per = this.meta.docs_per_shard;
+    var shards = Array.from(new Set(numbers.map(function (d) { return Math.floor(d / per); })));
+    return Promise.all(shards.map(function (s) {
+      if (!self.docShards.has(s)) self.docShards.set(s, self.load('d/' + s + '.json', 'json'));
+      return self.docShards.get(s);
+    })).then(function (rows) {
+      var byShard = new Map();
+      shards.forEach(function (s, i) { byShard.set(s, rows[i]); });
+      return numbers.map(function (d) {
+        var r = byShard.get(Math.floor(d / per))[d % per];
+        return { id: r[0], name: r[1] };
+      });
+    });
+  };
+
+  /** Index into meta.groups of document `d`. */
+  StaticIndex.prototype.group = function (d) {
+    var s = this.groupStarts, lo = 0, hi = s.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (s[mid] <= d) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  };
+
+  /**
+   * Search: {q, department, category, limit, offset} → the JSON of /api/search (query, total,
+   * hits, searched, expanded) plus facets {department: [{id, name, count}], category: [{name,
+   * count}]}, the counts of each ignoring its own filter.
+   */
+  StaticIndex.prototype.search = function (req) {
+    var self = this;
+    var meta = this.meta;
+    var normalized = this.normalize(req.q || '');
+    var searched = this.strip(normalized);
+    var expanded = this.expand(searched);
+    var limit = Math.min(Math.max(req.limit || 10, 1), 100);
+    var offset = Math.max(req.offset || 0, 0);
+    var empty = {
+      query: req.q || '', total: 0, hits: [], searched: searched, expanded: expanded,
+      facets: { department: [], category: [] },
+    };
+    if (!ALNUM.test(searched)) return Promise.resolve(empty);
+    var parts = [{ text: searched, weight: 1, grams: grams(searched, false) }];
+    expanded.forEach(function (e) {
+      var f = self.fold(e);
+      parts.push({ text: f, weight: 0.9, grams: grams(f, false) });
+    });
+    var all = [];
+    parts.forEach(function (p) { all.push.apply(all, p.grams); });
+    var n = meta.docs;
+    var score = new Float64Array(n);
+    var touched = [];
+
+    function add(postings, part, unigrams) {
+      var cover = new Uint8Array(n), nameCover = new Uint8Array(n);
+      var seen = [];
+      var gs = unigrams ? grams(part.text, true).filter(function (g) { return Array.from(g).length === 1; }) : part.grams;
+      gs.forEach(function (g) {
+        var entries = postings.get(g) || [];
+        entries.forEach(function (e) {
+          var idf = Math.log(1 + n / e.df);
+          var w = FIELD_WEIGHT[e.field] * part.weight * idf * (unigrams ? 0.1 : 1);
+          var docs = e.docs;
+          for (var i = 0; i < docs.length; i++) {
+            var d = docs[i];
+            if (score[d] === 0) touched.push(d);
+            score[d] += w;
+            if (!unigrams) {
+              if (!cover[d]) seen.push(d);
+              cover[d]++;
+              if (e.field === 0) nameCover[d]++;
+            }
+          }
+        });
+      });
+      if (unigrams) return 0;
+      // Every pair of the part in the name: the item is most likely the one meant.
+      var best = 0;
+      seen.forEach(function (d) {
+        if (nameCover[d] >= part.grams.length && part.grams.length >= 1) {
+          score[d] += 8 * part.weight;
+          best = part.grams.length;
+        }
+        if (cover[d] > (part.best || 0)) part.best = cover[d];
+      });
+      part.cover = cover;
+      part.seen = seen;
+      return best;
+    }
+
+    return this.postings(all).then(function (postings) {
+      var complete = 0;
+      parts.forEach(function (p) { complete = Math.max(complete, add(postings, p, false)); });
+      // No item holds the query's pairs in its name (a typo, a rare word): single letters count
+      // a little too.
+      var typo = complete === 0 && Array.from(searched).length <= 8;
+      var more = typo ? self.postings(grams(searched, true)) : Promise.resolve(null);
+      return more.then(function (uni) {
+        if (uni) add(uni, parts[0], true);
+        return rank(touched);
+      });
+    });
+
+    function rank(touched) {
+      // A match holds at least half the pairs of one part (as many as the best item holds,
+      // when none holds half).
+      var matched = touched.filter(function (d) {
+        return parts.some(function (p) {
+          if (!p.cover || !p.cover[d]) return false;
+          var need = Math.min(Math.ceil(p.grams.length / 2), p.best || 1);
+          return p.cover[d] >= need;
+        });
+      });
+      if (!matched.length) matched = touched;
+      var deptIndex = meta.departments.findIndex(function (d) { return d.id === req.department; });
+      var catIndex = meta.categories.indexOf(req.category);
+      var deptCounts = new Array(meta.departments.length).fill(0);
+      var catCounts = new Array(meta.categories.length).fill(0);
+      var hits = [];
+      matched.forEach(function (d) {
+        var gi = self.group(d);
+        var g = meta.groups[gi];
+        var inDept = deptIndex < 0 || g[0] === deptIndex;
+        var inCat = catIndex < 0 || g[1] === catIndex;
+        if (inCat) deptCounts[g[0]]++;
+        if (inDept) catCounts[g[1]]++;
+        if (!inDept || !inCat) return;
+        var end = gi + 1 < meta.groups.length ? meta.groups[gi + 1][2] : meta.docs;
+        var bonus = meta.service[meta.categories[g[1]]] || 0;
+        // Within a group documents go by name length: shorter names a little first.
+        var shortness = (d - g[2]) / Math.max(end - g[2], 1);
+        hits.push({ d: d, g: g, s: score[d] + bonus - 0.5 * shortness });
+      });
+      hits.sort(function (a, b) { return b.s - a.s || a.d - b.d; });
+      var facets = {
+        department: meta.departments
+          .map(function (x, i) { return { id: x.id, name: x.name, count: deptCounts[i] }; })
+          .filter(function (x) { return x.count > 0; })
+          .sort(function (a, b) { return b.count - a.count; }),
+        category: meta.categories
+          .map(function (x, i) { return { name: x, count: catCounts[i] }; })
+          .filter(function (x) { return x.count > 0; })
+          .sort(function (a, b) { return b.count - a.count; }),
+      };
+      // The best few are ordered again knowing their names.
+      var head = hits.slice(0, Math.max(15, offset + limit));
+      return self.docs(head.map(function (h) { return h.d; })).then(function (rows) {
+        head.forEach(function (h, i) {
+          var name = self.fold(rows[i].name);
+          h.row = rows[i];
+          if (name === normalized || name === searched) h.s += 50;
+          else if (Array.from(searched).length >= 2 && name.indexOf(searched) >= 0) h.s += 10;
+          expanded.forEach(function (e) { if (name.indexOf(e) >= 0) h.s += 6; });
+          h.s -= 0.05 * Array.from(name).length;
+        });
+        head.sort(function (a, b) { return b.s - a.s || a.d - b.d; });
+        var page = head.slice(offset, offset + limit);
+        return {
+          query: req.q || '',
+          total: hits.length,
+          hits: page.map(function (h) {
+            return {
+              id: h.row.id,
+              name: h.row.name,
+              department: meta.departments[h.g[0]].name,
+              department_id: meta.departments[h.g[0]].id,
+              category: meta.categories[h.g[1]],
+              url: meta.base + '/items/' + h.row.id + '.html',
+              score: Math.round(h.s * 1000) / 1000,
+              snippet: '',
+            };
+          }),
+          searched: searched,
+          expanded: expanded,
+          facets: facets,
+        };
+      });
+    }
+  };
+
+  /** HTML of `name` with the characters of the query's pairs (and its expansions) in <mark>. */
+  function highlight(name, words) {
+    var chars = Array.from(name);
+    var lower = Array.from(name.normalize('NFKC').toLowerCase());
+    var mark = new Array(chars.length).fill(false);
+    if (lower.length === chars.length) {
+      words.forEach(function (w) {
+        grams(w, false).forEach(function (g) {
+          var gc = Array.from(g);
+          for (var i = 0; i + gc.length <= lower.length; i++) {
+            if (gc.every(function (c, k) { return lower[i + k] === c; })) {
+              for (var k = 0; k < gc.length; k++) mark[i + k] = true;
+            }
+          }
+        });
+      });
+    }
+    var out = '', open = false;
+    chars.forEach(function (c, i) {
+      if (mark[i] && !open) { out += '<mark>'; open = true; }
+      if (!mark[i] && open) { out += '</mark>'; open = false; }
+      out += escapeHtml(c);
+    });
+    return open ? out + '</mark>' : out;
+  }
+
+  function escapeHtml(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  var engine = {
+    StaticIndex: StaticIndex, fnv1a: fnv1a, grams: grams, highlight: highlight, decode: decode,
+    parseShard: parseShard,
+  };
+  if (typeof module === 'object' && module.exports) {
+    module.exports = engine;
+    return;
+  }
+
+  // ------------------------------------------------------------------ the page
+
+  var script = document.currentScript;
+  var base = (script && script.getAttribute('data-base')) || '';
+  var PAGE = 10;
+
+  function loadStatic(path, as) {
+    return fetch(base + '/search/' + path).then(function (r) {
+      if (!r.ok) throw new Error(r.status + ' ' + path);
+      return as === 'json' ? r.json() : r.arrayBuffer();
+    });
+  }
+
+  var backend = null;
+  /** Resolves to a function req → response: /api/search when served by qingdan, else static. */
+  function getBackend() {
+    if (backend) return backend;
+    var api = function (req) {
+      var u = base + '/api/search?q=' + encodeURIComponent(req.q) +
+        '&department=' + encodeURIComponent(req.department || '') +
+        '&category=' + encodeURIComponent(req.category || '') +
+        '&page=' + (Math.floor((req.offset || 0) / PAGE) + 1);
+      return fetch(u).then(function (r) {
+        if (!r.ok) throw new Error('search ' + r.status);
+        return r.json();
+      });
+    };
+    var useStatic = function () {
+      return StaticIndex.open(loadStatic).then(function (index) {
+        return function (req) { return index.search(req); };
+      });
+    };
+    backend = fetch(base + '/api/search?q=')
+      .then(function (r) {
+        var type = r.headers.get('content-type') || '';
+        return r.ok && type.indexOf('json') >= 0 ? api : useStatic();
+      }, useStatic);
+    backend.catch(function () { backend = null; });
+    return backend;
+  }
+
+  function debounce(f, ms) {
+    var t = null;
+    return function () {
+      var args = arguments;
+      clearTimeout(t);
+      t = setTimeout(function () { f.apply(null, args); }, ms);
+    };
+  }
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function words(r) { return [r.searched || ''].concat(r.expanded || []); }
+
+  function hitItem(h, r, withSnippet) {
+    var li = el('li');
+    var a = el('a', { href: h.url });
+    a.innerHTML = highlight(h.name, words(r));
+    li.appendChild(a);
+    li.appendChild(document.createTextNode(' '));
+    li.appendChild(el('span', { class: 'muted' }, h.department + ' · ' + h.category));
+    if (withSnippet && h.snippet) {
+      var p = el('p', { class: 'snippet' });
+      p.innerHTML = h.snippet; // escaped by the server, <b> around matches
+      li.appendChild(p);
+    }
+    return li;
+  }
+
+  function statusText(r, q) {
+    if (!q.trim()) return '';
+    if (!r) return '搜索暂时不可用，请稍后再试。';
+    if (!r.total) {
+      return '没有找到与“' + q + '”有关的事项。' + (r.did_you_mean ? '您是不是要找：' + r.did_you_mean : '');
+    }
+    var s = '找到 ' + r.total + ' 个事项';
+    var also = (r.expanded || []).filter(function (e) { return e !== r.searched; });
+    if (also.length) s += '（也搜了：' + also.join('、') + '）';
+    return s;
+  }
+
+  // The search page: results, facets and "more" below the big form.
+  function searchPage(form) {
+    var input = form.querySelector('input[name=q]');
+    var filters = form.querySelector('.filters');
+    var old = document.getElementById('search-results');
+    var root = el('div', { id: 'search-live', class: 'search-live' });
+    var status = el('p', { class: 'lead', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+    var layout = el('div', { class: 'search-layout' });
+    // Facets fold away on phones, where they would push the results below the screen.
+    var facetBox = el('details', { class: 'facets' });
+    if (!window.matchMedia || window.matchMedia('(min-width: 40rem)').matches) facetBox.open = true;
+    var list = el('ol', { class: 'results' });
+    var more = el('button', { type: 'button', class: 'more' }, '显示更多结果');
+    var resultsBox = el('div', { class: 'search-main' });
+    resultsBox.appendChild(list);
+    resultsBox.appendChild(more);
+    layout.appendChild(facetBox);
+    layout.appendChild(resultsBox);
+    root.appendChild(status);
+    root.appendChild(layout);
+    more.hidden = true;
+    var params = new URLSearchParams(location.search);
+    var state = {
+      q: params.get('q') || input.value || '',
+      department: params.get('department') || '',
+      category: params.get('category') || '',
+      shown: 0,
+    };
+    input.value = state.q;
+    if (filters) filters.hidden = true;
+    if (old) old.replaceWith(root); else form.after(root);
+    var seq = 0;
+
+    function url() {
+      var p = new URLSearchParams();
+      if (state.q) p.set('q', state.q);
+      if (state.department) p.set('department', state.department);
+      if (state.category) p.set('category', state.category);
+      var s = p.toString();
+      return location.pathname + (s ? '?' + s : '');
+    }
+
+    function facetGroup(title, key, items, total) {
+      var sec = el('section', { class: 'facet', 'aria-label': title });
+      sec.appendChild(el('h2', {}, title));
+      var ul = el('ul');
+      var all = [{ value: '', name: '全部', count: total }].concat(items.map(function (f) {
+        return { value: key === 'department' ? f.id : f.name, name: f.name, count: f.count };
+      }));
+      all.forEach(function (f) {
+        var li = el('li');
+        var b = el('button', {
+          type: 'button', 'data-facet': key, 'data-value': f.value,
+          'aria-pressed': String(state[key] === f.value),
+        });
+        b.appendChild(document.createTextNode(f.name + ' '));
+        b.appendChild(el('span', { class: 'count' }, String(f.count)));
+        b.addEventListener('click', function () {
+          state[key] = f.value;
+          run(false, { key: key, value: f.value });
+        });
+        li.appendChild(b);
+        ul.appendChild(li);
+      });
+      sec.appendChild(ul);
+      return sec;
+    }
+
+    function run(append, refocus) {
+      var mine = ++seq;
+      var q = state.q;
+      history.replaceState(null, '', url());
+      if (!q.trim()) {
+        status.textContent = '';
+        list.textContent = '';
+        facetBox.textContent = '';
+        facetBox.hidden = true;
+        more.hidden = true;
+        return Promise.resolve();
+      }
+      var offset = append ? state.shown : 0;
+      return getBackend()
+        .then(function (search) {
+          return search({ q: q, department: state.department, category: state.category, limit: PAGE, offset: offset });
+        })
+        .then(function (r) {
+          if (mine !== seq) return;
+          if (!append) {
+            list.textContent = '';
+            state.shown = 0;
+          }
+          list.setAttribute('start', '1');
+          r.hits.forEach(function (h) { list.appendChild(hitItem(h, r, true)); });
+          state.shown += r.hits.length;
+          more.hidden = state.shown >= r.total || !r.hits.length;
+          status.textContent = statusText(r, q);
+          if (!append) {
+            facetBox.textContent = '';
+            facetBox.appendChild(el('summary', {}, '按部门、职权类别筛选'));
+            var f = r.facets || { department: [], category: [] };
+            var byDept = f.department.reduce(function (s, x) { return s + x.count; }, 0);
+            var byCat = f.category.reduce(function (s, x) { return s + x.count; }, 0);
+            facetBox.hidden = !(r.total || state.department || state.category);
+            if (!facetBox.hidden) {
+              facetBox.appendChild(facetGroup('部门', 'department', f.department, byDept));
+              facetBox.appendChild(facetGroup('职权类别', 'category', f.category, byCat));
+            }
+            if (refocus) {
+              var sel = '[data-facet="' + refocus.key + '"][data-value="' + CSS.escape(refocus.value) + '"]';
+              var b = facetBox.querySelector(sel);
+              if (b) b.focus();
+            }
+          }
+        })
+        .catch(function () {
+          if (mine === seq) status.textContent = statusText(null, q);
+        });
+    }
+
+    var live = debounce(function () {
+      state.q = input.value;
+      run(false);
+    }, 200);
+    input.addEventListener('input', live);
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      state.q = input.value;
+      run(false);
+    });
+    more.addEventListener('click', function () {
+      var first = state.shown;
+      run(true).then(function () {
+        var a = list.children[first] && list.children[first].querySelector('a');
+        if (a) a.focus();
+      });
+    });
+    run(false);
+  }
+
+  // The header box elsewhere: the best few results under it as you type.
+  function headerBox(form) {
+    var input = form.querySelector('input[name=q]');
+    if (!input) return;
+    var panel = el('div', { id: 'q-suggest', class: 'suggest', hidden: '' });
+    var status = el('p', { class: 'suggest-status', role: 'status', 'aria-live': 'polite' });
+    var list = el('ul');
+    var all = el('a', { class: 'suggest-all' });
+    panel.appendChild(status);
+    panel.appendChild(list);
+    panel.appendChild(all);
+    form.after(panel);
+    input.setAttribute('aria-controls', 'q-suggest');
+    var seq = 0;
+    function close() {
+      panel.hidden = true;
+    }
+    var live = debounce(function () {
+      var q = input.value;
+      var mine = ++seq;
+      if (!q.trim()) {
+        close();
+        status.textContent = '';
+        return;
+      }
+      getBackend()
+        .then(function (search) { return search({ q: q, limit: 5, offset: 0 }); })
+        .then(function (r) {
+          if (mine !== seq) return;
+          list.textContent = '';
+          r.hits.slice(0, 5).forEach(function (h) { list.appendChild(hitItem(h, r, false)); });
+          status.textContent = statusText(r, q);
+          all.textContent = r.total > 5 ? '查看全部 ' + r.total + ' 个结果' : '在搜索页查看';
+          all.href = form.getAttribute('action') + '?q=' + encodeURIComponent(q);
+          panel.hidden = false;
+        })
+        .catch(function () {
+          if (mine === seq) {
+            status.textContent = statusText(null, q);
+            panel.hidden = false;
+          }
+        });
+    }, 200);
+    input.addEventListener('input', live);
+    function onKey(e) {
+      if (e.key === 'Escape' && !panel.hidden) {
+        close();
+        input.focus();
+      } else if (e.key === 'ArrowDown' && !panel.hidden) {
+        var first = panel.querySelector('a');
+        if (first) {
+          e.preventDefault();
+          first.focus();
+        }
+      }
+    }
+    input.addEventListener('keydown', onKey);
+    panel.addEventListener('keydown', onKey);
+    document.addEventListener('click', function (e) {
+      if (!panel.contains(e.target) && !form.contains(e.target)) close();
+    });
+  }
+
+  function init() {
+    var page = document.querySelector('form[data-search-page]');
+    if (page) searchPage(page);
+    var header = document.querySelector('form.search-form');
+    if (header && !page) headerBox(header);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();
