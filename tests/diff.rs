@@ -703,3 +703,41 @@ fn the_site_shows_editions_history_and_feed() {
     assert!(feed.starts_with("<?xml") && feed.contains("<entry>"));
     assert_eq!(feed.matches("<entry>").count(), 11);
 }
+
+#[test]
+fn editions_can_come_from_git_tags() {
+    let r = repo();
+    let lists = r.path().join("lists");
+    write(&lists, "adjustments/2025.toml", DECLARED);
+    // v1 is the 2024 edition; v2 is the version being built (the same edition), not repeated.
+    let j = std::fs::read_to_string(lists.join("jurisdiction.toml")).unwrap()
+        + "edition_tags = \"v*\"\n";
+    write(&lists, "jurisdiction.toml", j);
+    let out_dir = r.path().join("site");
+    let out = qingdan()
+        .args(["build", "--format", "json", "--lists"])
+        .arg(&lists)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let built = json(&out);
+    assert_eq!(built["editions"], 2, "{built:#}");
+    assert!(out_dir.join("editions/2025/index.html").exists());
+    // A revision that is not there is a warning, not a failed build.
+    let j = std::fs::read_to_string(lists.join("jurisdiction.toml")).unwrap()
+        + "\n[[editions]]\nrev = \"no-such-tag\"\n";
+    write(&lists, "jurisdiction.toml", j);
+    let out = qingdan()
+        .args(["build", "--format", "json", "--lists"])
+        .arg(&lists)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let built = json(&out);
+    let warnings = built["warnings"].to_string();
+    assert!(warnings.contains("no-such-tag"), "{built:#}");
+}
