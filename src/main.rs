@@ -417,7 +417,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 snap.items
                     .iter()
                     .filter(|i| department.as_ref().is_none_or(|d| &i.folder == d))
-                    .map(|i| &i.value)
+                    .map(|i| &*i.value)
             };
             let depts = || {
                 snap.departments

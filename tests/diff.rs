@@ -721,7 +721,11 @@ fn editions_can_come_from_git_tags() {
         .arg(&out_dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let built = json(&out);
     assert_eq!(built["editions"], 2, "{built:#}");
     assert!(out_dir.join("editions/2025/index.html").exists());

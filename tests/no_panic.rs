@@ -11,12 +11,14 @@ fn check_bytes(path: &str, bytes: Vec<u8>) {
         "prop",
         vec![
             RawFile {
+                transient: false,
                 path: "jurisdiction.toml".into(),
                 origin: None,
                 bytes: Some(b"name = \"x\"\n".to_vec()),
                 problem: None,
             },
             RawFile {
+                transient: false,
                 path: path.into(),
                 origin: None,
                 bytes: Some(bytes),

@@ -311,7 +311,7 @@ fn export_to_xlsx_and_import_again_gives_the_same_items() {
     let by_id: HashMap<&str, &qingdan::model::Item> = b
         .items
         .iter()
-        .map(|e| (e.value.id.as_str(), &e.value))
+        .map(|e| (e.value.id.as_str(), &*e.value))
         .collect();
     for e in &a.items {
         let x = &e.value;

@@ -14,6 +14,8 @@ pub mod output;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use crate::model::Item;
 use crate::snapshot::{Entry, Snapshot};
 use fields::Part;
@@ -303,11 +305,11 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
         changes.push(single(Kind::Added, new, &new.items[n], &[], &[]));
     }
     for (os, n) in &m.merges {
-        let olds: Vec<&Entry<Item>> = os.iter().map(|&o| &old.items[o]).collect();
+        let olds: Vec<&Entry<Arc<Item>>> = os.iter().map(|&o| &old.items[o]).collect();
         changes.push(single(Kind::Merged, new, &new.items[*n], &olds, &[]));
     }
     for (o, ns) in &m.splits {
-        let news: Vec<&Entry<Item>> = ns.iter().map(|&n| &new.items[n]).collect();
+        let news: Vec<&Entry<Arc<Item>>> = ns.iter().map(|&n| &new.items[n]).collect();
         changes.push(single(Kind::Split, old, &old.items[*o], &[], &news));
     }
     changes.sort_by(|a, b| {
@@ -368,9 +370,9 @@ fn blank_change(kind: Kind) -> Change {
 fn single(
     kind: Kind,
     snap: &Snapshot,
-    e: &Entry<Item>,
-    merged_from: &[&Entry<Item>],
-    split_into: &[&Entry<Item>],
+    e: &Entry<Arc<Item>>,
+    merged_from: &[&Entry<Arc<Item>>],
+    split_into: &[&Entry<Arc<Item>>],
 ) -> Change {
     let mut c = blank_change(kind);
     c.name = e.value.name.value.clone();
@@ -420,13 +422,13 @@ fn single(
 /// The change between two matched items, or `None` when they are the same.
 fn pair_change(
     old: &Snapshot,
-    o: &Entry<Item>,
+    o: &Entry<Arc<Item>>,
     new: &Snapshot,
-    n: &Entry<Item>,
+    n: &Entry<Arc<Item>>,
     how: How,
 ) -> Option<Change> {
     // Nearly every pair between two editions is the same item: no need to write out its fields.
-    if o.folder == n.folder && o.value == n.value {
+    if o.folder == n.folder && (Arc::ptr_eq(&o.value, &n.value) || o.value == n.value) {
         return None;
     }
     let of = fields::fields(&o.value, old.department_name(&o.folder));

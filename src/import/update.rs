@@ -110,13 +110,13 @@ pub fn plan(existing: &Snapshot, items: &[Item]) -> Result<Plan, crate::Error> {
         let path = item_path(item.department.as_str(), item.id.as_str());
         let old_path = existing.source(old_entry.file).path.clone();
         if path == old_path {
-            if item == old_entry.value {
+            if item == *old_entry.value {
                 update.unchanged += 1;
                 continue;
             }
             let mut same = item.clone();
             same.source.clone_from(&old_entry.value.source);
-            if same == old_entry.value {
+            if same == *old_entry.value {
                 update.unchanged += 1;
                 update.source_only += 1;
                 writes.push((path, toml::to_string_pretty(&item)?));

@@ -947,7 +947,7 @@ fn render_pages(
             .items
             .iter()
             .filter(|i| i.folder == d.folder)
-            .map(|i| &i.value)
+            .map(|i| &*i.value)
             .collect();
         let supervision = items
             .iter()
@@ -1085,11 +1085,11 @@ fn render_pages(
     }
 
     // Boundaries.
-    let item_by_id: HashMap<&str, &crate::snapshot::Entry<crate::model::Item>> = snap
-        .items
-        .iter()
-        .map(|i| (i.value.id.as_str(), i))
-        .collect();
+    let item_by_id: HashMap<&str, &crate::snapshot::Entry<std::sync::Arc<crate::model::Item>>> =
+        snap.items
+            .iter()
+            .map(|i| (i.value.id.as_str(), i))
+            .collect();
     let list: Vec<serde_json::Value> = snap
         .boundaries
         .iter()
@@ -1277,7 +1277,7 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
         .map_or("权责清单".to_string(), |j| {
             format!("{}权责清单", j.value.name.as_str())
         });
-    let all = crate::export::rows(snap, snap.items.iter().map(|i| &i.value));
+    let all = crate::export::rows(snap, snap.items.iter().map(|i| &*i.value));
     // The whole list's three files and the departments' files are made side by side.
     let whole = || -> Result<(), Error> {
         let (xlsx, rest) = rayon::join(
@@ -1287,7 +1287,7 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
                 crate::export::write_json(
                     snap,
                     snap.departments.iter().map(|d| &d.value),
-                    snap.items.iter().map(|i| &i.value),
+                    snap.items.iter().map(|i| &*i.value),
                     w.create("data/qingdan.json")?,
                 )
             },

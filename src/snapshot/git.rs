@@ -53,7 +53,10 @@ fn locate(lists: &Path) -> Result<(gix::Repository, String), Error> {
         }
     }
     let start = std::fs::canonicalize(&existing).unwrap_or(existing);
-    let repo = gix::discover(&start).map_err(|e| Error::NotGit {
+    // A large delta-base cache: reading every item of a packed history resolves delta chains
+    // of similar files, and without it the same bases are inflated again and again.
+    let open = gix::open::Options::default().config_overrides(["core.deltaBaseCacheLimit=512m"]);
+    let repo = gix::discover_opts(&start, Default::default(), open).map_err(|e| Error::NotGit {
         path: start.clone(),
         message: e.to_string(),
     })?;
@@ -135,14 +138,27 @@ pub fn raw_rev(lists: &Path, spec: &str) -> Result<(Vec<RawFile>, String), Error
     Ok((raw_commit(&repo, &rev, &label)?, label))
 }
 
-/// The files of the lists folder `rev.path` of commit `rev.commit`.
-pub fn raw_commit(
+/// The blobs of a lists folder in a commit: (path relative to the folder, object id).
+pub struct Listing {
+    pub repo: gix::Repository,
+    pub label: String,
+    pub blobs: Vec<(String, gix::ObjectId)>,
+}
+
+/// List the files of `spec` without reading them.
+pub fn list_rev(lists: &Path, spec: &str) -> Result<Listing, Error> {
+    let (repo, rev) = resolve(lists, spec)?;
+    let (name, _) = split_spec(spec);
+    let label = format!("git:{name}");
+    let blobs = list_commit(&repo, &rev, &label)?;
+    Ok(Listing { repo, label, blobs })
+}
+
+fn list_commit(
     repo: &gix::Repository,
     rev: &Revision,
     label: &str,
-) -> Result<Vec<RawFile>, Error> {
-    let mut repo = repo.clone();
-    repo.object_cache_size_if_unset(64 * 1024 * 1024);
+) -> Result<Vec<(String, gix::ObjectId)>, Error> {
     let id = gix::ObjectId::from_hex(rev.commit.as_bytes()).map_err(|e| git_error(label, e))?;
     let tree = repo
         .find_object(id)
@@ -170,22 +186,59 @@ pub fn raw_commit(
         .breadthfirst
         .files()
         .map_err(|e| git_error(label, e))?;
-    let mut raws = Vec::new();
-    for e in entries {
-        if !e.mode.is_blob() {
-            continue;
-        }
-        let path = String::from_utf8_lossy(&e.filepath).into_owned();
-        let mut object = repo.find_object(e.oid).map_err(|x| git_error(label, x))?;
-        let bytes = std::mem::take(&mut object.data);
-        raws.push(RawFile {
-            path,
-            origin: None,
-            bytes: Some(bytes),
-            problem: None,
-        });
-    }
-    Ok(raws)
+    Ok(entries
+        .into_iter()
+        .filter(|e| e.mode.is_blob())
+        .map(|e| (String::from_utf8_lossy(&e.filepath).into_owned(), e.oid))
+        .collect())
+}
+
+/// Read blobs in parallel, each thread with its own handle on the repository. `None` in
+/// `which` leaves that file unread (`bytes: None`, for a caller that has it already).
+pub fn read_blobs(
+    repo: &gix::Repository,
+    blobs: Vec<(String, gix::ObjectId)>,
+    label: &str,
+    skip: &[bool],
+) -> Result<Vec<RawFile>, Error> {
+    use rayon::prelude::*;
+    let sync = repo.clone().into_sync();
+    blobs
+        .into_par_iter()
+        .enumerate()
+        .map_init(
+            || {
+                let mut r = sync.to_thread_local();
+                r.object_cache_size_if_unset(128 * 1024 * 1024);
+                r
+            },
+            |repo, (i, (path, oid))| {
+                let bytes = if skip.get(i).copied().unwrap_or(false) {
+                    None
+                } else {
+                    let mut object = repo.find_object(oid).map_err(|x| git_error(label, x))?;
+                    Some(std::mem::take(&mut object.data))
+                };
+                Ok(RawFile {
+                    transient: true,
+                    path,
+                    origin: None,
+                    bytes,
+                    problem: None,
+                })
+            },
+        )
+        .collect()
+}
+
+/// The files of the lists folder `rev.path` of commit `rev.commit`.
+pub fn raw_commit(
+    repo: &gix::Repository,
+    rev: &Revision,
+    label: &str,
+) -> Result<Vec<RawFile>, Error> {
+    let blobs = list_commit(repo, rev, label)?;
+    read_blobs(repo, blobs, label, &[])
 }
 
 #[cfg(test)]

@@ -22,6 +22,10 @@ pub struct RawFile {
     /// `None` when the file was not read (too large, unreadable); `problem` says why.
     pub bytes: Option<Vec<u8>>,
     pub problem: Option<Diagnostic>,
+    /// The text of an item file that parses cleanly need not be kept (read from git for a
+    /// comparison: no rule will quote it). Its diagnostics, should a rule report one, carry
+    /// no source lines.
+    pub transient: bool,
 }
 
 /// What a path in the lists folder is.
@@ -145,9 +149,14 @@ fn walk_error(dir: &Path, e: walkdir::Error) -> crate::Error {
 
 /// `full` relative to `dir`, with `/` separators.
 fn relative(dir: &Path, full: &Path) -> String {
-    full.strip_prefix(dir)
-        .unwrap_or(full)
-        .components()
+    let rel = full.strip_prefix(dir).unwrap_or(full);
+    // On Unix the path already uses `/`.
+    #[cfg(unix)]
+    {
+        rel.to_string_lossy().into_owned()
+    }
+    #[cfg(not(unix))]
+    rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
@@ -156,14 +165,23 @@ fn relative(dir: &Path, full: &Path) -> String {
 fn read_raw(rel: String, full: &Path) -> RawFile {
     if classify(&rel) == Kind::Ignored {
         return RawFile {
+            transient: false,
             path: rel,
             origin: None,
             bytes: None,
             problem: None,
         };
     }
-    let size = std::fs::metadata(full).map(|m| m.len()).unwrap_or(0);
-    if size > MAX_FILE_BYTES {
+    // One open, then the size from the open file: one path lookup per file, not two.
+    let read = std::fs::File::open(full).and_then(|mut f| {
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+        if size > MAX_FILE_BYTES {
+            return Ok(Err(size));
+        }
+        let mut bytes = Vec::with_capacity(size as usize + 1);
+        std::io::Read::read_to_end(&mut f, &mut bytes).map(|_| Ok(bytes))
+    });
+    if let Ok(Err(size)) = read {
         let problem = Diagnostic::file_level(
             "file-too-large",
             Severity::Error,
@@ -176,14 +194,16 @@ fn read_raw(rel: String, full: &Path) -> RawFile {
         )
         .with_help("一个事项一个文件；请检查是否误放了数据文件，或把内容拆分到多个事项文件");
         return RawFile {
+            transient: false,
             path: rel,
             origin: None,
             bytes: None,
             problem: Some(problem),
         };
     }
-    match std::fs::read(full) {
+    match read.map(|r| r.unwrap_or_default()) {
         Ok(bytes) => RawFile {
+            transient: false,
             path: rel,
             origin: Some(full.to_path_buf()),
             bytes: Some(bytes),
@@ -198,6 +218,7 @@ fn read_raw(rel: String, full: &Path) -> RawFile {
             )
             .with_help("检查文件权限，或确认它没有在读取时被删除");
             RawFile {
+                transient: false,
                 path: rel,
                 origin: None,
                 bytes: None,
@@ -212,7 +233,7 @@ enum Parsed {
     Jurisdiction(Jurisdiction),
     Synonyms(Synonyms),
     Department(String, Department),
-    Item(String, String, Box<Item>),
+    Item(String, String, std::sync::Arc<Item>),
     Boundary(String, Boundary),
     Adjustments(String, Adjustments),
     Nothing,
@@ -253,6 +274,18 @@ pub fn pair_from_raw(
         })
         .collect();
     drop(by_path);
+    pair_from_parts(label_a, raws_a, label_b, raws_b, same)
+}
+
+/// `pair_from_raw` with the files of b that are a's already known (`same[j] = Some(i)`: b's file
+/// j is a's file i; its bytes need not have been read).
+pub fn pair_from_parts(
+    label_a: &str,
+    raws_a: Vec<RawFile>,
+    label_b: &str,
+    raws_b: Vec<RawFile>,
+    same: Vec<Option<usize>>,
+) -> (Snapshot, Snapshot) {
     let results_a: Vec<FileResult> = raws_a.into_par_iter().map(parse_raw).collect();
     let results_b: Vec<FileResult> = raws_b
         .into_par_iter()
@@ -323,7 +356,7 @@ fn assemble(label: &str, results: Vec<FileResult>) -> Snapshot {
                 file,
                 folder,
                 stem,
-                value: *value,
+                value,
             }),
             Parsed::Boundary(stem, value) => snap.boundaries.push(Entry {
                 file,
@@ -414,7 +447,7 @@ fn parse_raw(raw: RawFile) -> FileResult {
             parse::<Department>(&source).map(|d| Parsed::Department(folder, d))
         }
         Kind::Item { folder, stem } => {
-            parse::<Item>(&source).map(|i| Parsed::Item(folder, stem, Box::new(i)))
+            parse::<Item>(&source).map(|i| Parsed::Item(folder, stem, std::sync::Arc::new(i)))
         }
         Kind::Boundary { stem } => parse::<Boundary>(&source).map(|b| Parsed::Boundary(stem, b)),
         Kind::Adjustments { stem } => {
@@ -431,6 +464,8 @@ fn parse_raw(raw: RawFile) -> FileResult {
     if problems.is_empty() && raw.origin.is_some() {
         source.kept = None;
         source.origin = raw.origin;
+    } else if problems.is_empty() && raw.transient && matches!(parsed, Parsed::Item(..)) {
+        source.kept = None;
     }
     FileResult {
         source: Some(source),
@@ -651,6 +686,7 @@ mod tests {
 
     fn raw(path: &str, text: &str) -> RawFile {
         RawFile {
+            transient: false,
             path: path.into(),
             origin: None,
             bytes: Some(text.as_bytes().to_vec()),
@@ -720,12 +756,14 @@ mod tests {
             "t",
             vec![
                 RawFile {
+                    transient: false,
                     path: "jurisdiction.toml".into(),
                     origin: None,
                     bytes: Some(bom),
                     problem: None,
                 },
                 RawFile {
+                    transient: false,
                     path: "boundaries/b.toml".into(),
                     origin: None,
                     bytes: Some(bad),

@@ -39,8 +39,9 @@ pub struct Snapshot {
     pub synonyms: Option<Entry<Synonyms>>,
     /// Sorted by folder.
     pub departments: Vec<Entry<Department>>,
-    /// Sorted by department folder, then file name.
-    pub items: Vec<Entry<Item>>,
+    /// Sorted by department folder, then file name. Shared (`Arc`): two versions loaded
+    /// together share the items of files that are the same in both.
+    pub items: Vec<Entry<std::sync::Arc<Item>>>,
     pub boundaries: Vec<Entry<Boundary>>,
     pub adjustments: Vec<Entry<Adjustments>>,
     /// Department folders that exist (with or without a department.toml), sorted.
@@ -74,14 +75,37 @@ impl Snapshot {
         old: &str,
         new: &str,
     ) -> Result<(Snapshot, Snapshot), crate::Error> {
-        let raw = |spec: &str| -> Result<(Vec<RawFile>, String), crate::Error> {
-            if Path::new(spec).is_dir() {
+        let (old_dir, new_dir) = (Path::new(old).is_dir(), Path::new(new).is_dir());
+        if !old_dir && !new_dir {
+            // Two revisions: a blob with the same id at the same path is the same file, neither
+            // read twice nor parsed twice.
+            let (a, b) = (git::list_rev(lists, old)?, git::list_rev(lists, new)?);
+            let index: std::collections::HashMap<(&str, gix::ObjectId), usize> = a
+                .blobs
+                .iter()
+                .enumerate()
+                .map(|(i, (p, o))| ((p.as_str(), *o), i))
+                .collect();
+            let same: Vec<Option<usize>> = b
+                .blobs
+                .iter()
+                .map(|(p, o)| index.get(&(p.as_str(), *o)).copied())
+                .collect();
+            drop(index);
+            let skip: Vec<bool> = same.iter().map(Option::is_some).collect();
+            // Each read is parallel in itself (a repository handle is not shared across threads).
+            let ra = git::read_blobs(&a.repo, a.blobs, &a.label, &[])?;
+            let rb = git::read_blobs(&b.repo, b.blobs, &b.label, &skip)?;
+            return Ok(load::pair_from_parts(&a.label, ra, &b.label, rb, same));
+        }
+        let raw = |spec: &str, dir: bool| -> Result<(Vec<RawFile>, String), crate::Error> {
+            if dir {
                 Ok((load::raw_dir(Path::new(spec))?, spec.to_string()))
             } else {
                 git::raw_rev(lists, spec)
             }
         };
-        let (a, b) = rayon::join(|| raw(old), || raw(new));
+        let (a, b) = rayon::join(|| raw(old, old_dir), || raw(new, new_dir));
         let ((ra, la), (rb, lb)) = (a?, b?);
         Ok(load::pair_from_raw(&la, ra, &lb, rb))
     }
