@@ -92,6 +92,10 @@ pub fn built_in() -> Vec<Synonym> {
             &["食品经营许可", "食品经营"],
         ),
         (&["开超市", "卖食品", "食品店"], &["食品经营许可"]),
+        (
+            &["驾照", "驾驶证", "考驾照", "学车"],
+            &["机动车驾驶证", "驾驶员"],
+        ),
         (&["开药店", "卖药", "药店"], &["药品零售", "药品经营许可"]),
         (
             &["营业执照", "开公司", "注册公司", "办公司", "开店", "办执照"],
@@ -213,7 +217,21 @@ pub fn strip(q: &str) -> String {
             }
         })
         .collect();
-    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    // A leading 办 (“办驾照”, “办营业执照”) is the citizen's verb, not part of what they look
+    // for; alone it would match every 办学, 在办 …. Words that start with 办 stay (办学许可).
+    let out = out
+        .split_whitespace()
+        .map(|w| match w.strip_prefix('办') {
+            Some(rest)
+                if rest.chars().count() >= 2
+                    && !rest.starts_with(['学', '公', '事', '案', '证', '结', '件']) =>
+            {
+                rest
+            }
+            _ => w,
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     if out.is_empty() {
         q.trim().to_string()
     } else {
@@ -248,6 +266,14 @@ mod tests {
         assert_eq!(normalize("營業執照"), "营业执照");
         assert_eq!(normalize("ＡＢＣ１２３"), "abc123");
         assert_eq!(normalize(&"很".repeat(500)).chars().count(), MAX_CHARS);
+    }
+
+    #[test]
+    fn a_leading_ban_is_the_verb() {
+        assert_eq!(strip("办驾照"), "驾照");
+        assert_eq!(strip("办营业执照"), "营业执照");
+        assert_eq!(strip("办学许可"), "办学许可");
+        assert_eq!(strip("办证"), "办证");
     }
 
     #[test]

@@ -127,7 +127,11 @@
   StaticIndex.prototype.strip = function (q) {
     var out = q;
     this.meta.stop.forEach(function (p) { out = out.split(p).join(' '); });
-    out = out.replace(NOT_ALNUM, ' ').split(/\s+/).filter(Boolean).join(' ');
+    // A leading 办 (办驾照) is the verb, as on the server (query.rs): words such as 办学 stay.
+    out = out.replace(NOT_ALNUM, ' ').split(/\s+/).filter(Boolean).map(function (w) {
+      var rest = w.slice(1);
+      return w.charAt(0) === '办' && Array.from(rest).length >= 2 && '学公事案证结件'.indexOf(rest.charAt(0)) < 0 ? rest : w;
+    }).join(' ');
     return out || q.trim();
   };
 
