@@ -199,21 +199,6 @@ fn new_items() -> Vec<It<'static>> {
     ]
 }
 
-fn diff_json(old: &Path, new: &Path) -> serde_json::Value {
-    let out = qingdan()
-        .args(["diff", "--format", "json"])
-        .arg(old)
-        .arg(new)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    json(&out)
-}
-
 type Row = (String, Vec<String>, Vec<String>);
 
 fn rows(d: &serde_json::Value) -> Vec<Row> {

@@ -46,17 +46,6 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn diff(old: &Path, new: &Path) -> serde_json::Value {
-    let out = qingdan()
-        .args(["diff", "--format", "json"])
-        .arg(old)
-        .arg(new)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    json(&out)
-}
-
 fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let lists = dir.path().join("lists");
@@ -100,7 +89,7 @@ fn a_department_s_edited_spreadsheet_reads_as_its_adjustment() {
     let (code, check) = check_json(&lists);
     assert_eq!(code, 0, "{check:#}");
 
-    let d = diff(&before, &lists);
+    let d = diff_json(&before, &lists);
     let s = &d["summary"];
     for (kind, n) in [
         ("added", 1),
@@ -142,7 +131,7 @@ fn re_importing_an_unchanged_spreadsheet_changes_nothing() {
     assert_eq!(report["update"]["unchanged"], 15);
     assert_eq!(item_files(&lists), files);
     assert!(
-        diff(&before, &lists)["changes"]
+        diff_json(&before, &lists)["changes"]
             .as_array()
             .unwrap()
             .is_empty()
@@ -178,7 +167,7 @@ fn dry_run_and_bad_use() {
     );
     assert_eq!(report["removed"].as_array().unwrap().len(), 5, "{report:#}");
     assert!(
-        diff(&before, &lists)["changes"]
+        diff_json(&before, &lists)["changes"]
             .as_array()
             .unwrap()
             .is_empty()

@@ -75,6 +75,18 @@ impl<'a> Info<'a> {
         }
     }
 
+    /// What matching needs of an item that sits in department folder `folder`.
+    pub fn of_item(item: &'a crate::model::Item, folder: &'a str) -> Info<'a> {
+        Info::new(
+            item.id.as_str(),
+            folder,
+            item.category.as_str(),
+            item.name.as_str(),
+            &item.basis,
+        )
+        .with_subs(item.sub_items.iter().map(|s| s.name.as_str()))
+    }
+
     /// With the item's sub-item names.
     pub fn with_subs<'s>(mut self, subs: impl Iterator<Item = &'s str>) -> Self {
         self.subs = subs.map(normalize).collect::<Vec<_>>().join("|");

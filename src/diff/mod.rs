@@ -271,16 +271,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
     fn info(s: &Snapshot) -> Vec<Info<'_>> {
         s.items
             .iter()
-            .map(|e| {
-                Info::new(
-                    e.value.id.as_str(),
-                    e.folder.as_str(),
-                    e.value.category.as_str(),
-                    e.value.name.as_str(),
-                    &e.value.basis,
-                )
-                .with_subs(e.value.sub_items.iter().map(|s| s.name.as_str()))
-            })
+            .map(|e| Info::of_item(&e.value, &e.folder))
             .collect()
     }
     let (oi, ni) = rayon::join(|| info(old), || info(new));

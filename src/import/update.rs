@@ -61,30 +61,11 @@ pub fn plan(existing: &Snapshot, items: &[Item]) -> Result<Plan, crate::Error> {
         .collect();
     let info_old: Vec<Info> = old
         .iter()
-        .map(|&i| {
-            let e = &existing.items[i];
-            Info::new(
-                e.value.id.as_str(),
-                e.folder.as_str(),
-                e.value.category.as_str(),
-                e.value.name.as_str(),
-                &e.value.basis,
-            )
-            .with_subs(e.value.sub_items.iter().map(|s| s.name.as_str()))
-        })
+        .map(|&i| Info::of_item(&existing.items[i].value, &existing.items[i].folder))
         .collect();
     let info_new: Vec<Info> = items
         .iter()
-        .map(|i| {
-            Info::new(
-                i.id.as_str(),
-                i.department.as_str(),
-                i.category.as_str(),
-                i.name.as_str(),
-                &i.basis,
-            )
-            .with_subs(i.sub_items.iter().map(|s| s.name.as_str()))
-        })
+        .map(|i| Info::of_item(i, i.department.as_str()))
         .collect();
     let m = match_items(&info_old, &info_new);
 

@@ -119,3 +119,19 @@ pub fn diags(report: &serde_json::Value) -> Vec<Place> {
         })
         .collect()
 }
+
+/// `qingdan diff --format json OLD NEW` (two folders): the report.
+pub fn diff_json(old: &Path, new: &Path) -> serde_json::Value {
+    let out = qingdan()
+        .args(["diff", "--format", "json"])
+        .arg(old)
+        .arg(new)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out)
+}
