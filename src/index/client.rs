@@ -189,24 +189,9 @@ pub struct Written {
     pub meta_bytes: usize,
 }
 
-/// Guide text of an item as the server's index keeps it (what the item is for, whom, what to
-/// bring), or its duty.
+/// Guide text of an item as the server's index keeps it, cut to `TEXT_CHARS`.
 fn guide_text(item: &crate::model::Item) -> String {
-    let mut text = String::new();
-    if let Some(g) = &item.guide {
-        for part in [&g.audience, &g.conditions, &g.result, &g.materials_text] {
-            text.push_str(part);
-            text.push('\n');
-        }
-        for m in &g.materials {
-            text.push_str(m.name.as_str());
-            text.push('；');
-        }
-    }
-    if text.trim().is_empty() {
-        text = item.duty.clone();
-    }
-    text.chars().take(TEXT_CHARS).collect()
+    super::guide_text(item).chars().take(TEXT_CHARS).collect()
 }
 
 /// Write the static index of `snap` into `dir` (created).

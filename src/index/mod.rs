@@ -163,20 +163,7 @@ pub fn write(
         for s in &item.responsibilities.stages {
             body.push_str(&s.content);
         }
-        let mut text = String::new();
-        if let Some(g) = &item.guide {
-            for part in [&g.audience, &g.conditions, &g.result, &g.materials_text] {
-                text.push_str(part);
-                text.push('\n');
-            }
-            for m in &g.materials {
-                text.push_str(m.name.as_str());
-                text.push('；');
-            }
-        }
-        if text.trim().is_empty() {
-            text = item.duty.clone();
-        }
+        let mut text = guide_text(item);
         if text.trim().is_empty() {
             text = item
                 .basis
@@ -846,6 +833,26 @@ impl Searcher {
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
             .map(|(_, n)| self.names[n as usize].clone())
     }
+}
+
+/// Guide text of an item as both indexes keep it (what the item is for, whom, what to bring),
+/// or its duty when it has no guide.
+pub(crate) fn guide_text(item: &crate::model::Item) -> String {
+    let mut text = String::new();
+    if let Some(g) = &item.guide {
+        for part in [&g.audience, &g.conditions, &g.result, &g.materials_text] {
+            text.push_str(part);
+            text.push('\n');
+        }
+        for m in &g.materials {
+            text.push_str(m.name.as_str());
+            text.push('；');
+        }
+    }
+    if text.trim().is_empty() {
+        text = item.duty.clone();
+    }
+    text
 }
 
 #[cfg(test)]
