@@ -59,7 +59,7 @@ fn tags(lists: &Path, pattern: &str) -> Result<Vec<String>, String> {
         regex::escape(pattern).replace("\\*", ".*")
     ))
     .map_err(|e| e.to_string())?;
-    let (repo, _) = git::resolve(lists, "HEAD").map_err(|e| e.to_string())?;
+    let (repo, head) = git::resolve(lists, "HEAD").map_err(|e| e.to_string())?;
     let refs = repo.references().map_err(|e| e.to_string())?;
     let mut found: Vec<(i64, String)> = Vec::new();
     for r in refs.tags().map_err(|e| e.to_string())?.flatten() {
@@ -67,7 +67,7 @@ fn tags(lists: &Path, pattern: &str) -> Result<Vec<String>, String> {
         if !re.is_match(&name) {
             continue;
         }
-        let time = git::resolve(lists, &name).map_or(0, |(_, rev)| rev.time);
+        let time = git::resolve_in(&repo, &name, &head.path).map_or(0, |rev| rev.time);
         found.push((time, name));
     }
     found.sort();

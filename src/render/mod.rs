@@ -162,11 +162,13 @@ impl Site {
         tera.global_context().insert("site", &site.view);
         let tera = tera;
         let writer = Writer { dir, base: &base };
+        // The `site` context, as the key of every page and as `_index/site.json` for `serve`.
+        let site_json = serde_json::to_vec(&site.view)?;
         // What the previous build can lend: pages, data and index whose inputs are unchanged.
         let previous = reuse::Previous::read(&self.opts.out);
         let global = reuse::Key::new()
             .add_u64(templates::fingerprint(self.opts.templates.as_deref())?)
-            .add(&serde_json::to_vec(&site.view)?)
+            .add(&site_json)
             .add(base.as_bytes())
             .add(base_url.as_deref().unwrap_or("").as_bytes());
         let data_key = {
@@ -248,14 +250,12 @@ impl Site {
                 server?;
                 client?;
             }
-            std::fs::write(
-                dir.join(crate::index::DIR).join("site.json"),
-                serde_json::to_vec(&site.view)?,
+            std::fs::write(dir.join(crate::index::DIR).join("site.json"), &site_json).map_err(
+                |source| Error::Write {
+                    path: dir.join(crate::index::DIR),
+                    source,
+                },
             )
-            .map_err(|source| Error::Write {
-                path: dir.join(crate::index::DIR),
-                source,
-            })
         })?;
         self.step("静态文件", |s| {
             writer.write(

@@ -99,6 +99,17 @@ fn split_spec(spec: &str) -> (&str, Option<&str>) {
 /// Resolve `spec` in the repository holding `lists`.
 pub fn resolve(lists: &Path, spec: &str) -> Result<(gix::Repository, Revision), Error> {
     let (repo, default_path) = locate(lists)?;
+    let rev = resolve_in(&repo, spec, &default_path)?;
+    Ok((repo, rev))
+}
+
+/// Resolve `spec` in an open repository; `default_path` is the lists folder when `spec` names
+/// none.
+pub fn resolve_in(
+    repo: &gix::Repository,
+    spec: &str,
+    default_path: &str,
+) -> Result<Revision, Error> {
     let (rev, path) = split_spec(spec);
     let id = repo.rev_parse_single(rev).map_err(|e| git_error(rev, e))?;
     let commit = id
@@ -106,15 +117,11 @@ pub fn resolve(lists: &Path, spec: &str) -> Result<(gix::Repository, Revision), 
         .map_err(|e| git_error(rev, e))?
         .peel_to_commit()
         .map_err(|e| git_error(rev, e))?;
-    let time = commit.time().map(|t| t.seconds).unwrap_or(0);
-    Ok((
-        repo.clone(),
-        Revision {
-            commit: commit.id.to_string(),
-            time,
-            path: path.map_or(default_path, str::to_string),
-        },
-    ))
+    Ok(Revision {
+        commit: commit.id.to_string(),
+        time: commit.time().map(|t| t.seconds).unwrap_or(0),
+        path: path.map_or_else(|| default_path.to_string(), str::to_string),
+    })
 }
 
 /// Load the lists as they were at `spec` (see the module comment).
