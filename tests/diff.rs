@@ -435,18 +435,7 @@ fn git_revisions_equal_folders() {
     let r = repo();
     let lists = r.path().join("lists");
     for (old, new) in [("v1", "v2"), ("HEAD~1", "HEAD"), ("v1:lists", "main:lists")] {
-        let out = qingdan()
-            .args(["diff", "--format", "json", "--lists"])
-            .arg(&lists)
-            .args([old, new])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let from_git = json(&out);
+        let from_git = diff_json_lists(&lists, old, new);
         assert_eq!(from_git["summary"], from_dirs["summary"], "{old}..{new}");
         assert_eq!(from_git["changes"], from_dirs["changes"], "{old}..{new}");
     }
@@ -468,18 +457,13 @@ fn git_revisions_equal_folders() {
 }
 
 fn diff_json_lists(lists: &Path, old: &str, new: &str) -> serde_json::Value {
-    let out = qingdan()
-        .args(["diff", "--format", "json", "--lists"])
-        .arg(lists)
-        .args([old, new])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    json(&out)
+    use std::ffi::OsStr;
+    diff_json_with([
+        OsStr::new("--lists"),
+        lists.as_os_str(),
+        OsStr::new(old),
+        OsStr::new(new),
+    ])
 }
 
 #[test]

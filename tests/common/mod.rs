@@ -122,10 +122,16 @@ pub fn diags(report: &serde_json::Value) -> Vec<Place> {
 
 /// `qingdan diff --format json OLD NEW` (two folders): the report.
 pub fn diff_json(old: &Path, new: &Path) -> serde_json::Value {
+    diff_json_with([old.as_os_str(), new.as_os_str()])
+}
+
+/// `qingdan diff --format json ARGS…`: the report (the command must succeed).
+pub fn diff_json_with<S: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = S>,
+) -> serde_json::Value {
     let out = qingdan()
         .args(["diff", "--format", "json"])
-        .arg(old)
-        .arg(new)
+        .args(args)
         .output()
         .unwrap();
     assert!(
