@@ -156,6 +156,7 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
         pairs.push((o, n, how));
     }
 
+    let t = std::time::Instant::now();
     // 1. by id
     let by_id: HashMap<&str, usize> = new.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
     for (o, info) in old.iter().enumerate() {
@@ -164,6 +165,8 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
         }
     }
 
+    crate::progress::phase("  matching: id", t);
+    let t = std::time::Instant::now();
     // 2. by name in the same department; 3. by name and category elsewhere. Each first with the
     // sub-items (which tell apart items of one name), then without.
     for (stage, with_subs) in [
@@ -209,11 +212,19 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
     // 4. by similarity, as an assignment
     let rest_old: Vec<usize> = (0..old.len()).filter(|&i| old_to[i].is_none()).collect();
     let rest_new: Vec<usize> = (0..new.len()).filter(|&i| new_to[i].is_none()).collect();
+    crate::progress::phase("  matching: names", t);
+    let t = std::time::Instant::now();
     let weights = Weights::new(old, new, &rest_old, &rest_new);
+    crate::progress::phase("  matching: weights", t);
+    let t = std::time::Instant::now();
     let edges = candidates(old, new, &rest_old, &rest_new, &weights);
+    crate::progress::phase("  matching: candidates", t);
+    let t = std::time::Instant::now();
     for (o, n, s) in assign(&edges) {
         pair(o, n, How::Similar(s), &mut pairs, &mut old_to, &mut new_to);
     }
+    crate::progress::phase("  matching: assign", t);
+    let t = std::time::Instant::now();
 
     // 5. merges and splits
     let rest_old: Vec<usize> = (0..old.len()).filter(|&i| old_to[i].is_none()).collect();
@@ -261,6 +272,7 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
     used_new.extend(used_new_b);
     used_old.extend(used_old_b);
 
+    crate::progress::phase("  matching: groups", t);
     let mut m = Matching {
         pairs: pairs
             .into_iter()
@@ -299,30 +311,42 @@ fn groups(
     }
     let p_names: Vec<&str> = a.iter().map(|x| x.name.as_str()).collect();
     // B items of the left-overs' departments, by the character pairs the left-overs use.
-    let folders: HashSet<&str> = rest_a.iter().map(|&i| a[i].folder).collect();
-    let wanted: HashSet<u64> = rest_a
+    let folders: fnv::FnvHashSet<&str> = rest_a.iter().map(|&i| a[i].folder).collect();
+    let wanted: fnv::FnvHashSet<u64> = rest_a
         .iter()
         .flat_map(|&i| a[i].grams.iter().copied())
         .collect();
-    let mut index: FnvHashMap<(&str, u64), Vec<u32>> = FnvHashMap::default();
+    let mut in_folder: FnvHashMap<&str, Vec<u32>> = FnvHashMap::default();
     for (j, info) in b.iter().enumerate() {
-        if !folders.contains(info.folder) {
-            continue;
-        }
-        for &g in &info.grams {
-            if wanted.contains(&g) {
-                index.entry((info.folder, g)).or_default().push(j as u32);
-            }
+        if folders.contains(info.folder) {
+            in_folder.entry(info.folder).or_default().push(j as u32);
         }
     }
+    // One inverted list per department, built in parallel.
+    let index: FnvHashMap<&str, FnvHashMap<u64, Vec<u32>>> = in_folder
+        .into_par_iter()
+        .map(|(folder, items)| {
+            let mut postings: FnvHashMap<u64, Vec<u32>> = FnvHashMap::default();
+            for j in items {
+                for &g in &b[j as usize].grams {
+                    if wanted.contains(&g) {
+                        postings.entry(g).or_default().push(j);
+                    }
+                }
+            }
+            (folder, postings)
+        })
+        .collect();
     let best: Vec<Option<usize>> = rest_a
         .par_iter()
         .map_init(
             || (vec![0u16; b.len()], Vec::<u32>::new()),
             |(counts, touched), &i| {
                 let l = &a[i];
+                let postings = index.get(l.folder);
                 for &g in &l.grams {
-                    for &j in index.get(&(l.folder, g)).map_or(&[][..], Vec::as_slice) {
+                    let found = postings.and_then(|p| p.get(&g));
+                    for &j in found.map_or(&[][..], Vec::as_slice) {
                         if counts[j as usize] == 0 {
                             touched.push(j);
                         }

@@ -268,14 +268,34 @@ fn edition(s: &Snapshot) -> String {
 
 /// Compare two versions.
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
-    fn info(s: &Snapshot) -> Vec<Info<'_>> {
-        s.items
-            .iter()
-            .map(|e| Info::of_item(&e.value, &e.folder))
-            .collect()
-    }
-    let (oi, ni) = rayon::join(|| info(old), || info(new));
+    let t = std::time::Instant::now();
+    let oi: Vec<Info> = old
+        .items
+        .par_iter()
+        .map(|e| Info::of_item(&e.value, &e.folder))
+        .collect();
+    // An item read from the same file in both versions is one shared `Item`: its info is the
+    // same too (nearly every item, between two editions).
+    let shared: fnv::FnvHashMap<usize, usize> = old
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (Arc::as_ptr(&e.value) as usize, i))
+        .collect();
+    let ni: Vec<Info> = new
+        .items
+        .par_iter()
+        .map(|e| match shared.get(&(Arc::as_ptr(&e.value) as usize)) {
+            Some(&i) if old.items[i].folder == e.folder => oi[i].clone(),
+            _ => Info::of_item(&e.value, &e.folder),
+        })
+        .collect();
+    drop(shared);
+    crate::progress::phase("diff: item infos", t);
+    let t = std::time::Instant::now();
     let m = matching::match_items(&oi, &ni);
+    crate::progress::phase("diff: matching", t);
+    let t = std::time::Instant::now();
 
     let mut summary = Summary {
         old_items: old.items.len(),
@@ -312,7 +332,10 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
             &b.new_ids,
         ))
     });
+    crate::progress::phase("diff: field changes", t);
+    let t = std::time::Instant::now();
     let (declarations, missing) = declared::apply(old, new, &mut changes);
+    crate::progress::phase("diff: declarations", t);
     for c in &changes {
         *summary.slot(c.kind) += 1;
         if !c.declared {

@@ -91,6 +91,14 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, crate::Error> {
 
 /// Every file under `dir`, read (not parsed).
 pub fn raw_dir(dir: &Path) -> Result<Vec<RawFile>, crate::Error> {
+    Ok(walk(dir)?
+        .into_par_iter()
+        .map(|(rel, full)| read_raw(rel, &full))
+        .collect())
+}
+
+/// Every file under `dir`: its relative path and its full path, in file-name order.
+fn walk(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, crate::Error> {
     if !dir.is_dir() {
         return Err(crate::Error::NoLists(dir.to_path_buf()));
     }
@@ -122,22 +130,100 @@ pub fn raw_dir(dir: &Path) -> Result<Vec<RawFile>, crate::Error> {
         .par_iter()
         .map(|items| {
             let mut found = Vec::new();
-            for entry in WalkDir::new(items).sort_by_file_name() {
+            // Sorted afterwards: walkdir's sorting asks each entry for its file name at every
+            // comparison, which costs more than reading the folder.
+            for entry in WalkDir::new(items) {
                 let entry = entry.map_err(|e| walk_error(dir, e))?;
                 if entry.file_type().is_file() {
                     found.push((relative(dir, entry.path()), entry.into_path()));
                 }
             }
+            found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             Ok(found)
         })
         .collect();
     for found in nested {
         paths.extend(found?);
     }
-    Ok(paths
+    Ok(paths)
+}
+
+/// Two lists folders at once (for `diff`). Each path's two files are read one after the other
+/// and compared while their bytes are fresh; a file that is the same in both is parsed once and
+/// its second copy dropped at once. Reading, comparing and parsing overlap across threads instead
+/// of running as three passes over 200,000 files.
+pub fn pair_dirs(a: &Path, b: &Path) -> Result<(Snapshot, Snapshot), crate::Error> {
+    let t = std::time::Instant::now();
+    let (pa, pb) = rayon::join(|| walk(a), || walk(b));
+    let (pa, pb) = (pa?, pb?);
+    crate::progress::phase("load: walk both folders", t);
+    let t = std::time::Instant::now();
+    let in_b: std::collections::HashMap<&str, usize> = pb
+        .iter()
+        .enumerate()
+        .map(|(j, (rel, _))| (rel.as_str(), j))
+        .collect();
+    // For each file of a: its result, and the result of b's file at the same path (`None` when it
+    // is the same file, whose result is a's).
+    type Other = Option<(usize, Option<FileResult>)>;
+    let done: Vec<(FileResult, Other)> = pa
+        .par_iter()
+        .map(|(rel, full)| {
+            let ra = read_raw(rel.clone(), full);
+            let other = in_b.get(rel.as_str()).map(|&j| {
+                let rb = read_raw(pb[j].0.clone(), &pb[j].1);
+                let same = ra.problem.is_none()
+                    && rb.problem.is_none()
+                    && ra.bytes.is_some()
+                    && ra.bytes == rb.bytes;
+                (j, (!same).then(|| parse_raw(rb)))
+            });
+            (parse_raw(ra), other)
+        })
+        .collect();
+    drop(in_b);
+    crate::progress::phase("load: read, compare, parse", t);
+    let t = std::time::Instant::now();
+    // b's results by b's index: parsed already, the same as a's file `i`, or only in b.
+    enum B {
+        Parsed(Box<FileResult>),
+        SameAs(usize),
+        Unread,
+    }
+    let mut of_b: Vec<B> = (0..pb.len()).map(|_| B::Unread).collect();
+    let results_a: Vec<FileResult> = done
+        .into_iter()
+        .enumerate()
+        .map(|(i, (ra, other))| {
+            if let Some((j, rb)) = other {
+                of_b[j] = rb.map_or(B::SameAs(i), |r| B::Parsed(Box::new(r)));
+            }
+            ra
+        })
+        .collect();
+    let results_b: Vec<FileResult> = of_b
         .into_par_iter()
-        .map(|(rel, full)| read_raw(rel, &full))
-        .collect())
+        .zip(pb)
+        .map(|(r, (rel, full))| match r {
+            B::Parsed(r) => *r,
+            B::SameAs(i) => {
+                let mut r = results_a[i].clone();
+                if let Some(s) = r.source.as_mut()
+                    && s.kept.is_none()
+                {
+                    s.origin = Some(full);
+                }
+                r
+            }
+            B::Unread => parse_raw(read_raw(rel, &full)),
+        })
+        .collect();
+    crate::progress::phase("load: second version", t);
+    let t = std::time::Instant::now();
+    let (la, lb) = (a.display().to_string(), b.display().to_string());
+    let pair = rayon::join(|| assemble(&la, results_a), || assemble(&lb, results_b));
+    crate::progress::phase("load: assemble", t);
+    Ok(pair)
 }
 
 fn walk_error(dir: &Path, e: walkdir::Error) -> crate::Error {
@@ -172,14 +258,12 @@ fn read_raw(rel: String, full: &Path) -> RawFile {
             problem: None,
         };
     }
-    // One open, then the size from the open file: one path lookup per file, not two.
     let read = std::fs::File::open(full).and_then(|mut f| {
         let size = f.metadata().map(|m| m.len()).unwrap_or(0);
         if size > MAX_FILE_BYTES {
             return Ok(Err(size));
         }
-        let mut bytes = Vec::with_capacity(size as usize + 1);
-        std::io::Read::read_to_end(&mut f, &mut bytes).map(|_| Ok(bytes))
+        read_sized(&mut f, size as usize).map(Ok)
     });
     if let Ok(Err(size)) = read {
         let problem = Diagnostic::file_level(
@@ -226,6 +310,23 @@ fn read_raw(rel: String, full: &Path) -> RawFile {
             }
         }
     }
+}
+
+/// The bytes of an open file whose size is known: four system calls per file (open, fstat, read,
+/// close) where `read_to_end` on a `File` makes seven (it asks for the size and the position
+/// again, and reads once more to see the end). Reading 200,000 files for a diff, that is a second
+/// of kernel time. The buffer is not zeroed first.
+fn read_sized(f: &mut std::fs::File, size: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(size);
+    if size == 0 {
+        // A size of 0 may be a file the kernel does not size (procfs and the like).
+        f.read_to_end(&mut bytes)?;
+    } else {
+        // `take` ends the read at the known size without asking the kernel again.
+        f.take(size as u64).read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 #[derive(Clone)]
@@ -692,6 +793,90 @@ mod tests {
             bytes: Some(text.as_bytes().to_vec()),
             problem: None,
         }
+    }
+
+    /// Two folders loaded together give what each gives alone, and a file the same in both is
+    /// one shared item.
+    #[test]
+    fn pair_dirs_equals_loading_each() {
+        let item = |id: &str, name: &str| {
+            format!(
+                "id = \"{id}\"\nname = \"{name}\"\ncategory = \"行政许可\"\ndepartment = \"d\"\n"
+            )
+        };
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let files: [&[(&str, String)]; 2] = [
+            &[
+                ("same", item("same", "甲")),
+                ("changed", item("changed", "乙")),
+                ("gone", item("gone", "丙")),
+                ("broken", "id = \"broken\nname".to_string()),
+                ("empty", String::new()),
+            ],
+            &[
+                ("same", item("same", "甲")),
+                ("changed", item("changed", "乙二")),
+                ("new", item("new", "丁")),
+                ("broken", "id = \"broken\nname".to_string()),
+                ("empty", String::new()),
+            ],
+        ];
+        for (dir, files) in dirs.iter().zip(files) {
+            let items = dir.path().join("departments/d/items");
+            std::fs::create_dir_all(&items).unwrap();
+            for (stem, text) in files {
+                std::fs::write(items.join(format!("{stem}.toml")), text).unwrap();
+            }
+        }
+        let (a, b) = pair_dirs(dirs[0].path(), dirs[1].path()).unwrap();
+        for (pair, dir) in [(&a, &dirs[0]), (&b, &dirs[1])] {
+            let alone = load_dir(dir.path()).unwrap();
+            let names = |s: &Snapshot| -> Vec<(String, String)> {
+                s.items
+                    .iter()
+                    .map(|e| (e.value.id.to_string(), e.value.name.to_string()))
+                    .collect()
+            };
+            assert_eq!(names(pair), names(&alone));
+            let rules = |s: &Snapshot| -> Vec<(&str, String)> {
+                s.problems
+                    .iter()
+                    .map(|p| (p.rule, p.file.clone()))
+                    .collect()
+            };
+            assert_eq!(rules(pair), rules(&alone));
+            assert_eq!(pair.problems.len(), 2, "{:?}", pair.problems);
+        }
+        let shared = |id: &str| {
+            let find = |s: &Snapshot| {
+                s.items
+                    .iter()
+                    .find(|e| *e.value.id == id)
+                    .map(|e| e.value.clone())
+            };
+            std::sync::Arc::ptr_eq(&find(&a).unwrap(), &find(&b).unwrap())
+        };
+        assert!(shared("same"));
+        assert!(!shared("changed"));
+        // The shared item's source is b's own file, for messages about b.
+        let origin = |s: &Snapshot| {
+            let e = s.items.iter().find(|e| *e.value.id == "same").unwrap();
+            s.source(e.file).origin.clone()
+        };
+        assert_ne!(origin(&a), origin(&b));
+    }
+
+    #[test]
+    fn reads_files_of_known_and_unknown_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        let text = "名称 = 1\n".repeat(1000);
+        std::fs::write(&path, &text).unwrap();
+        let mut f = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_sized(&mut f, text.len()).unwrap(), text.as_bytes());
+        let mut f = std::fs::File::open(&path).unwrap();
+        let whole = read_sized(&mut f, 0).unwrap();
+        assert_eq!(whole.len(), text.len(), "size 0: read to the end");
     }
 
     #[test]

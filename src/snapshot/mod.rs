@@ -98,6 +98,9 @@ impl Snapshot {
             let rb = git::read_blobs(&b.repo, b.blobs, &b.label, &skip)?;
             return Ok(load::pair_from_parts(&a.label, ra, &b.label, rb, same));
         }
+        if old_dir && new_dir {
+            return load::pair_dirs(Path::new(old), Path::new(new));
+        }
         let raw = |spec: &str, dir: bool| -> Result<(Vec<RawFile>, String), crate::Error> {
             if dir {
                 Ok((load::raw_dir(Path::new(spec))?, spec.to_string()))
@@ -105,9 +108,14 @@ impl Snapshot {
                 git::raw_rev(lists, spec)
             }
         };
+        let t = std::time::Instant::now();
         let (a, b) = rayon::join(|| raw(old, old_dir), || raw(new, new_dir));
         let ((ra, la), (rb, lb)) = (a?, b?);
-        Ok(load::pair_from_raw(&la, ra, &lb, rb))
+        crate::progress::phase("read both versions", t);
+        let t = std::time::Instant::now();
+        let pair = load::pair_from_raw(&la, ra, &lb, rb);
+        crate::progress::phase("parse both versions", t);
+        Ok(pair)
     }
 
     /// Build a snapshot from files already in memory (e.g. read from a git revision).
