@@ -196,7 +196,10 @@ pub fn xlsx(title: &str, rows: &[Row]) -> Result<Vec<u8>, Error> {
     // Fast compression: the whole list at 100,000 items is millions of cells, and deflate's
     // best effort costs far more time than the few percent of size it saves.
     book.set_zip_compression_level(1);
-    let sheet = book.add_worksheet();
+    // Constant-memory mode: each row goes out as soon as it is complete, with its strings inline
+    // instead of in a shared-string table (which hashes every cell; the whole list at 100,000
+    // items took seconds for it). Rows are written in order, as this mode requires.
+    let sheet = book.add_worksheet_with_constant_memory().map_err(err)?;
     sheet.set_name("权责清单").map_err(err)?;
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);

@@ -23,6 +23,8 @@
 //! bitmap (bit i of byte j: document first + 8j + i), whichever is shorter.
 
 use std::collections::HashMap;
+
+use fnv::FnvHashMap;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -108,16 +110,40 @@ fn words(text: &str) -> impl Iterator<Item = Vec<char>> + '_ {
 /// Bigrams of each word of `text` (a one-letter word is its own term), and with `unigrams` every
 /// letter too.
 pub fn grams(text: &str, unigrams: bool) -> Vec<String> {
+    let mut out: Vec<String> = gram_keys(text, unigrams)
+        .into_iter()
+        .map(key_text)
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// No second character: the key of a single-character gram.
+const SINGLE: u64 = 0x11_0000;
+
+/// `grams` as numbers (the two characters' code points), without a string per gram: building
+/// the index at 100,000 items meets some ten million of them.
+fn gram_keys(text: &str, unigrams: bool) -> Vec<u64> {
+    let key = |a: char, b: u64| (u64::from(a) << 32) | b;
     let mut out = Vec::new();
     for w in words(text) {
         if unigrams || w.len() == 1 {
-            out.extend(w.iter().map(char::to_string));
+            out.extend(w.iter().map(|&c| key(c, SINGLE)));
         }
-        out.extend(w.windows(2).map(|p| p.iter().collect::<String>()));
+        out.extend(w.windows(2).map(|p| key(p[0], u64::from(p[1]))));
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The gram a key stands for.
+fn key_text(k: u64) -> String {
+    let char_of = |v: u64| u32::try_from(v).ok().and_then(char::from_u32);
+    [char_of(k >> 32), char_of(k & 0xFFFF_FFFF)]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// FNV-1a, 32 bits, of the term's UTF-8 bytes (the same in search.js).
@@ -268,11 +294,11 @@ pub fn write(
     }
 
     // Postings: (term, field) → ascending documents.
-    let per_doc: Vec<Vec<(String, u8)>> = order
+    let per_doc: Vec<Vec<(u64, u8)>> = order
         .par_iter()
         .map(|o| {
             let item = &snap.items[o.item].value;
-            let mut terms: Vec<(String, u8)> = grams(&query::fold(&item.name), true)
+            let mut terms: Vec<(u64, u8)> = gram_keys(&query::fold(&item.name), true)
                 .into_iter()
                 .map(|g| (g, NAME))
                 .collect();
@@ -283,19 +309,19 @@ pub fn write(
                 .collect::<Vec<_>>()
                 .join(" ");
             terms.extend(
-                grams(&query::fold(&subs), false)
+                gram_keys(&query::fold(&subs), false)
                     .into_iter()
                     .map(|g| (g, SUBS)),
             );
             terms.extend(
-                grams(&query::fold(&guide_text(item)), false)
+                gram_keys(&query::fold(&guide_text(item)), false)
                     .into_iter()
                     .map(|g| (g, TEXT)),
             );
             terms
         })
         .collect();
-    let mut postings: HashMap<(String, u8), Vec<u32>> = HashMap::new();
+    let mut postings: FnvHashMap<(u64, u8), Vec<u32>> = FnvHashMap::default();
     for (doc, terms) in per_doc.into_iter().enumerate() {
         for t in terms {
             postings.entry(t).or_default().push(doc as u32);
@@ -308,8 +334,9 @@ pub fn write(
     // (hash, entry in the shard, the entry in its own file when large)
     let mut entries: Vec<(u32, Vec<u8>, Option<Vec<u8>>)> = postings
         .into_par_iter()
-        .filter(|((term, _), _)| term.len() < 256)
-        .map(|((term, field), list)| {
+        .map(|((key, field), list)| (key_text(key), field, list))
+        .filter(|(term, _, _)| term.len() < 256)
+        .map(|(term, field, list)| {
             let (kind, payload) = encode(&list);
             let entry = |kind: u8, payload: &[u8]| {
                 let mut e = Vec::with_capacity(payload.len() + term.len() + 8);

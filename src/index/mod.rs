@@ -4,6 +4,7 @@
 //! `serve` never serves); `search` and `serve` read it.
 
 pub mod client;
+mod lower;
 pub mod query;
 
 use std::collections::HashMap;
@@ -17,7 +18,9 @@ use tantivy::query::{
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{LowerCaser, NgramTokenizer, RemoveLongFilter, TextAnalyzer};
+use tantivy::tokenizer::{NgramTokenizer, RemoveLongFilter, TextAnalyzer};
+
+use lower::LowerCaser;
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
 use crate::Error;

@@ -195,68 +195,94 @@ impl Site {
             keys: &keys,
             reused: &reused,
         };
-        // Pages and open data side by side: while one waits on the disk, the other computes.
-        let ((pages, other), data) = self.step("渲染网页与开放数据", |s| {
-            let (pages, data) = rayon::join(
-                || -> Result<_, Error> {
-                    let pages = render_items(&s.snap, &tera, &site, &writer, &histories, &reuse)?;
-                    let other = render_pages(&s.snap, &tera, &site, &writer, &history)?;
-                    Ok((pages, other))
-                },
-                || match &previous {
-                    Some(p) if reuse_data && p.link_tree("data", dir, &[]) => {
-                        Ok(3 + 3 * s.snap.departments.len())
-                    }
-                    _ => write_data(&s.snap, &writer),
-                },
-            );
-            Ok((pages?, data?))
-        })?;
-        self.step("搜索索引", |s| {
-            let mut synonyms = crate::index::query::built_in();
-            if let Some(own) = &s.snap.synonyms {
-                synonyms.extend(
-                    own.value
-                        .synonym
-                        .iter()
-                        .map(|e| crate::index::query::Synonym {
+        // The search indexes are written while the pages and open data are: each of the three
+        // has stretches where it waits on the disk or runs on one thread.
+        let search_index =
+            |s: &Self| -> Result<(), Error> {
+                let mut synonyms = crate::index::query::built_in();
+                if let Some(own) = &s.snap.synonyms {
+                    synonyms.extend(own.value.synonym.iter().map(|e| {
+                        crate::index::query::Synonym {
                             words: e.words.clone(),
                             means: e.means.clone(),
-                        }),
-                );
-            }
-            // The server's index and the static one, linked from the previous build when no list
-            // file changed, else written side by side.
-            let linked = reuse_data
-                && previous.as_ref().is_some_and(|p| {
-                    p.link_tree(crate::index::DIR, dir, &["build.json", "site.json"])
-                        && p.link_tree(crate::index::client::DIR, dir, &["index.html"])
-                });
-            if !linked {
-                let _ = std::fs::remove_dir_all(dir.join(crate::index::DIR));
-                clear_except(&dir.join(crate::index::client::DIR), "index.html");
-                let (server, client) = rayon::join(
-                    || crate::index::write(&s.snap, &dir.join(crate::index::DIR), &base, &synonyms),
-                    || {
-                        crate::index::client::write(
-                            &s.snap,
-                            &dir.join(crate::index::client::DIR),
-                            &base,
-                            &synonyms,
-                            crate::index::SERVICE_BONUS,
-                        )
+                        }
+                    }));
+                }
+                // The server's index and the static one, linked from the previous build when no list
+                // file changed, else written side by side.
+                let linked = reuse_data
+                    && previous.as_ref().is_some_and(|p| {
+                        p.link_tree(crate::index::DIR, dir, &["build.json", "site.json"])
+                            && p.link_tree(crate::index::client::DIR, dir, &["index.html"])
+                    });
+                if !linked {
+                    let _ = std::fs::remove_dir_all(dir.join(crate::index::DIR));
+                    clear_except(&dir.join(crate::index::client::DIR), "index.html");
+                    let (server, client) = rayon::join(
+                        || {
+                            let t = std::time::Instant::now();
+                            let r = crate::index::write(
+                                &s.snap,
+                                &dir.join(crate::index::DIR),
+                                &base,
+                                &synonyms,
+                            );
+                            crate::progress::phase("index: tantivy", t);
+                            r
+                        },
+                        || {
+                            let t = std::time::Instant::now();
+                            let r = crate::index::client::write(
+                                &s.snap,
+                                &dir.join(crate::index::client::DIR),
+                                &base,
+                                &synonyms,
+                                crate::index::SERVICE_BONUS,
+                            );
+                            crate::progress::phase("index: static", t);
+                            r
+                        },
+                    );
+                    server?;
+                    client?;
+                }
+                std::fs::write(dir.join(crate::index::DIR).join("site.json"), &site_json).map_err(
+                    |source| Error::Write {
+                        path: dir.join(crate::index::DIR),
+                        source,
                     },
+                )
+            };
+        let ((pages, other), data) =
+            self.step("渲染网页、开放数据与搜索索引", |s| {
+                let (rendered, indexed) = rayon::join(
+                    || -> Result<_, Error> {
+                        let (pages, data) = rayon::join(
+                            || -> Result<_, Error> {
+                                let t = std::time::Instant::now();
+                                let pages = render_items(
+                                    &s.snap, &tera, &site, &writer, &histories, &reuse,
+                                )?;
+                                crate::progress::phase("pages: items", t);
+                                let t = std::time::Instant::now();
+                                let other = render_pages(&s.snap, &tera, &site, &writer, &history)?;
+                                crate::progress::phase("pages: other", t);
+                                Ok((pages, other))
+                            },
+                            || match &previous {
+                                Some(p) if reuse_data && p.link_tree("data", dir, &[]) => {
+                                    Ok(3 + 3 * s.snap.departments.len())
+                                }
+                                _ => write_data(&s.snap, &writer),
+                            },
+                        );
+                        Ok((pages?, data?))
+                    },
+                    || search_index(s),
                 );
-                server?;
-                client?;
-            }
-            std::fs::write(dir.join(crate::index::DIR).join("site.json"), &site_json).map_err(
-                |source| Error::Write {
-                    path: dir.join(crate::index::DIR),
-                    source,
-                },
-            )
-        })?;
+                indexed?;
+                rendered
+            })?;
         self.step("静态文件", |s| {
             writer.write(
                 "assets/style.css",
@@ -1281,21 +1307,36 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
     // The whole list's three files and the departments' files are made side by side.
     let whole = || -> Result<(), Error> {
         let (xlsx, rest) = rayon::join(
-            || crate::export::xlsx(&title, &all),
+            || {
+                let t = std::time::Instant::now();
+                let x = crate::export::xlsx(&title, &all);
+                crate::progress::phase("data: whole xlsx", t);
+                x
+            },
             || -> Result<(), Error> {
+                let t = std::time::Instant::now();
                 crate::export::write_csv(&all, w.create("data/qingdan.csv")?)?;
+                crate::progress::phase("data: whole csv", t);
+                let t = std::time::Instant::now();
                 crate::export::write_json(
                     snap,
                     snap.departments.iter().map(|d| &d.value),
                     snap.items.iter().map(|i| &*i.value),
                     w.create("data/qingdan.json")?,
-                )
+                )?;
+                crate::progress::phase("data: whole json", t);
+                Ok(())
             },
         );
         rest?;
         w.write("data/qingdan.xlsx", &xlsx?)
     };
-    let (a, b) = rayon::join(whole, || per_department(snap, w));
+    let (a, b) = rayon::join(whole, || {
+        let t = std::time::Instant::now();
+        let r = per_department(snap, w);
+        crate::progress::phase("data: per department", t);
+        r
+    });
     a?;
     b?;
     Ok(3 + 3 * snap.departments.len())
