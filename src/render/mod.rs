@@ -440,36 +440,52 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// The full path of `rel`, its folder created. A file already there is removed first: it
-    /// may be a hard link into the site being replaced, which must not change under its readers.
-    fn prepare(&self, rel: &str) -> Result<PathBuf, Error> {
+    /// A new file at `rel`, its folder created. A file already there is removed first: it may be
+    /// a hard link into the site being replaced, which must not change under its readers. In a
+    /// fresh build folder that is one system call per file (`create_new`), where asking first
+    /// whether the folder and the file exist made three.
+    fn open_new(&self, rel: &str) -> Result<(PathBuf, std::fs::File), Error> {
         let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+        let fail = |path: &Path, source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let open = || {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+        };
+        let mut tries = 0;
+        loop {
+            let e = match open() {
+                Ok(f) => return Ok((path, f)),
+                Err(e) => e,
+            };
+            tries += 1;
+            match e.kind() {
+                std::io::ErrorKind::NotFound if tries < 3 => {
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent).map_err(|source| fail(parent, source))?;
+                    }
+                }
+                std::io::ErrorKind::AlreadyExists if tries < 3 => {
+                    std::fs::remove_file(&path).map_err(|source| fail(&path, source))?;
+                }
+                _ => return Err(fail(&path, e)),
+            }
         }
-        if path.is_file() {
-            std::fs::remove_file(&path).map_err(|source| Error::Write {
-                path: path.clone(),
-                source,
-            })?;
-        }
-        Ok(path)
     }
 
     /// A buffered file to stream into (large data files are not built in memory).
     fn create(&self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>, Error> {
-        let path = self.prepare(rel)?;
-        std::fs::File::create(&path)
-            .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
-            .map_err(|source| Error::Write { path, source })
+        let (_, f) = self.open_new(rel)?;
+        Ok(std::io::BufWriter::with_capacity(1 << 20, f))
     }
 
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
-        let path = self.prepare(rel)?;
-        std::fs::write(&path, bytes).map_err(|source| Error::Write { path, source })
+        let (path, mut f) = self.open_new(rel)?;
+        std::io::Write::write_all(&mut f, bytes).map_err(|source| Error::Write { path, source })
     }
 
     /// The file of a page URL, relative to the site.
@@ -1395,4 +1411,44 @@ fn write_sitemap(w: &Writer, urls: &[String], base_url: Option<&str>) -> Result<
         ));
     }
     w.write("robots.txt", robots.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file the build writes is always a new file: a hard link into the previous site is
+    /// replaced, never written through, and missing folders are made.
+    #[test]
+    fn writer_makes_new_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let old = tmp.path().join("old.html");
+        std::fs::write(&old, "old").unwrap();
+        let dir = tmp.path().join("site");
+        std::fs::create_dir_all(dir.join("items")).unwrap();
+        std::fs::hard_link(&old, dir.join("items/a.html")).unwrap();
+        let w = Writer {
+            dir: &dir,
+            base: "",
+        };
+        w.page("/items/a.html", "new").unwrap();
+        w.page("/departments/x/", "dept").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("items/a.html")).unwrap(),
+            "new"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&old).unwrap(),
+            "old",
+            "the link's target is untouched"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("departments/x/index.html")).unwrap(),
+            "dept"
+        );
+        let mut f = w.create("data/a.csv").unwrap();
+        std::io::Write::write_all(&mut f, b"a,b").unwrap();
+        drop(f);
+        assert_eq!(std::fs::read(dir.join("data/a.csv")).unwrap(), b"a,b");
+    }
 }
