@@ -375,19 +375,28 @@ pub fn pair_from_raw(
         })
         .collect();
     drop(by_path);
-    pair_from_parts(label_a, raws_a, label_b, raws_b, same)
+    let parsed_a = raws_a.into_par_iter().map(parse_file).collect();
+    pair_from_parsed(label_a, parsed_a, label_b, raws_b, same)
 }
 
-/// `pair_from_raw` with the files of b that are a's already known (`same[j] = Some(i)`: b's file
-/// j is a's file i; its bytes need not have been read).
-pub fn pair_from_parts(
+/// A file parsed on its own, to be assembled into a snapshot later (`pair_from_parsed`).
+pub struct ParsedFile(FileResult);
+
+/// Parse one file.
+pub fn parse_file(raw: RawFile) -> ParsedFile {
+    ParsedFile(parse_raw(raw))
+}
+
+/// `pair_from_raw` with a's files parsed already and the files of b that are a's known
+/// (`same[j] = Some(i)`: b's file j is a's file i; its bytes need not have been read).
+pub fn pair_from_parsed(
     label_a: &str,
-    raws_a: Vec<RawFile>,
+    parsed_a: Vec<ParsedFile>,
     label_b: &str,
     raws_b: Vec<RawFile>,
     same: Vec<Option<usize>>,
 ) -> (Snapshot, Snapshot) {
-    let results_a: Vec<FileResult> = raws_a.into_par_iter().map(parse_raw).collect();
+    let results_a: Vec<FileResult> = parsed_a.into_iter().map(|p| p.0).collect();
     let results_b: Vec<FileResult> = raws_b
         .into_par_iter()
         .zip(same)

@@ -79,7 +79,9 @@ impl Snapshot {
         if !old_dir && !new_dir {
             // Two revisions: a blob with the same id at the same path is the same file, neither
             // read twice nor parsed twice.
+            let t = std::time::Instant::now();
             let (a, b) = (git::list_rev(lists, old)?, git::list_rev(lists, new)?);
+            crate::progress::phase("git: list both trees", t);
             let index: std::collections::HashMap<(&str, gix::ObjectId), usize> = a
                 .blobs
                 .iter()
@@ -94,9 +96,15 @@ impl Snapshot {
             drop(index);
             let skip: Vec<bool> = same.iter().map(Option::is_some).collect();
             // Each read is parallel in itself (a repository handle is not shared across threads).
-            let ra = git::read_blobs(&a.repo, a.blobs, &a.label, &[])?;
+            let t = std::time::Instant::now();
+            // a's files are parsed as they are read; b's are nearly all a's, so few are read.
+            let pa = git::read_blobs_with(&a.repo, a.blobs, &a.label, &[], load::parse_file)?;
             let rb = git::read_blobs(&b.repo, b.blobs, &b.label, &skip)?;
-            return Ok(load::pair_from_parts(&a.label, ra, &b.label, rb, same));
+            crate::progress::phase("git: read and parse blobs", t);
+            let t = std::time::Instant::now();
+            let pair = load::pair_from_parsed(&a.label, pa, &b.label, rb, same);
+            crate::progress::phase("load: second version", t);
+            return Ok(pair);
         }
         if old_dir && new_dir {
             return load::pair_dirs(Path::new(old), Path::new(new));
