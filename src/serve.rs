@@ -29,19 +29,24 @@ use walkdir::WalkDir;
 use crate::Error;
 use crate::render::MARKER;
 
-/// Newest modification time of any file under `dir`.
+/// Newest modification time of any file or folder under `dir` (a folder's changes when a file
+/// in it is deleted or renamed).
 fn newest(dir: &Path) -> Option<SystemTime> {
     WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
         .filter_map(|e| e.metadata().ok()?.modified().ok())
         .max()
 }
 
-/// Does the site in `out` need building from `lists`?
+/// Does the site in `out` need building from `lists`? Yes when it was built from other lists or
+/// by another qingdan version, or when anything in `lists` changed since.
 pub fn needs_build(lists: &Path, out: &Path) -> bool {
-    let built = std::fs::metadata(out.join(MARKER)).and_then(|m| m.modified());
+    let marker = out.join(MARKER);
+    if std::fs::read_to_string(&marker).ok() != Some(crate::render::marker(lists)) {
+        return true;
+    }
+    let built = std::fs::metadata(&marker).and_then(|m| m.modified());
     match (built, newest(lists)) {
         (Ok(built), Some(changed)) => changed > built,
         _ => true,
@@ -513,4 +518,34 @@ pub fn run(site: PathBuf, addr: &str, watch_lists: Option<PathBuf>) -> Result<()
             .await
             .map_err(|e| Error::Usage(format!("服务出错：{e}")))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebuilds_for_other_lists_changes_and_deletions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b, out) = (
+            tmp.path().join("a"),
+            tmp.path().join("b"),
+            tmp.path().join("site"),
+        );
+        for d in [&a, &b] {
+            std::fs::create_dir_all(d.join("departments/x/items")).unwrap();
+            std::fs::write(d.join("departments/x/items/i.toml"), "id = 1").unwrap();
+        }
+        std::fs::write(a.join("departments/x/items/j.toml"), "id = 2").unwrap();
+        assert!(needs_build(&a, &out), "no site yet");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join(MARKER), "qingdan\n").unwrap();
+        assert!(needs_build(&a, &out), "a marker from an older qingdan");
+        std::fs::write(out.join(MARKER), crate::render::marker(&a)).unwrap();
+        assert!(!needs_build(&a, &out), "built from a, nothing changed");
+        assert!(needs_build(&b, &out), "built from other lists");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::remove_file(a.join("departments/x/items/j.toml")).unwrap();
+        assert!(needs_build(&a, &out), "an item file deleted");
+    }
 }

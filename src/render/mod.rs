@@ -31,6 +31,17 @@ const LONG_LISTING: usize = 2000;
 /// Marks a folder as qingdan's output, so `build` never replaces a folder it did not make.
 pub const MARKER: &str = ".qingdan-site";
 
+/// What the marker file says: the qingdan version and the lists folder the site was built from,
+/// so that `serve` rebuilds a site made from other lists or by another version.
+pub fn marker(lists: &Path) -> String {
+    let lists = std::fs::canonicalize(lists).unwrap_or_else(|_| lists.to_path_buf());
+    format!(
+        "qingdan {}\nlists {}\n",
+        env!("CARGO_PKG_VERSION"),
+        lists.display()
+    )
+}
+
 pub struct Options {
     pub lists: PathBuf,
     pub out: PathBuf,
@@ -293,7 +304,7 @@ impl Site {
                 "assets/search.js",
                 templates::script(s.opts.templates.as_deref())?.as_bytes(),
             )?;
-            writer.write(MARKER, b"qingdan\n")?;
+            writer.write(MARKER, marker(&s.opts.lists).as_bytes())?;
             Ok(())
         })?;
         let mut urls = site.page_urls.clone();
