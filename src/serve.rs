@@ -30,10 +30,11 @@ use crate::Error;
 use crate::render::MARKER;
 
 /// Newest modification time of any file or folder under `dir` (a folder's changes when a file
-/// in it is deleted or renamed).
+/// in it is deleted or renamed). Hidden ones (`.git` …) are skipped, as the loader skips them.
 fn newest(dir: &Path) -> Option<SystemTime> {
     WalkDir::new(dir)
         .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
         .filter_map(Result::ok)
         .filter_map(|e| e.metadata().ok()?.modified().ok())
         .max()
@@ -537,6 +538,7 @@ mod tests {
             std::fs::write(d.join("departments/x/items/i.toml"), "id = 1").unwrap();
         }
         std::fs::write(a.join("departments/x/items/j.toml"), "id = 2").unwrap();
+        std::fs::create_dir_all(a.join(".git")).unwrap();
         assert!(needs_build(&a, &out), "no site yet");
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join(MARKER), "qingdan\n").unwrap();
@@ -545,6 +547,8 @@ mod tests {
         assert!(!needs_build(&a, &out), "built from a, nothing changed");
         assert!(needs_build(&b, &out), "built from other lists");
         std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(a.join(".git/index.lock"), "").unwrap();
+        assert!(!needs_build(&a, &out), "git's own files are not lists");
         std::fs::remove_file(a.join("departments/x/items/j.toml")).unwrap();
         assert!(needs_build(&a, &out), "an item file deleted");
     }

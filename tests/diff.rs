@@ -456,6 +456,32 @@ fn git_revisions_equal_folders() {
     assert_eq!(rows(&json(&out)), expected());
 }
 
+/// A repository with replacement objects (`git replace`): gix refuses pack locations unless
+/// told to ignore them, which made reading any revision of such a repository panic.
+#[test]
+fn git_revisions_with_replace_refs() {
+    let (_d, a, b) = pair();
+    let r = repo();
+    let blob = |text: &str| {
+        let path = r.path().join("blob.txt");
+        std::fs::write(&path, text).unwrap();
+        let o = Std::new("git")
+            .current_dir(r.path())
+            .args(["hash-object", "-w", "blob.txt"])
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    let (x, y) = (blob("甲"), blob("乙"));
+    git(r.path(), &["replace", &x, &y]);
+    git(r.path(), &["gc", "-q"]);
+    let lists = r.path().join("lists");
+    let from_git = diff_json_lists(&lists, "v1", "v2");
+    let from_dirs = diff_json(&a, &b);
+    assert_eq!(from_git["summary"], from_dirs["summary"]);
+    assert_eq!(from_git["changes"], from_dirs["changes"]);
+}
+
 fn diff_json_lists(lists: &Path, old: &str, new: &str) -> serde_json::Value {
     use std::ffi::OsStr;
     diff_json_with([

@@ -273,6 +273,29 @@ name = "受理<script>"
     }
 }
 
+/// The xlsx is written in constant-memory mode, through a temporary file: without a writable
+/// temporary folder it is still written (in memory).
+#[test]
+fn export_to_xlsx_without_a_temporary_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("清单.xlsx");
+    let o = qingdan()
+        .env("TMPDIR", dir.path().join("no-such-folder"))
+        .args(["export", "--to", "xlsx", "--lists"])
+        .arg(repo().join("lists"))
+        .arg("--out")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(std::fs::metadata(&xlsx).unwrap().len() > 10_000);
+}
+
 #[test]
 fn export_to_xlsx_and_import_again_gives_the_same_items() {
     let dir = tempfile::tempdir().unwrap();

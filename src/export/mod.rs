@@ -199,7 +199,13 @@ pub fn xlsx(title: &str, rows: &[Row]) -> Result<Vec<u8>, Error> {
     // Constant-memory mode: each row goes out as soon as it is complete, with its strings inline
     // instead of in a shared-string table (which hashes every cell; the whole list at 100,000
     // items took seconds for it). Rows are written in order, as this mode requires.
-    let sheet = book.add_worksheet_with_constant_memory().map_err(err)?;
+    // It needs a temporary file; where none can be made (TMPDIR not writable), the ordinary
+    // in-memory worksheet does the same job more slowly.
+    let sheet = if book.add_worksheet_with_constant_memory().is_ok() {
+        book.worksheet_from_index(0).map_err(err)?
+    } else {
+        book.add_worksheet()
+    };
     sheet.set_name("权责清单").map_err(err)?;
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);

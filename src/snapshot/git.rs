@@ -225,24 +225,39 @@ pub fn read_blobs_with<T: Send>(
     // In the order of the pack (loose objects last): a delta's base is stored before it, so it
     // is likely still in the handle's cache when the delta is read. In path order the bases of
     // similar files were scattered and delta chains were inflated again and again.
-    let mut buf = Vec::new();
-    // Pack locations are only handed out by a handle that keeps its packs loaded.
-    let mut odb = repo.objects.clone();
-    odb.prevent_pack_unload();
-    let mut order: Vec<(u32, u64, usize)> = blobs
-        .iter()
-        .enumerate()
-        .map(|(i, (_, oid))| {
-            let at = odb.location_by_oid(oid, &mut buf).ok().flatten();
-            at.map_or((u32::MAX, 0, i), |l| (l.pack_id, l.pack_offset, i))
+    let t = std::time::Instant::now();
+    let sync = repo.clone().into_sync();
+    let threads = rayon::current_num_threads().max(1);
+    let mut order: Vec<(u32, u64, usize)> = (0..blobs.len())
+        .collect::<Vec<usize>>()
+        .par_chunks(blobs.len().div_ceil(threads * 4).max(1))
+        .flat_map_iter(|chunk| {
+            // Pack locations are only handed out by a handle that keeps its packs loaded.
+            // Replacement objects (`git replace`) still apply to what is read below: only the
+            // order comes from here, and gix refuses locations while replacements are in effect.
+            let mut odb = sync.to_thread_local().objects.clone();
+            odb.prevent_pack_unload();
+            odb.ignore_replacements = true;
+            let mut buf = Vec::new();
+            chunk
+                .iter()
+                .map(|&i| {
+                    // A file the caller has already is not read: its place does not matter.
+                    let at = if skip.get(i).copied().unwrap_or(false) {
+                        None
+                    } else {
+                        odb.location_by_oid(&blobs[i].1, &mut buf).ok().flatten()
+                    };
+                    at.map_or((u32::MAX, 0, i), |l| (l.pack_id, l.pack_offset, i))
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     order.sort_unstable();
+    crate::progress::phase("git: pack order", t);
     // Contiguous runs, each with one repository handle and its caches; eight per thread so that
     // a thread whose runs decode faster takes more of them.
-    let threads = rayon::current_num_threads().max(1);
     let per = order.len().div_ceil(threads * 8).max(1);
-    let sync = repo.clone().into_sync();
     let blobs = &blobs;
     let read: Vec<Vec<(usize, T)>> = order
         .par_chunks(per)
