@@ -261,7 +261,6 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         } => {
             let (a, b) = Snapshot::load_pair(&lists, &old, &new)?;
             let diff = qingdan::diff::diff(&a, &b);
-            let t = std::time::Instant::now();
             let text = match format {
                 DiffFormat::Json => serde_json::to_string_pretty(&diff)? + "\n",
                 DiffFormat::Markdown => qingdan::diff::output::markdown(&diff),
@@ -271,7 +270,6 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             };
             print(&text)?;
-            qingdan::progress::phase("diff: output", t);
             // The process ends here: freeing 200,000 parsed items one by one only costs time.
             std::mem::forget((a, b));
             Ok(ExitCode::SUCCESS)

@@ -27,3 +27,11 @@ pub fn phase(name: &str, since: std::time::Instant) {
         eprintln!("{name:<28} {:>8.3} s", since.elapsed().as_secs_f64());
     }
 }
+
+/// `f()`, its time printed as `phase` prints it.
+pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let since = std::time::Instant::now();
+    let out = f();
+    phase(name, since);
+    out
+}

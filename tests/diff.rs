@@ -398,7 +398,8 @@ fn list_text_is_escaped_in_html_and_markdown() {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
+/// Run git in `dir` (it must succeed); its output, trimmed.
+fn git(dir: &Path, args: &[&str]) -> String {
     let st = Std::new("git")
         .args(["-c", "user.name=测试", "-c", "user.email=t@example.org"])
         .args(args)
@@ -410,6 +411,7 @@ fn git(dir: &Path, args: &[&str]) {
         "git {args:?}: {}",
         String::from_utf8_lossy(&st.stderr)
     );
+    String::from_utf8_lossy(&st.stdout).trim().to_string()
 }
 
 /// A repository whose `lists/` holds the old tree at tag v1 and the new tree at tag v2.
@@ -463,14 +465,8 @@ fn git_revisions_with_replace_refs() {
     let (_d, a, b) = pair();
     let r = repo();
     let blob = |text: &str| {
-        let path = r.path().join("blob.txt");
-        std::fs::write(&path, text).unwrap();
-        let o = Std::new("git")
-            .current_dir(r.path())
-            .args(["hash-object", "-w", "blob.txt"])
-            .output()
-            .unwrap();
-        String::from_utf8(o.stdout).unwrap().trim().to_string()
+        std::fs::write(r.path().join("blob.txt"), text).unwrap();
+        git(r.path(), &["hash-object", "-w", "blob.txt"])
     };
     let (x, y) = (blob("甲"), blob("乙"));
     git(r.path(), &["replace", &x, &y]);

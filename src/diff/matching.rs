@@ -156,7 +156,6 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
         pairs.push((o, n, how));
     }
 
-    let t = std::time::Instant::now();
     // 1. by id
     let by_id: HashMap<&str, usize> = new.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
     for (o, info) in old.iter().enumerate() {
@@ -165,8 +164,6 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
         }
     }
 
-    crate::progress::phase("  matching: id", t);
-    let t = std::time::Instant::now();
     // 2. by name in the same department; 3. by name and category elsewhere. Each first with the
     // sub-items (which tell apart items of one name), then without.
     for (stage, with_subs) in [
@@ -212,19 +209,11 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
     // 4. by similarity, as an assignment
     let rest_old: Vec<usize> = (0..old.len()).filter(|&i| old_to[i].is_none()).collect();
     let rest_new: Vec<usize> = (0..new.len()).filter(|&i| new_to[i].is_none()).collect();
-    crate::progress::phase("  matching: names", t);
-    let t = std::time::Instant::now();
     let weights = Weights::new(old, new, &rest_old, &rest_new);
-    crate::progress::phase("  matching: weights", t);
-    let t = std::time::Instant::now();
     let edges = candidates(old, new, &rest_old, &rest_new, &weights);
-    crate::progress::phase("  matching: candidates", t);
-    let t = std::time::Instant::now();
     for (o, n, s) in assign(&edges) {
         pair(o, n, How::Similar(s), &mut pairs, &mut old_to, &mut new_to);
     }
-    crate::progress::phase("  matching: assign", t);
-    let t = std::time::Instant::now();
 
     // 5. merges and splits
     let rest_old: Vec<usize> = (0..old.len()).filter(|&i| old_to[i].is_none()).collect();
@@ -272,7 +261,6 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
     used_new.extend(used_new_b);
     used_old.extend(used_old_b);
 
-    crate::progress::phase("  matching: groups", t);
     let mut m = Matching {
         pairs: pairs
             .into_iter()

@@ -266,16 +266,15 @@ fn edition(s: &Snapshot) -> String {
         .unwrap_or_default()
 }
 
-/// Compare two versions.
-pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
-    let t = std::time::Instant::now();
+/// What matching needs of every item of both versions. An item read from the same file in both
+/// versions is one shared `Item`, so its info is the same too (nearly every item, between two
+/// editions): it is computed once.
+fn infos<'a>(old: &'a Snapshot, new: &'a Snapshot) -> (Vec<Info<'a>>, Vec<Info<'a>>) {
     let oi: Vec<Info> = old
         .items
         .par_iter()
         .map(|e| Info::of_item(&e.value, &e.folder))
         .collect();
-    // An item read from the same file in both versions is one shared `Item`: its info is the
-    // same too (nearly every item, between two editions).
     let shared: fnv::FnvHashMap<usize, usize> = old
         .items
         .iter()
@@ -290,12 +289,14 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
             _ => Info::of_item(&e.value, &e.folder),
         })
         .collect();
-    drop(shared);
-    crate::progress::phase("diff: item infos", t);
-    let t = std::time::Instant::now();
-    let m = matching::match_items(&oi, &ni);
-    crate::progress::phase("diff: matching", t);
-    let t = std::time::Instant::now();
+    (oi, ni)
+}
+
+/// Compare two versions.
+pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
+    use crate::progress::timed;
+    let (oi, ni) = timed("diff: item infos", || infos(old, new));
+    let m = timed("diff: matching", || matching::match_items(&oi, &ni));
 
     let mut summary = Summary {
         old_items: old.items.len(),
@@ -332,10 +333,9 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
             &b.new_ids,
         ))
     });
-    crate::progress::phase("diff: field changes", t);
-    let t = std::time::Instant::now();
-    let (declarations, missing) = declared::apply(old, new, &mut changes);
-    crate::progress::phase("diff: declarations", t);
+    let (declarations, missing) = timed("diff: declarations", || {
+        declared::apply(old, new, &mut changes)
+    });
     for c in &changes {
         *summary.slot(c.kind) += 1;
         if !c.declared {

@@ -13,6 +13,8 @@ pub mod templates;
 pub mod view;
 
 use std::collections::HashMap;
+
+use crate::progress::timed;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -231,27 +233,21 @@ impl Site {
                     clear_except(&dir.join(crate::index::client::DIR), "index.html");
                     let (server, client) = rayon::join(
                         || {
-                            let t = std::time::Instant::now();
-                            let r = crate::index::write(
-                                &s.snap,
-                                &dir.join(crate::index::DIR),
-                                &base,
-                                &synonyms,
-                            );
-                            crate::progress::phase("index: tantivy", t);
-                            r
+                            timed("index: tantivy", || {
+                                let to = dir.join(crate::index::DIR);
+                                crate::index::write(&s.snap, &to, &base, &synonyms)
+                            })
                         },
                         || {
-                            let t = std::time::Instant::now();
-                            let r = crate::index::client::write(
-                                &s.snap,
-                                &dir.join(crate::index::client::DIR),
-                                &base,
-                                &synonyms,
-                                crate::index::SERVICE_BONUS,
-                            );
-                            crate::progress::phase("index: static", t);
-                            r
+                            timed("index: static", || {
+                                crate::index::client::write(
+                                    &s.snap,
+                                    &dir.join(crate::index::client::DIR),
+                                    &base,
+                                    &synonyms,
+                                    crate::index::SERVICE_BONUS,
+                                )
+                            })
                         },
                     );
                     server?;
@@ -270,14 +266,12 @@ impl Site {
                     || -> Result<_, Error> {
                         let (pages, data) = rayon::join(
                             || -> Result<_, Error> {
-                                let t = std::time::Instant::now();
-                                let pages = render_items(
-                                    &s.snap, &tera, &site, &writer, &histories, &reuse,
-                                )?;
-                                crate::progress::phase("pages: items", t);
-                                let t = std::time::Instant::now();
-                                let other = render_pages(&s.snap, &tera, &site, &writer, &history)?;
-                                crate::progress::phase("pages: other", t);
+                                let pages = timed("pages: items", || {
+                                    render_items(&s.snap, &tera, &site, &writer, &histories, &reuse)
+                                })?;
+                                let other = timed("pages: other", || {
+                                    render_pages(&s.snap, &tera, &site, &writer, &history)
+                                })?;
                                 Ok((pages, other))
                             },
                             || match &previous {
@@ -1334,35 +1328,26 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
     // The whole list's three files and the departments' files are made side by side.
     let whole = || -> Result<(), Error> {
         let (xlsx, rest) = rayon::join(
-            || {
-                let t = std::time::Instant::now();
-                let x = crate::export::xlsx(&title, &all);
-                crate::progress::phase("data: whole xlsx", t);
-                x
-            },
+            || timed("data: whole xlsx", || crate::export::xlsx(&title, &all)),
             || -> Result<(), Error> {
-                let t = std::time::Instant::now();
-                crate::export::write_csv(&all, w.create("data/qingdan.csv")?)?;
-                crate::progress::phase("data: whole csv", t);
-                let t = std::time::Instant::now();
-                crate::export::write_json(
-                    snap,
-                    snap.departments.iter().map(|d| &d.value),
-                    snap.items.iter().map(|i| &*i.value),
-                    w.create("data/qingdan.json")?,
-                )?;
-                crate::progress::phase("data: whole json", t);
-                Ok(())
+                timed("data: whole csv", || {
+                    crate::export::write_csv(&all, w.create("data/qingdan.csv")?)
+                })?;
+                timed("data: whole json", || {
+                    crate::export::write_json(
+                        snap,
+                        snap.departments.iter().map(|d| &d.value),
+                        snap.items.iter().map(|i| &*i.value),
+                        w.create("data/qingdan.json")?,
+                    )
+                })
             },
         );
         rest?;
         w.write("data/qingdan.xlsx", &xlsx?)
     };
     let (a, b) = rayon::join(whole, || {
-        let t = std::time::Instant::now();
-        let r = per_department(snap, w);
-        crate::progress::phase("data: per department", t);
-        r
+        timed("data: per department", || per_department(snap, w))
     });
     a?;
     b?;

@@ -53,8 +53,9 @@ fn locate(lists: &Path) -> Result<(gix::Repository, String), Error> {
         }
     }
     let start = std::fs::canonicalize(&existing).unwrap_or(existing);
-    // A large delta-base cache: reading every item of a packed history resolves delta chains
-    // of similar files, and without it the same bases are inflated again and again.
+    // A delta-base cache (it needs gix's `max-performance` feature; without it this setting did
+    // nothing): blobs are read in pack order, so a delta's base was usually just decoded, and
+    // without the cache every delta chain of similar files is inflated from its root again.
     let open = gix::open::Options::default().config_overrides(["core.deltaBaseCacheLimit=128m"]);
     let repo = gix::discover_opts(&start, Default::default(), open).map_err(|e| Error::NotGit {
         path: start.clone(),
@@ -225,7 +226,6 @@ pub fn read_blobs_with<T: Send>(
     // In the order of the pack (loose objects last): a delta's base is stored before it, so it
     // is likely still in the handle's cache when the delta is read. In path order the bases of
     // similar files were scattered and delta chains were inflated again and again.
-    let t = std::time::Instant::now();
     let sync = repo.clone().into_sync();
     let threads = rayon::current_num_threads().max(1);
     let mut order: Vec<(u32, u64, usize)> = (0..blobs.len())
@@ -254,7 +254,6 @@ pub fn read_blobs_with<T: Send>(
         })
         .collect();
     order.sort_unstable();
-    crate::progress::phase("git: pack order", t);
     // Contiguous runs, each with one repository handle and its caches; eight per thread so that
     // a thread whose runs decode faster takes more of them.
     let per = order.len().div_ceil(threads * 8).max(1);

@@ -9,6 +9,7 @@ use walkdir::WalkDir;
 use super::{Entry, Snapshot};
 use crate::diag::{Diagnostic, Severity, SourceFile};
 use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction, Span, Synonyms};
+use crate::progress::timed;
 
 /// A list file larger than this is refused: no real item needs it, and reading it would only
 /// slow every command down.
@@ -153,11 +154,10 @@ fn walk(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, crate::Error> {
 /// its second copy dropped at once. Reading, comparing and parsing overlap across threads instead
 /// of running as three passes over 200,000 files.
 pub fn pair_dirs(a: &Path, b: &Path) -> Result<(Snapshot, Snapshot), crate::Error> {
-    let t = std::time::Instant::now();
-    let (pa, pb) = rayon::join(|| walk(a), || walk(b));
+    let (pa, pb) = timed("load: walk both folders", || {
+        rayon::join(|| walk(a), || walk(b))
+    });
     let (pa, pb) = (pa?, pb?);
-    crate::progress::phase("load: walk both folders", t);
-    let t = std::time::Instant::now();
     let in_b: std::collections::HashMap<&str, usize> = pb
         .iter()
         .enumerate()
@@ -166,24 +166,23 @@ pub fn pair_dirs(a: &Path, b: &Path) -> Result<(Snapshot, Snapshot), crate::Erro
     // For each file of a: its result, and the result of b's file at the same path (`None` when it
     // is the same file, whose result is a's).
     type Other = Option<(usize, Option<FileResult>)>;
-    let done: Vec<(FileResult, Other)> = pa
-        .par_iter()
-        .map(|(rel, full)| {
-            let ra = read_raw(rel.clone(), full);
-            let other = in_b.get(rel.as_str()).map(|&j| {
-                let rb = read_raw(pb[j].0.clone(), &pb[j].1);
-                let same = ra.problem.is_none()
-                    && rb.problem.is_none()
-                    && ra.bytes.is_some()
-                    && ra.bytes == rb.bytes;
-                (j, (!same).then(|| parse_raw(rb)))
-            });
-            (parse_raw(ra), other)
-        })
-        .collect();
+    let done: Vec<(FileResult, Other)> = timed("load: read, compare, parse", || {
+        pa.par_iter()
+            .map(|(rel, full)| {
+                let ra = read_raw(rel.clone(), full);
+                let other = in_b.get(rel.as_str()).map(|&j| {
+                    let rb = read_raw(pb[j].0.clone(), &pb[j].1);
+                    let same = ra.problem.is_none()
+                        && rb.problem.is_none()
+                        && ra.bytes.is_some()
+                        && ra.bytes == rb.bytes;
+                    (j, (!same).then(|| parse_raw(rb)))
+                });
+                (parse_raw(ra), other)
+            })
+            .collect()
+    });
     drop(in_b);
-    crate::progress::phase("load: read, compare, parse", t);
-    let t = std::time::Instant::now();
     // b's results by b's index: parsed already, the same as a's file `i`, or only in b.
     enum B {
         Parsed(Box<FileResult>),
@@ -206,24 +205,15 @@ pub fn pair_dirs(a: &Path, b: &Path) -> Result<(Snapshot, Snapshot), crate::Erro
         .zip(pb)
         .map(|(r, (rel, full))| match r {
             B::Parsed(r) => *r,
-            B::SameAs(i) => {
-                let mut r = results_a[i].clone();
-                if let Some(s) = r.source.as_mut()
-                    && s.kept.is_none()
-                {
-                    s.origin = Some(full);
-                }
-                r
-            }
+            B::SameAs(i) => same_file(&results_a[i], Some(full)),
             B::Unread => parse_raw(read_raw(rel, &full)),
         })
         .collect();
-    crate::progress::phase("load: second version", t);
-    let t = std::time::Instant::now();
     let (la, lb) = (a.display().to_string(), b.display().to_string());
-    let pair = rayon::join(|| assemble(&la, results_a), || assemble(&lb, results_b));
-    crate::progress::phase("load: assemble", t);
-    Ok(pair)
+    Ok(rayon::join(
+        || assemble(&la, results_a),
+        || assemble(&lb, results_b),
+    ))
 }
 
 fn walk_error(dir: &Path, e: walkdir::Error) -> crate::Error {
@@ -401,15 +391,7 @@ pub fn pair_from_parsed(
         .into_par_iter()
         .zip(same)
         .map(|(raw, same)| match same {
-            Some(i) => {
-                let mut r = results_a[i].clone();
-                if let Some(s) = r.source.as_mut()
-                    && s.kept.is_none()
-                {
-                    s.origin = raw.origin;
-                }
-                r
-            }
+            Some(i) => same_file(&results_a[i], raw.origin),
             None => parse_raw(raw),
         })
         .collect();
@@ -417,6 +399,18 @@ pub fn pair_from_parsed(
         || assemble(label_a, results_a),
         || assemble(label_b, results_b),
     )
+}
+
+/// The result of a file that is the same in the other version: the same parse (the items
+/// shared), but its text is read again from this version's own file, at `origin`.
+fn same_file(other: &FileResult, origin: Option<std::path::PathBuf>) -> FileResult {
+    let mut r = other.clone();
+    if let Some(s) = r.source.as_mut()
+        && s.kept.is_none()
+    {
+        s.origin = origin;
+    }
+    r
 }
 
 fn assemble(label: &str, results: Vec<FileResult>) -> Snapshot {

@@ -75,13 +75,12 @@ impl Snapshot {
         old: &str,
         new: &str,
     ) -> Result<(Snapshot, Snapshot), crate::Error> {
+        use crate::progress::timed;
         let (old_dir, new_dir) = (Path::new(old).is_dir(), Path::new(new).is_dir());
         if !old_dir && !new_dir {
             // Two revisions: a blob with the same id at the same path is the same file, neither
             // read twice nor parsed twice.
-            let t = std::time::Instant::now();
             let (a, b) = (git::list_rev(lists, old)?, git::list_rev(lists, new)?);
-            crate::progress::phase("git: list both trees", t);
             let index: std::collections::HashMap<(&str, gix::ObjectId), usize> = a
                 .blobs
                 .iter()
@@ -96,15 +95,14 @@ impl Snapshot {
             drop(index);
             let skip: Vec<bool> = same.iter().map(Option::is_some).collect();
             // Each read is parallel in itself (a repository handle is not shared across threads).
-            let t = std::time::Instant::now();
             // a's files are parsed as they are read; b's are nearly all a's, so few are read.
-            let pa = git::read_blobs_with(&a.repo, a.blobs, &a.label, &[], load::parse_file)?;
-            let rb = git::read_blobs(&b.repo, b.blobs, &b.label, &skip)?;
-            crate::progress::phase("git: read and parse blobs", t);
-            let t = std::time::Instant::now();
-            let pair = load::pair_from_parsed(&a.label, pa, &b.label, rb, same);
-            crate::progress::phase("load: second version", t);
-            return Ok(pair);
+            let pa = timed("git: read and parse a", || {
+                git::read_blobs_with(&a.repo, a.blobs, &a.label, &[], load::parse_file)
+            })?;
+            let rb = timed("git: read b", || {
+                git::read_blobs(&b.repo, b.blobs, &b.label, &skip)
+            })?;
+            return Ok(load::pair_from_parsed(&a.label, pa, &b.label, rb, same));
         }
         if old_dir && new_dir {
             return load::pair_dirs(Path::new(old), Path::new(new));
@@ -116,14 +114,9 @@ impl Snapshot {
                 git::raw_rev(lists, spec)
             }
         };
-        let t = std::time::Instant::now();
         let (a, b) = rayon::join(|| raw(old, old_dir), || raw(new, new_dir));
         let ((ra, la), (rb, lb)) = (a?, b?);
-        crate::progress::phase("read both versions", t);
-        let t = std::time::Instant::now();
-        let pair = load::pair_from_raw(&la, ra, &lb, rb);
-        crate::progress::phase("parse both versions", t);
-        Ok(pair)
+        Ok(load::pair_from_raw(&la, ra, &lb, rb))
     }
 
     /// Build a snapshot from files already in memory (e.g. read from a git revision).
