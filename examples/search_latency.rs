@@ -5,6 +5,10 @@
 
 use std::time::Instant;
 
+// The allocator of the qingdan binary (and so of `serve`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let site = args

@@ -174,9 +174,8 @@ async fn api_search(
         Err(m) => return bad(m),
     };
     let req = request(&p, q, page);
-    let result = tokio::task::spawn_blocking(move || app.searcher.search(&req)).await;
-    match result {
-        Ok(Ok(r)) => Json(r).into_response(),
+    match shared.search(app, req).await {
+        Some(Ok(r)) => Json(r).into_response(),
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({ "error": "搜索暂时不可用" })),
@@ -216,10 +215,7 @@ async fn search_page(
     let result = if q.trim().is_empty() {
         None
     } else {
-        tokio::task::spawn_blocking(move || app2.searcher.search(&req))
-            .await
-            .ok()
-            .and_then(Result::ok)
+        shared.search(app2, req).await.and_then(Result::ok)
     };
     let total = result.as_ref().map_or(0, |r| r.total);
     let pages = total.div_ceil(PER_PAGE).max(1);
@@ -275,6 +271,9 @@ pub struct Shared {
     site: PathBuf,
     app: Arc<RwLock<Option<Arc<App>>>>,
     reload: Option<broadcast::Sender<u64>>,
+    /// Threads that search, one per core (none if they could not be started: then tokio's
+    /// blocking threads do).
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl Shared {
@@ -283,7 +282,35 @@ impl Shared {
             site,
             app: Arc::new(RwLock::new(app.map(Arc::new))),
             reload: watching.then(|| broadcast::channel(16).0),
+            pool: rayon::ThreadPoolBuilder::new()
+                .thread_name(|n| format!("search-{n}"))
+                // A search that panics answers 503 (its sender is dropped), not an abort.
+                .panic_handler(|_| {})
+                .build()
+                .ok()
+                .map(Arc::new),
         }
+    }
+
+    /// Runs a search on the search threads, first come first served, one per core. With
+    /// tokio's blocking threads every waiting search ran at once, sharing the cores, so each
+    /// took as long as several: under 8 concurrent requests p99 was 32 ms for searches of
+    /// 0.3–3 ms. `None` when the search panicked.
+    async fn search(
+        &self,
+        app: Arc<App>,
+        req: crate::index::Request,
+    ) -> Option<Result<crate::index::Response, Error>> {
+        let Some(pool) = &self.pool else {
+            return tokio::task::spawn_blocking(move || app.searcher.search(&req))
+                .await
+                .ok();
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        pool.spawn_fifo(move || {
+            let _ = tx.send(app.searcher.search(&req));
+        });
+        rx.await.ok()
     }
 
     fn app(&self) -> Option<Arc<App>> {

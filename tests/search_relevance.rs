@@ -85,3 +85,70 @@ fn citizen_queries_find_the_item_they_mean() {
     }
     assert!(recall >= 0.9, "recall@10 {recall:.3} < 0.9");
 }
+
+/// Filters narrow the results and keep their order; the facets still count every match (each
+/// facet without its own filter); total is what the filters leave; pages past the end are empty.
+#[test]
+fn filters_narrow_results_in_the_same_order_and_facets_count_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = qingdan()
+        .args(["build", "--lists"])
+        .arg(repo.join("lists"))
+        .arg("--out")
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let searcher = qingdan::index::Searcher::open(&site.join("_index")).unwrap();
+    let search = |department: Option<&str>, category: Option<&str>, limit, offset| {
+        searcher
+            .search(&qingdan::index::Request {
+                q: "许可".into(),
+                department: department.map(Into::into),
+                category: category.map(Into::into),
+                limit,
+                offset,
+            })
+            .unwrap()
+    };
+    let all = search(None, None, 100, 0);
+    assert!(all.total > 20, "许可 matches many items: {}", all.total);
+    let dept_sum: usize = all.facets.department.iter().map(|f| f.count).sum();
+    let cat_sum: usize = all.facets.category.iter().map(|f| f.count).sum();
+    assert_eq!((dept_sum, cat_sum), (all.total, all.total));
+    let dept = &all.facets.department[0];
+    let d = dept.id.as_deref().unwrap();
+    let by_dept = search(Some(d), None, 100, 0);
+    assert_eq!(by_dept.total, dept.count);
+    assert!(by_dept.hits.iter().all(|h| h.department_id == d));
+    assert_eq!(
+        by_dept.facets.department, all.facets.department,
+        "the department facet ignores the department filter"
+    );
+    // Same order as unfiltered (where the unfiltered top 100 reaches).
+    let in_all: Vec<&str> = all
+        .hits
+        .iter()
+        .filter(|h| h.department_id == d)
+        .map(|h| h.id.as_str())
+        .collect();
+    let filtered: Vec<&str> = by_dept.hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(&filtered[..in_all.len().min(filtered.len())], &in_all[..]);
+    let cat = &by_dept.facets.category[0];
+    let both = search(Some(d), Some(&cat.name), 100, 0);
+    assert_eq!(both.total, cat.count);
+    assert!(
+        both.hits
+            .iter()
+            .all(|h| h.department_id == d && h.category == cat.name)
+    );
+    let past = search(Some(d), None, 10, by_dept.total + 5);
+    assert!(past.hits.is_empty());
+    assert_eq!(past.total, by_dept.total);
+    let nowhere = search(Some("no-such-department"), None, 10, 0);
+    assert_eq!(nowhere.total, 0);
+    assert!(nowhere.hits.is_empty());
+    assert_eq!(nowhere.facets.department, all.facets.department);
+}

@@ -4,6 +4,7 @@
 //! `serve` never serves); `search` and `serve` read it.
 
 pub mod client;
+mod collect;
 mod lower;
 pub mod query;
 
@@ -11,10 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
-use tantivy::collector::TopDocs;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -243,109 +241,19 @@ pub struct Response {
     pub facets: Facets,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Facets {
     pub department: Vec<FacetCount>,
     pub category: Vec<FacetCount>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FacetCount {
     /// Department folder; absent for categories.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub name: String,
     pub count: usize,
-}
-
-/// Counts the matches of each (department, category) pair, from the fast fields' term
-/// numbers (a dense table per segment: a handful of departments times eleven categories).
-struct PairCounts;
-
-struct SegmentPairs {
-    department: Option<tantivy::columnar::StrColumn>,
-    category: Option<tantivy::columnar::StrColumn>,
-    /// Categories per row of `counts` (the last column: no category).
-    width: u64,
-    /// Departments (the last row: no department).
-    height: u64,
-    counts: Vec<u32>,
-}
-
-type Pairs = HashMap<(String, String), usize>;
-
-impl tantivy::collector::Collector for PairCounts {
-    type Fruit = Pairs;
-    type Child = SegmentPairs;
-
-    fn for_segment(
-        &self,
-        _: tantivy::SegmentOrdinal,
-        reader: &tantivy::SegmentReader,
-    ) -> tantivy::Result<SegmentPairs> {
-        let ff = reader.fast_fields();
-        let department = ff.str("department")?;
-        let category = ff.str("category")?;
-        let terms = |c: &Option<tantivy::columnar::StrColumn>| {
-            c.as_ref().map_or(0, |c| c.num_terms() as u64) + 1
-        };
-        let (height, width) = (terms(&department), terms(&category));
-        Ok(SegmentPairs {
-            department,
-            category,
-            width,
-            height,
-            counts: vec![0; (height * width) as usize],
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Pairs>) -> tantivy::Result<Pairs> {
-        let mut all = Pairs::new();
-        for f in fruits {
-            for (k, n) in f {
-                *all.entry(k).or_default() += n;
-            }
-        }
-        Ok(all)
-    }
-}
-
-impl tantivy::collector::SegmentCollector for SegmentPairs {
-    type Fruit = Pairs;
-
-    fn collect(&mut self, doc: tantivy::DocId, _: tantivy::Score) {
-        let ord = |c: &Option<tantivy::columnar::StrColumn>, none: u64| {
-            c.as_ref()
-                .and_then(|c| c.ords().first(doc))
-                .map_or(none, |o| o.min(none))
-        };
-        let d = ord(&self.department, self.height - 1);
-        let c = ord(&self.category, self.width - 1);
-        self.counts[(d * self.width + c) as usize] += 1;
-    }
-
-    fn harvest(self) -> Pairs {
-        let text = |c: &Option<tantivy::columnar::StrColumn>, o: u64| {
-            let mut s = String::new();
-            if let Some(c) = c {
-                let _ = c.ord_to_str(o, &mut s);
-            }
-            s
-        };
-        let mut out = Pairs::new();
-        for (i, n) in self.counts.iter().enumerate() {
-            if *n > 0 {
-                let (d, c) = (i as u64 / self.width, i as u64 % self.width);
-                *out.entry((text(&self.department, d), text(&self.category, c)))
-                    .or_default() += *n as usize;
-            }
-        }
-        out
-    }
 }
 
 /// About `width` characters of `text` around the first of `words` found, HTML-escaped, with
@@ -441,6 +349,8 @@ pub struct Searcher {
     pairs: std::collections::HashMap<(char, char), Vec<u32>>,
     /// Department folder → name.
     departments: HashMap<String, String>,
+    /// Each document's department and category, numbered, for ranking and counting.
+    cells: collect::Cells,
     /// Recent results (none when `QINGDAN_SEARCH_CACHE=0`, to measure searching itself).
     cache: Option<std::sync::Mutex<lru::LruCache<Request, Response>>>,
 }
@@ -501,9 +411,11 @@ impl Searcher {
                 }
             }
         }
+        let cells = collect::Cells::read(&searcher).map_err(err)?;
         Ok(Searcher {
             index,
             reader,
+            cells,
             f,
             synonyms,
             names,
@@ -683,48 +595,46 @@ impl Searcher {
         let mut must: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
         must.extend(optional);
-        // Citizens search for what they can apply for: services rank above penalties that share
-        // their words ("排污许可" above "对未取得排污许可证…的处罚").
-        for (category, bonus) in SERVICE_BONUS {
-            let t = TermQuery::new(
-                Term::from_field_text(self.f.category, category),
-                IndexRecordOption::Basic,
-            );
-            must.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(Box::new(t), *bonus)),
-            ));
-        }
+        let q = BooleanQuery::new(must);
         let department = req.department.as_deref().filter(|d| !d.is_empty());
         let category = req.category.as_deref().filter(|c| !c.is_empty());
-        let unfiltered = BooleanQuery::new(must.iter().map(|(o, q)| (*o, q.box_clone())).collect());
-        if let Some(d) = department {
-            must.push((Occur::Must, self.term(self.f.department, d, 0.0)));
-        }
-        if let Some(c) = category {
-            must.push((Occur::Must, self.term(self.f.category, c, 0.0)));
-        }
-        let q = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 100);
         let offset = req.offset.min(10_000);
-        let top_docs = TopDocs::with_limit(limit)
-            .and_offset(offset)
-            .order_by_score();
-        // Facet counts come from the matches without filters: one pass when there are none.
-        let (top, pairs) = if department.is_none() && category.is_none() {
-            searcher.search(&q, &(top_docs, PairCounts)).map_err(err)?
-        } else {
-            let top = searcher.search(&q, &top_docs).map_err(err)?;
-            (top, searcher.search(&unfiltered, &PairCounts).map_err(err)?)
-        };
-        let facets = self.facets(&pairs, department, category);
-        let total = pairs
-            .iter()
-            .filter(|((d, c), _)| {
-                department.is_none_or(|x| x == d) && category.is_none_or(|x| x == c)
+        // Citizens search for what they can apply for: services rank above penalties that share
+        // their words ("排污许可" above "对未取得排污许可证…的处罚"). The filters narrow the
+        // results, not the facet counts. A filter naming nothing in the index matches nothing.
+        let bonus = (0..self.cells.width())
+            .map(|c| {
+                let name = self.cells.categories.get(c).map_or("", String::as_str);
+                SERVICE_BONUS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(0.0, |(_, b)| *b)
             })
-            .map(|(_, n)| n)
+            .collect();
+        let ranked = collect::Ranked {
+            cells: &self.cells,
+            bonus,
+            department: department.map(|d| self.cells.department(d).unwrap_or(u32::MAX)),
+            category: category.map(|c| self.cells.category(c).unwrap_or(u32::MAX)),
+            keep: offset + limit,
+        };
+        let found = searcher.search(&q, &ranked).map_err(err)?;
+        let top: Vec<_> = found.top.into_iter().skip(offset).collect();
+        let (dept_n, cat_n) = (ranked.department, ranked.category);
+        let facets = self.facets(&found.counts, dept_n, cat_n);
+        let width = self.cells.width();
+        let matched = found.counts.iter().any(|n| *n > 0);
+        let total = found
+            .counts
+            .iter()
+            .enumerate()
+            .filter(|(cell, _)| {
+                let (d, c) = ((cell / width) as u32, (cell % width) as u32);
+                dept_n.is_none_or(|x| x == d) && cat_n.is_none_or(|x| x == c)
+            })
+            .map(|(_, n)| *n as usize)
             .sum::<usize>();
         // Words to highlight: the query's and the expansion's, longest first.
         let mut words: Vec<String> = self.tokens("jieba", &searched);
@@ -757,7 +667,7 @@ impl Searcher {
         }
         if total == 0 {
             // Filters may hide the matches: the facets still say where they are.
-            if pairs.is_empty() && !narrow {
+            if !matched && !narrow {
                 empty.did_you_mean = self.suggest(&searched);
             }
             empty.facets = facets;
@@ -775,33 +685,47 @@ impl Searcher {
     }
 
     /// Department counts under the category filter, category counts under the department
-    /// filter; most first.
-    fn facets(&self, pairs: &Pairs, department: Option<&str>, category: Option<&str>) -> Facets {
-        let mut by_dept: HashMap<&str, usize> = HashMap::new();
-        let mut by_cat: HashMap<&str, usize> = HashMap::new();
-        for ((d, c), n) in pairs {
-            if category.is_none_or(|x| x == c) {
-                *by_dept.entry(d).or_default() += n;
+    /// filter; most first. `counts` is `Ranked`'s table of (department, category) cells.
+    fn facets(&self, counts: &[u32], department: Option<u32>, category: Option<u32>) -> Facets {
+        let width = self.cells.width();
+        let mut by_dept = vec![0usize; self.cells.departments.len() + 1];
+        let mut by_cat = vec![0usize; width];
+        for (cell, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let (d, c) = (cell / width, cell % width);
+            if category.is_none_or(|x| x as usize == c) {
+                by_dept[d] += *n as usize;
             }
-            if department.is_none_or(|x| x == d) {
-                *by_cat.entry(c).or_default() += n;
+            if department.is_none_or(|x| x as usize == d) {
+                by_cat[c] += *n as usize;
             }
         }
-        let sorted = |m: HashMap<&str, usize>, dept: bool| {
-            let mut v: Vec<FacetCount> = m
+        fn name(names: &[String], n: usize) -> &str {
+            names.get(n).map_or("", String::as_str)
+        }
+        let sorted = |counts: Vec<usize>, dept: bool| {
+            let mut v: Vec<FacetCount> = counts
                 .into_iter()
+                .enumerate()
                 .filter(|(_, n)| *n > 0)
-                .map(|(k, count)| FacetCount {
-                    id: dept.then(|| k.to_string()),
-                    name: if dept {
-                        self.departments
-                            .get(k)
-                            .cloned()
-                            .unwrap_or_else(|| k.to_string())
+                .map(|(k, count)| {
+                    if dept {
+                        let id = name(&self.cells.departments, k);
+                        FacetCount {
+                            id: Some(id.to_string()),
+                            name: self
+                                .departments
+                                .get(id)
+                                .cloned()
+                                .unwrap_or_else(|| id.to_string()),
+                            count,
+                        }
                     } else {
-                        k.to_string()
-                    },
-                    count,
+                        FacetCount {
+                            id: None,
+                            name: name(&self.cells.categories, k).to_string(),
+                            count,
+                        }
+                    }
                 })
                 .collect();
             v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
