@@ -195,6 +195,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -202,6 +203,19 @@ fn main() -> ExitCode {
             eprintln!("{:?}", Report::new(e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Turns transparent huge pages off for this process. mimalloc asks for them on the memory it
+/// maps; loading 100,000 items frees and reuses that memory many times, and each first touch
+/// of a huge page zeroes 2 MiB where a few kilobytes were needed: a third of the system time
+/// of a 100k diff (1.1 s of CPU, ~0.5 s wall on two cores, medians of seven runs). The call only
+/// sets a flag of the process; it cannot fail in a way that matters, so its result is ignored.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes integer arguments and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
 
