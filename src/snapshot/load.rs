@@ -106,27 +106,7 @@ fn walk(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, crate::Error> {
     // Item folders hold nearly all files: walk the rest first, then the item folders in parallel.
     let mut paths = Vec::new();
     let mut item_dirs = Vec::new();
-    let walker = WalkDir::new(dir).sort_by_file_name().into_iter();
-    let walker = walker.filter_entry(|e| {
-        let is_items = e.depth() == 3
-            && e.file_type().is_dir()
-            && e.file_name() == "items"
-            && e.path()
-                .parent()
-                .and_then(|p| p.parent())
-                .and_then(|p| p.file_name())
-                == Some(std::ffi::OsStr::new("departments"));
-        if is_items {
-            item_dirs.push(e.path().to_path_buf());
-        }
-        !is_items
-    });
-    for entry in walker {
-        let entry = entry.map_err(|e| walk_error(dir, e))?;
-        if entry.file_type().is_file() {
-            paths.push((relative(dir, entry.path()), entry.into_path()));
-        }
-    }
+    walk_outside_items(dir, dir, 0, &mut paths, &mut item_dirs)?;
     let nested: Vec<Result<Vec<(String, std::path::PathBuf)>, crate::Error>> = item_dirs
         .par_iter()
         .map(|items| {
@@ -214,6 +194,49 @@ pub fn pair_dirs(a: &Path, b: &Path) -> Result<(Snapshot, Snapshot), crate::Erro
         || assemble(&la, results_a),
         || assemble(&lb, results_b),
     ))
+}
+
+/// The files of `folder` (at `depth` below the lists folder `root`) and of its subfolders, in
+/// file-name order, except that `departments/<folder>/items` folders are only noted in
+/// `item_dirs`, not read. (walkdir's `filter_entry` could not do this: walkdir reads and sorts a
+/// folder's entries before the filter can skip it, so every items folder was read twice.)
+/// Hidden folders (`.git`) are not entered: every file in them is ignored anyway.
+fn walk_outside_items(
+    root: &Path,
+    folder: &Path,
+    depth: usize,
+    paths: &mut Vec<(String, std::path::PathBuf)>,
+    item_dirs: &mut Vec<std::path::PathBuf>,
+) -> Result<(), crate::Error> {
+    let unreadable = |source| crate::Error::Read {
+        path: folder.to_path_buf(),
+        source,
+    };
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        // Not followed: a link is neither a file nor a folder here, as with walkdir.
+        let kind = entry.file_type().map_err(unreadable)?;
+        entries.push((entry.file_name(), kind));
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, kind) in entries {
+        let path = folder.join(&name);
+        if kind.is_file() {
+            paths.push((relative(root, &path), path));
+        } else if kind.is_dir() && !name.to_string_lossy().starts_with('.') {
+            let is_items = depth == 2
+                && name == "items"
+                && folder.parent().and_then(|p| p.file_name())
+                    == Some(std::ffi::OsStr::new("departments"));
+            if is_items {
+                item_dirs.push(path);
+            } else {
+                walk_outside_items(root, &path, depth + 1, paths, item_dirs)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn walk_error(dir: &Path, e: walkdir::Error) -> crate::Error {
@@ -800,6 +823,48 @@ mod tests {
 
     /// Two folders loaded together give what each gives alone, and a file the same in both is
     /// one shared item.
+    #[test]
+    fn walk_lists_every_file_in_order_without_hidden_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "jurisdiction.toml",
+            "departments/b/items/x2.toml",
+            "departments/b/items/x1.toml",
+            "departments/b/items/nested/deep.toml",
+            "departments/b/department.toml",
+            "departments/a/department.toml",
+            "departments/a/notes/stray.toml",
+            "boundaries/B1.toml",
+            ".git/objects/ab",
+            "departments/a/.hidden/c.toml",
+            "departments/a/.keep",
+        ] {
+            let path = root.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let found: Vec<String> = walk(root).unwrap().into_iter().map(|(r, _)| r).collect();
+        assert_eq!(
+            found,
+            [
+                "boundaries/B1.toml",
+                "departments/a/.keep",
+                "departments/a/department.toml",
+                "departments/a/notes/stray.toml",
+                "departments/b/department.toml",
+                "jurisdiction.toml",
+                "departments/b/items/nested/deep.toml",
+                "departments/b/items/x1.toml",
+                "departments/b/items/x2.toml",
+            ]
+        );
+        assert!(matches!(
+            walk(&root.join("nope")),
+            Err(crate::Error::NoLists(_))
+        ));
+    }
+
     #[test]
     fn pair_dirs_equals_loading_each() {
         let item = |id: &str, name: &str| {
