@@ -279,14 +279,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         } => {
             let (a, b) = Snapshot::load_pair(&lists, &old, &new)?;
             let diff = qingdan::diff::diff(&a, &b);
-            let text = match format {
-                DiffFormat::Json => serde_json::to_string_pretty(&diff)? + "\n",
-                DiffFormat::Markdown => qingdan::diff::output::markdown(&diff),
-                DiffFormat::Html => render::adjustment_page(&diff, None)?,
-                DiffFormat::Text => {
-                    qingdan::diff::output::text(&diff, std::io::stdout().is_terminal())
-                }
-            };
+            let text = qingdan::progress::timed("diff: output", || -> Result<String, Error> {
+                Ok(match format {
+                    DiffFormat::Json => serde_json::to_string_pretty(&diff)? + "\n",
+                    DiffFormat::Markdown => qingdan::diff::output::markdown(&diff),
+                    DiffFormat::Html => render::adjustment_page(&diff, None)?,
+                    DiffFormat::Text => {
+                        qingdan::diff::output::text(&diff, std::io::stdout().is_terminal())
+                    }
+                })
+            })?;
             print(&text)?;
             // The process ends here: freeing 200,000 parsed items one by one only costs time.
             std::mem::forget((a, b));

@@ -303,11 +303,12 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
         new_items: new.items.len(),
         ..Summary::default()
     };
-    let paired: Vec<Option<Change>> = m
-        .pairs
-        .par_iter()
-        .map(|&(o, n, how)| pair_change(old, &old.items[o], new, &new.items[n], how))
-        .collect();
+    let paired: Vec<Option<Change>> = timed("diff: field changes", || {
+        m.pairs
+            .par_iter()
+            .map(|&(o, n, how)| pair_change(old, &old.items[o], new, &new.items[n], how))
+            .collect()
+    });
     summary.unchanged = paired.iter().filter(|c| c.is_none()).count();
     let mut changes: Vec<Change> = paired.into_iter().flatten().collect();
     for &o in &m.cancelled {

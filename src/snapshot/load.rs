@@ -215,31 +215,33 @@ pub fn pair_dirs(a: &Path, b: &Path) -> Result<(Snapshot, Snapshot), crate::Erro
         SameAs(usize),
         Unread,
     }
-    let mut of_b: Vec<B> = (0..pb.len()).map(|_| B::Unread).collect();
-    let results_a: Vec<FileResult> = done
-        .into_iter()
-        .enumerate()
-        .map(|(i, (ra, other))| {
-            if let Some((j, rb)) = other {
-                of_b[j] = rb.map_or(B::SameAs(i), |r| B::Parsed(Box::new(r)));
-            }
-            ra
-        })
-        .collect();
-    let results_b: Vec<FileResult> = of_b
-        .into_par_iter()
-        .zip(pb)
-        .map(|(r, fb)| match r {
-            B::Parsed(r) => *r,
-            B::SameAs(i) => same_file(&results_a[i], Some(fb.full)),
-            B::Unread => parse_raw(read_raw(fb.rel.clone(), &fb)),
-        })
-        .collect();
-    let (la, lb) = (a.display().to_string(), b.display().to_string());
-    Ok(rayon::join(
-        || assemble(&la, results_a),
-        || assemble(&lb, results_b),
-    ))
+    timed("load: pair up and assemble", || {
+        let mut of_b: Vec<B> = (0..pb.len()).map(|_| B::Unread).collect();
+        let results_a: Vec<FileResult> = done
+            .into_iter()
+            .enumerate()
+            .map(|(i, (ra, other))| {
+                if let Some((j, rb)) = other {
+                    of_b[j] = rb.map_or(B::SameAs(i), |r| B::Parsed(Box::new(r)));
+                }
+                ra
+            })
+            .collect();
+        let results_b: Vec<FileResult> = of_b
+            .into_par_iter()
+            .zip(pb)
+            .map(|(r, fb)| match r {
+                B::Parsed(r) => *r,
+                B::SameAs(i) => same_file(&results_a[i], Some(fb.full)),
+                B::Unread => parse_raw(read_raw(fb.rel.clone(), &fb)),
+            })
+            .collect();
+        let (la, lb) = (a.display().to_string(), b.display().to_string());
+        Ok(rayon::join(
+            || assemble(&la, results_a),
+            || assemble(&lb, results_b),
+        ))
+    })
 }
 
 /// The files of `folder` (at `depth` below the lists folder `root`) and of its subfolders, in
