@@ -178,7 +178,7 @@ pub fn match_items(old: &[Info], new: &[Info]) -> Matching {
     }
 
     // 1. by id
-    let by_id: HashMap<&str, usize> = new.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let by_id: FnvHashMap<&str, usize> = new.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
     for (o, info) in old.iter().enumerate() {
         if let Some(&n) = by_id.get(info.id) {
             pair(o, n, How::Id, &mut pairs, &mut old_to, &mut new_to);
@@ -440,25 +440,36 @@ pub struct Weights {
 
 impl Weights {
     fn new(old: &[Info], new: &[Info], rest_old: &[usize], rest_new: &[usize]) -> Weights {
-        let mut df: FnvHashMap<u64, usize> = FnvHashMap::default();
+        let mut wanted: fnv::FnvHashSet<u64> = fnv::FnvHashSet::default();
         for &i in rest_old {
-            for &g in &old[i].grams {
-                df.insert(g, 0);
-            }
+            wanted.extend(old[i].grams.iter().copied());
         }
         for &i in rest_new {
-            for &g in &new[i].grams {
-                df.insert(g, 0);
-            }
+            wanted.extend(new[i].grams.iter().copied());
         }
-        // Merges and splits also weigh the names of matched items; count over everything.
-        for info in old.iter().chain(new) {
-            for g in &info.grams {
-                if let Some(c) = df.get_mut(g) {
-                    *c += 1;
+        // Merges and splits also weigh the names of matched items; count over everything
+        // (200,000 names at 100k: in parallel).
+        let df: FnvHashMap<u64, usize> = old
+            .par_iter()
+            .chain(new.par_iter())
+            .fold(
+                FnvHashMap::default,
+                |mut df: FnvHashMap<u64, usize>, info| {
+                    for g in info.grams.iter().filter(|g| wanted.contains(g)) {
+                        *df.entry(*g).or_default() += 1;
+                    }
+                    df
+                },
+            )
+            .reduce(FnvHashMap::default, |mut a, b| {
+                for (g, c) in b {
+                    *a.entry(g).or_default() += c;
                 }
-            }
-        }
+                a
+            });
+        let df = wanted
+            .into_iter()
+            .map(|g| (g, df.get(&g).copied().unwrap_or(0)));
         let total = (old.len() + new.len()).max(1) as f64;
         let weight = df
             .into_iter()

@@ -499,6 +499,7 @@ fn assemble(label: &str, results: Vec<FileResult>) -> Snapshot {
             .path
             .strip_prefix("departments/")
             .and_then(|rest| rest.split('/').next())
+            && !folders.contains(folder)
         {
             folders.insert(folder.to_string());
         }
