@@ -44,7 +44,14 @@ fn newest(dir: &Path) -> Option<SystemTime> {
 /// by another qingdan version, or when anything in `lists` changed since.
 pub fn needs_build(lists: &Path, out: &Path) -> bool {
     let marker = out.join(MARKER);
-    if std::fs::read_to_string(&marker).ok() != Some(crate::render::marker(lists)) {
+    // What `serve` builds: no base URL, the built-in templates.
+    let wanted = crate::render::marker(&crate::render::Options {
+        lists: lists.to_path_buf(),
+        out: out.to_path_buf(),
+        base_url: None,
+        templates: None,
+    });
+    if std::fs::read_to_string(&marker).ok() != Some(wanted) {
         return true;
     }
     let built = std::fs::metadata(&marker).and_then(|m| m.modified());
@@ -570,7 +577,25 @@ mod tests {
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join(MARKER), "qingdan\n").unwrap();
         assert!(needs_build(&a, &out), "a marker from an older qingdan");
-        std::fs::write(out.join(MARKER), crate::render::marker(&a)).unwrap();
+        let opts = |base_url: Option<&str>, templates: Option<&Path>| crate::render::Options {
+            lists: a.clone(),
+            out: out.clone(),
+            base_url: base_url.map(str::to_string),
+            templates: templates.map(Path::to_path_buf),
+        };
+        std::fs::write(
+            out.join(MARKER),
+            crate::render::marker(&opts(Some("/x"), None)),
+        )
+        .unwrap();
+        assert!(needs_build(&a, &out), "built for another address");
+        std::fs::write(
+            out.join(MARKER),
+            crate::render::marker(&opts(None, Some(&b))),
+        )
+        .unwrap();
+        assert!(needs_build(&a, &out), "built with other templates");
+        std::fs::write(out.join(MARKER), crate::render::marker(&opts(None, None))).unwrap();
         assert!(!needs_build(&a, &out), "built from a, nothing changed");
         assert!(needs_build(&b, &out), "built from other lists");
         std::thread::sleep(std::time::Duration::from_millis(20));

@@ -33,15 +33,25 @@ const LONG_LISTING: usize = 2000;
 /// Marks a folder as qingdan's output, so `build` never replaces a folder it did not make.
 pub const MARKER: &str = ".qingdan-site";
 
-/// What the marker file says: the qingdan version and the lists folder the site was built from,
-/// so that `serve` rebuilds a site made from other lists or by another version.
-pub fn marker(lists: &Path) -> String {
-    let lists = std::fs::canonicalize(lists).unwrap_or_else(|_| lists.to_path_buf());
-    format!(
+/// What the marker file says: the qingdan version, the lists folder the site was built from and
+/// the base URL and templates it was built with, so that `serve` rebuilds a site made from other
+/// lists, by another version, or for another address (`build --base-url`: its links would not
+/// work under `serve`).
+pub fn marker(opts: &Options) -> String {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut m = format!(
         "qingdan {}\nlists {}\n",
         env!("CARGO_PKG_VERSION"),
-        lists.display()
-    )
+        canonical(&opts.lists).display()
+    );
+    // A site built for another address or with other templates is not what `serve` would build.
+    if let Some(base) = &opts.base_url {
+        m.push_str(&format!("base-url {base}\n"));
+    }
+    if let Some(t) = &opts.templates {
+        m.push_str(&format!("templates {}\n", canonical(t).display()));
+    }
+    m
 }
 
 pub struct Options {
@@ -298,7 +308,7 @@ impl Site {
                 "assets/search.js",
                 templates::script(s.opts.templates.as_deref())?.as_bytes(),
             )?;
-            writer.write(MARKER, marker(&s.opts.lists).as_bytes())?;
+            writer.write(MARKER, marker(&s.opts).as_bytes())?;
             Ok(())
         })?;
         let mut urls = site.page_urls.clone();
