@@ -388,7 +388,7 @@ fn item(rng: &mut fastrand::Rng, n: usize, depts: usize, dept: &str, dept_name: 
             basis: String::new(),
         },
         supervision,
-        guide,
+        guide: guide.map(Box::new),
         ..Item::default()
     }
 }

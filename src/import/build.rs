@@ -325,7 +325,7 @@ pub fn item(cx: &Context, ids: &mut Ids, mut draft: ItemDraft) -> (Item, Vec<Str
             basis: take(&mut fields, Field::AccBasis),
         },
         remarks: take(&mut fields, Field::Remarks),
-        guide: has_guide.then(|| Located::new(guide)),
+        guide: has_guide.then(|| Box::new(Located::new(guide))),
         source: Some(SourceRef {
             file: cx.file_name.to_string(),
             sheet: cx.sheet.to_string(),

@@ -175,13 +175,13 @@ pub struct Item {
     pub accountability: Accountability,
     /// 下放（授权、委托、延伸服务、代办）
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delegation: Option<Delegation>,
+    pub delegation: Option<Box<Delegation>>,
     /// 事中事后监管措施
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supervision: Vec<Supervision>,
     /// 办事指南
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guide: Option<Located<Guide>>,
+    pub guide: Option<Box<Located<Guide>>>,
     /// 备注
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub remarks: String,
