@@ -86,8 +86,17 @@ fn classify(path: &str) -> Kind {
     }
 }
 
+/// Every list file under `dir`, each read and parsed on the same thread (not all read, then all
+/// parsed: that held every file's bytes, 240 MB at 100,000 items, between the two passes).
 pub fn load_dir(dir: &Path) -> Result<Snapshot, crate::Error> {
-    Ok(from_raw(&dir.display().to_string(), raw_dir(dir)?))
+    let found = walk(dir)?;
+    let results: Vec<FileResult> = timed("load: read and parse", || {
+        found
+            .into_par_iter()
+            .map(|f| parse_raw(read_raw(f.rel.clone(), &f)))
+            .collect()
+    });
+    Ok(assemble(&dir.display().to_string(), results))
 }
 
 /// Every file under `dir`, read (not parsed).
