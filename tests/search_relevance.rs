@@ -20,8 +20,8 @@ struct Case {
     kind: String,
 }
 
-#[test]
-fn citizen_queries_find_the_item_they_mean() {
+/// The demo lists built into a temporary folder, and their search index opened.
+fn demo_index() -> (tempfile::TempDir, qingdan::index::Searcher) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -34,6 +34,12 @@ fn citizen_queries_find_the_item_they_mean() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let searcher = qingdan::index::Searcher::open(&site.join("_index")).unwrap();
+    (dir, searcher)
+}
+
+#[test]
+fn citizen_queries_find_the_item_they_mean() {
+    let (_dir, searcher) = demo_index();
     let judged: Judged =
         toml::from_str(&std::fs::read_to_string(fixture("search_queries.toml")).unwrap()).unwrap();
     assert!(judged.query.len() >= 40);
@@ -90,18 +96,7 @@ fn citizen_queries_find_the_item_they_mean() {
 /// facet without its own filter); total is what the filters leave; pages past the end are empty.
 #[test]
 fn filters_narrow_results_in_the_same_order_and_facets_count_all() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let out = qingdan()
-        .args(["build", "--lists"])
-        .arg(repo.join("lists"))
-        .arg("--out")
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let searcher = qingdan::index::Searcher::open(&site.join("_index")).unwrap();
+    let (_dir, searcher) = demo_index();
     let search = |department: Option<&str>, category: Option<&str>, limit, offset| {
         searcher
             .search(&qingdan::index::Request {
