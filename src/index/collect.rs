@@ -24,6 +24,8 @@ pub(super) struct Cells {
     pub categories: Vec<String>,
     /// Per segment, each document's `department * width + category`.
     segments: HashMap<SegmentId, Arc<Vec<u32>>>,
+    /// Score added per category number (`SERVICE_BONUS`; none for "none").
+    bonus: Arc<Vec<Score>>,
 }
 
 impl Cells {
@@ -33,6 +35,7 @@ impl Cells {
             departments: Vec::new(),
             categories: Vec::new(),
             segments: HashMap::new(),
+            bonus: Arc::default(),
         };
         // Numbers first (the width must be known before any document is coded).
         let mut ords = Vec::new();
@@ -45,6 +48,16 @@ impl Cells {
             let codes = cells.code_segment(segment, &d, &c)?;
             cells.segments.insert(segment.segment_id(), Arc::new(codes));
         }
+        let bonus = (0..cells.width())
+            .map(|c| {
+                let name = cells.categories.get(c).map_or("", String::as_str);
+                super::SERVICE_BONUS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(0.0, |(_, b)| *b)
+            })
+            .collect();
+        cells.bonus = Arc::new(bonus);
         Ok(cells)
     }
 
@@ -69,10 +82,13 @@ impl Cells {
         let none_d = self.departments.len() as u32;
         let none_c = self.categories.len() as u32;
         let width = self.width() as u32;
+        // A name numbered past the known ones (a segment the index did not have when it was
+        // opened) counts as "none".
         let ord = |col: &Option<tantivy::columnar::StrColumn>, map: &[u32], none: u32, doc| {
             col.as_ref()
                 .and_then(|c| c.ords().first(doc))
                 .and_then(|o| map.get(o as usize).copied())
+                .filter(|n| *n < none)
                 .unwrap_or(none)
         };
         Ok((0..segment.max_doc())
@@ -92,14 +108,6 @@ impl Cells {
         let mut categories = self.categories.clone();
         let d = global_ords(segment, "department", &mut departments)?;
         let c = global_ords(segment, "category", &mut categories)?;
-        // Names this index did not know when it was opened count as "none".
-        let known = |map: Vec<u32>, len: usize| -> Vec<u32> {
-            map.into_iter()
-                .map(|n| if (n as usize) < len { n } else { len as u32 })
-                .collect()
-        };
-        let d = known(d, self.departments.len());
-        let c = known(c, self.categories.len());
         Ok(Arc::new(self.code_segment(segment, &d, &c)?))
     }
 
@@ -178,8 +186,6 @@ impl Eq for Candidate {}
 /// Ranks and counts: the best `keep` matches that pass the filters, and every match's pair.
 pub(super) struct Ranked<'a> {
     pub cells: &'a Cells,
-    /// Score added per category number (`categories.len() + 1` entries).
-    pub bonus: Vec<Score>,
     pub department: Option<u32>,
     pub category: Option<u32>,
     pub keep: usize,
@@ -195,7 +201,7 @@ pub(super) struct SegmentRanked {
     codes: Arc<Vec<u32>>,
     segment: SegmentOrdinal,
     width: u32,
-    bonus: Vec<Score>,
+    bonus: Arc<Vec<Score>>,
     department: Option<u32>,
     category: Option<u32>,
     keep: usize,
@@ -217,7 +223,7 @@ impl Collector for Ranked<'_> {
             codes: self.cells.segment(reader)?,
             segment,
             width: self.cells.width() as u32,
-            bonus: self.bonus.clone(),
+            bonus: Arc::clone(&self.cells.bonus),
             department: self.department,
             category: self.category,
             keep: self.keep,

@@ -602,20 +602,11 @@ impl Searcher {
         let limit = req.limit.clamp(1, 100);
         let offset = req.offset.min(10_000);
         // Citizens search for what they can apply for: services rank above penalties that share
-        // their words ("排污许可" above "对未取得排污许可证…的处罚"). The filters narrow the
-        // results, not the facet counts. A filter naming nothing in the index matches nothing.
-        let bonus = (0..self.cells.width())
-            .map(|c| {
-                let name = self.cells.categories.get(c).map_or("", String::as_str);
-                SERVICE_BONUS
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map_or(0.0, |(_, b)| *b)
-            })
-            .collect();
+        // their words ("排污许可" above "对未取得排污许可证…的处罚"): `SERVICE_BONUS`, added by
+        // the collector. The filters narrow the results, not the facet counts. A filter naming
+        // nothing in the index matches nothing.
         let ranked = collect::Ranked {
             cells: &self.cells,
-            bonus,
             department: department.map(|d| self.cells.department(d).unwrap_or(u32::MAX)),
             category: category.map(|c| self.cells.category(c).unwrap_or(u32::MAX)),
             keep: offset + limit,
