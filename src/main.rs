@@ -541,12 +541,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         } => {
             let watched = watch.then(|| lists.clone());
             if qingdan::serve::needs_build(&lists, &out) {
-                let site = render::Site::load(render::Options {
-                    lists,
-                    out: out.clone(),
-                    base_url: None,
-                    templates: None,
-                })?;
+                let site = render::Site::load(qingdan::serve::options(&lists, &out))?;
                 if !site.report.ok {
                     let color = std::io::stdout().is_terminal();
                     print(&check::render_text(&site.report, &site.snap, color))?;

@@ -40,17 +40,22 @@ fn newest(dir: &Path) -> Option<SystemTime> {
         .max()
 }
 
-/// Does the site in `out` need building from `lists`? Yes when it was built from other lists or
-/// by another qingdan version, or when anything in `lists` changed since.
-pub fn needs_build(lists: &Path, out: &Path) -> bool {
-    let marker = out.join(MARKER);
-    // What `serve` builds: no base URL, the built-in templates.
-    let wanted = crate::render::marker(&crate::render::Options {
+/// What `serve` builds: the site of `lists` in `out`, for no base URL, with the built-in
+/// templates. `needs_build` compares a site's marker with these same options.
+pub fn options(lists: &Path, out: &Path) -> crate::render::Options {
+    crate::render::Options {
         lists: lists.to_path_buf(),
         out: out.to_path_buf(),
         base_url: None,
         templates: None,
-    });
+    }
+}
+
+/// Does the site in `out` need building from `lists`? Yes when it was built from other lists or
+/// by another qingdan version, or when anything in `lists` changed since.
+pub fn needs_build(lists: &Path, out: &Path) -> bool {
+    let marker = out.join(MARKER);
+    let wanted = crate::render::marker(&options(lists, out));
     if std::fs::read_to_string(&marker).ok() != Some(wanted) {
         return true;
     }
@@ -425,13 +430,8 @@ pub fn router(shared: Shared) -> Router {
 
 /// Check and build the lists into the site; on failure, what went wrong, for the terminal.
 pub fn rebuild(lists: &Path, out: &Path) -> Result<String, String> {
-    let site = crate::render::Site::load(crate::render::Options {
-        lists: lists.to_path_buf(),
-        out: out.to_path_buf(),
-        base_url: None,
-        templates: None,
-    })
-    .map_err(|e| format!("{:?}", miette::Report::new(e)))?;
+    let site = crate::render::Site::load(options(lists, out))
+        .map_err(|e| format!("{:?}", miette::Report::new(e)))?;
     if !site.report.ok {
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
         return Err(crate::check::render_text(&site.report, &site.snap, color));
