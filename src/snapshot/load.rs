@@ -93,7 +93,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, crate::Error> {
     let results: Vec<FileResult> = timed("load: read and parse", || {
         found
             .into_par_iter()
-            .map(|f| parse_raw(read_raw(f.rel.clone(), &f)))
+            .map(|f| parse_raw(read_raw(&f)))
             .collect()
     });
     Ok(assemble(&dir.display().to_string(), results))
@@ -101,10 +101,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, crate::Error> {
 
 /// Every file under `dir`, read (not parsed).
 pub fn raw_dir(dir: &Path) -> Result<Vec<RawFile>, crate::Error> {
-    Ok(walk(dir)?
-        .into_par_iter()
-        .map(|f| read_raw(f.rel.clone(), &f))
-        .collect())
+    Ok(walk(dir)?.into_par_iter().map(|f| read_raw(&f)).collect())
 }
 
 /// A file found by `walk`: its path relative to the lists folder (`/`-separated), its full path
@@ -204,9 +201,9 @@ pub fn pair_dirs(a: &Path, b: &Path) -> Result<(Snapshot, Snapshot), crate::Erro
     let done: Vec<(FileResult, Other)> = timed("load: read, compare, parse", || {
         pa.par_iter()
             .map(|fa| {
-                let ra = read_raw(fa.rel.clone(), fa);
+                let ra = read_raw(fa);
                 let other = in_b.get(fa.rel.as_str()).map(|&j| {
-                    let rb = read_raw(pb[j].rel.clone(), &pb[j]);
+                    let rb = read_raw(&pb[j]);
                     let same = ra.problem.is_none()
                         && rb.problem.is_none()
                         && ra.bytes.is_some()
@@ -242,7 +239,7 @@ pub fn pair_dirs(a: &Path, b: &Path) -> Result<(Snapshot, Snapshot), crate::Erro
             .map(|(r, fb)| match r {
                 B::Parsed(r) => *r,
                 B::SameAs(i) => same_file(&results_a[i], Some(fb.full)),
-                B::Unread => parse_raw(read_raw(fb.rel.clone(), &fb)),
+                B::Unread => parse_raw(read_raw(&fb)),
             })
             .collect();
         let (la, lb) = (a.display().to_string(), b.display().to_string());
@@ -318,7 +315,8 @@ fn relative(dir: &Path, full: &Path) -> String {
         .join("/")
 }
 
-fn read_raw(rel: String, found: &Found) -> RawFile {
+fn read_raw(found: &Found) -> RawFile {
+    let rel = found.rel.clone();
     if classify(&rel) == Kind::Ignored {
         return RawFile {
             transient: false,
@@ -879,8 +877,6 @@ mod tests {
         }
     }
 
-    /// Two folders loaded together give what each gives alone, and a file the same in both is
-    /// one shared item.
     #[test]
     fn walk_lists_every_file_in_order_without_hidden_folders() {
         let dir = tempfile::tempdir().unwrap();
@@ -937,6 +933,8 @@ mod tests {
         ));
     }
 
+    /// Two folders loaded together give what each gives alone, and a file the same in both is
+    /// one shared item.
     #[test]
     fn pair_dirs_equals_loading_each() {
         let item = |id: &str, name: &str| {
