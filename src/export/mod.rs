@@ -224,13 +224,16 @@ pub fn xlsx(title: &str, rows: &[Row]) -> Result<Vec<u8>, Error> {
             _ => 14.0,
         };
         sheet.set_column_width(c as u16, width).map_err(err)?;
+        // Data cells written without a format take their column's (as Excel does): giving each
+        // of millions of cells the format hashed the whole format every time.
+        sheet.set_column_format(c as u16, &wrap).map_err(err)?;
     }
     sheet.set_freeze_panes(2, 0).map_err(err)?;
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             if !v.is_empty() {
                 sheet
-                    .write_string_with_format(r as u32 + 2, c as u16, v.as_ref(), &wrap)
+                    .write_string(r as u32 + 2, c as u16, v.as_ref())
                     .map_err(err)?;
             }
         }
@@ -284,5 +287,41 @@ mod tests {
             let f = crate::import::recognise_header(h);
             assert!(f, "{h} is not recognised by import");
         }
+    }
+
+    /// Data cells are written without a format of their own and must still wrap (the column's
+    /// format, which rust_xlsxwriter gives an unformatted cell); the header stays bold.
+    #[test]
+    fn data_cells_take_the_wrapping_column_format() {
+        use std::io::Read;
+        let mut row: Row = std::array::from_fn(|_| Cow::Borrowed(""));
+        row[0] = Cow::Borrowed("1");
+        row[3] = Cow::Borrowed("对违法行为的处罚");
+        let bytes = xlsx("测试清单", &[row]).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sheet = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut sheet)
+            .unwrap();
+        let mut styles = String::new();
+        zip.by_name("xl/styles.xml")
+            .unwrap()
+            .read_to_string(&mut styles)
+            .unwrap();
+        let style_of = |cell: &str| {
+            let at = sheet.find(&format!("<c r=\"{cell}\"")).unwrap();
+            let rest = &sheet[at..];
+            let s = rest.find(" s=\"").unwrap() + 4;
+            rest[s..s + rest[s..].find('"').unwrap()]
+                .parse::<usize>()
+                .unwrap()
+        };
+        let xfs = &styles[styles.find("<cellXfs").unwrap()..];
+        let xf = |i: usize| xfs.split("<xf ").nth(i + 1).unwrap().to_string();
+        assert!(xf(style_of("D3")).contains("wrapText=\"1\""), "{sheet}");
+        assert!(xf(style_of("A3")).contains("wrapText=\"1\""));
+        assert!(!xf(style_of("A2")).contains("wrapText"));
+        assert!(styles.contains("<b/>"));
     }
 }
