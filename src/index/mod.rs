@@ -60,11 +60,17 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let jieba = |stored: bool| {
+    // Positions only where a phrase query looks (the name); the other jieba fields are scored
+    // by their terms alone, and their positions were most of what indexing wrote.
+    let jieba = |stored: bool, positions: bool| {
         let o = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer("jieba")
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                .set_index_option(if positions {
+                    IndexRecordOption::WithFreqsAndPositions
+                } else {
+                    IndexRecordOption::WithFreqs
+                }),
         );
         if stored { o.set_stored() } else { o }
     };
@@ -75,12 +81,12 @@ fn schema() -> (Schema, Fields) {
     );
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        name: b.add_text_field("name", jieba(true)),
+        name: b.add_text_field("name", jieba(true, true)),
         name_exact: b.add_text_field("name_exact", STRING),
         name_ngram: b.add_text_field("name_ngram", ngram),
-        subs: b.add_text_field("subs", jieba(false)),
-        body: b.add_text_field("body", jieba(false)),
-        text: b.add_text_field("text", jieba(true)),
+        subs: b.add_text_field("subs", jieba(false, false)),
+        body: b.add_text_field("body", jieba(false, false)),
+        text: b.add_text_field("text", jieba(true, false)),
         department: b.add_text_field("department", STRING | STORED | FAST),
         department_name: b.add_text_field("department_name", STORED),
         category: b.add_text_field("category", STRING | STORED | FAST),
