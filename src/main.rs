@@ -458,8 +458,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }),
             };
             let bytes = match to {
-                ExportFormat::Csv => export::csv(&export::rows(&snap, items()))?,
-                ExportFormat::Xlsx => export::xlsx(&title, &export::rows(&snap, items()))?,
+                ExportFormat::Csv => export::csv(&snap, items())?,
+                ExportFormat::Xlsx => export::xlsx(&title, export::rows(&snap, items()))?,
                 ExportFormat::Json => export::json(&snap, depts(), items())?,
             };
             let out =

@@ -220,6 +220,57 @@ fn the_demo_site_is_complete_and_self_contained() {
     );
 }
 
+/// A department's CSV and JSON under `data/departments/` are cut out of the whole list's files;
+/// they must be what `qingdan export --department` makes of that department on its own (the
+/// CSV numbered from 1), and the whole list's what `export` makes of all.
+#[test]
+fn department_data_files_equal_the_export_of_the_department() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let lists = repo().join("lists");
+    let o = build(&lists, &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let export = |to: &str, department: Option<&str>| {
+        let mut c = qingdan();
+        c.args(["export", "--to", to, "--lists"]).arg(&lists);
+        if let Some(d) = department {
+            c.args(["--department", d]);
+        }
+        let o = c.output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o.stdout
+    };
+    let snap = qingdan::Snapshot::load_dir(&lists).unwrap();
+    assert!(snap.departments.len() >= 12);
+    for to in ["csv", "json"] {
+        let whole = std::fs::read(out.join(format!("data/qingdan.{to}"))).unwrap();
+        assert!(whole == export(to, None), "data/qingdan.{to}");
+        for d in &snap.departments {
+            let rel = format!("data/departments/{}.{to}", d.folder);
+            let site = std::fs::read(out.join(&rel)).unwrap();
+            assert!(
+                site == export(to, Some(&d.folder)),
+                "{rel} differs from the export"
+            );
+        }
+    }
+    // Numbered from 1 in each department, not as in the whole list.
+    let last = snap.departments.last().unwrap();
+    let csv =
+        std::fs::read_to_string(out.join(format!("data/departments/{}.csv", last.folder))).unwrap();
+    assert!(csv.lines().nth(1).unwrap().starts_with("1,"), "{csv}");
+}
+
 #[test]
 fn list_text_cannot_inject_html_or_scripts() {
     let dir = valid_tree();

@@ -3,12 +3,11 @@
 //! Chinese column headers, so the xlsx (and CSV) import again with `qingdan import`.
 
 use std::borrow::Cow;
-use std::io::Write;
-
-use serde::Serialize;
+use std::io::{Read, Seek, Write};
+use std::path::Path;
 
 use crate::Error;
-use crate::model::{Department, Item, Jurisdiction, Responsibilities};
+use crate::model::{Department, Item, Responsibilities};
 use crate::snapshot::Snapshot;
 
 /// The columns, in order. Every header is one `qingdan import` recognises.
@@ -59,137 +58,273 @@ fn or<'a>(own: &'a str, item: &'a str) -> Cow<'a, str> {
     Cow::Borrowed(if own.trim().is_empty() { item } else { own })
 }
 
-/// The rows of some items (an item with sub-items gives one row per sub-item).
-pub fn rows<'a>(snap: &'a Snapshot, items: impl Iterator<Item = &'a Item>) -> Vec<Row<'a>> {
-    let mut out = Vec::new();
-    for (n, item) in items.enumerate() {
-        let dept: &'a str = snap.department_name(&item.department);
-        let guide = item.guide.as_ref().map(|g| &g.value);
-        let fees: Cow<'a, str> = match guide {
-            None => Cow::Borrowed(""),
-            Some(g) => match (g.charged, g.fees.is_empty()) {
-                (Some(false), _) => Cow::Borrowed("无"),
-                (_, false) => Cow::Owned(
-                    g.fees
-                        .iter()
-                        .map(|f| {
-                            [f.name.as_str(), f.amount.as_str(), f.basis.as_str()]
-                                .join(" ")
-                                .trim()
-                                .to_string()
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                ),
-                _ => Cow::Borrowed(""),
-            },
-        };
-        let materials: Cow<'a, str> = match guide {
-            None => Cow::Borrowed(""),
-            Some(g) if !g.materials_text.trim().is_empty() || g.materials.is_empty() => {
-                Cow::Borrowed(g.materials_text.as_str())
-            }
-            Some(g) => Cow::Owned(
-                g.materials
+/// The rows of some items, numbered from 1 (an item with sub-items gives one row per sub-item),
+/// made as they are read.
+pub fn rows<'a>(
+    snap: &'a Snapshot,
+    items: impl Iterator<Item = &'a Item>,
+) -> impl Iterator<Item = Row<'a>> {
+    items.enumerate().flat_map(move |(n, item)| {
+        let mut rows = Vec::with_capacity(1);
+        item_rows(snap, n + 1, item, &mut rows);
+        rows
+    })
+}
+
+/// The rows of one item, numbered `n`, pushed onto `out`: one, or one per sub-item.
+pub fn item_rows<'a>(snap: &'a Snapshot, n: usize, item: &'a Item, out: &mut Vec<Row<'a>>) {
+    let dept: &'a str = snap.department_name(&item.department);
+    let guide = item.guide.as_ref().map(|g| &g.value);
+    let fees: Cow<'a, str> = match guide {
+        None => Cow::Borrowed(""),
+        Some(g) => match (g.charged, g.fees.is_empty()) {
+            (Some(false), _) => Cow::Borrowed("无"),
+            (_, false) => Cow::Owned(
+                g.fees
                     .iter()
-                    .enumerate()
-                    .map(|(i, m)| format!("{}.{}", i + 1, m.name.as_str()))
+                    .map(|f| {
+                        [f.name.as_str(), f.amount.as_str(), f.basis.as_str()]
+                            .join(" ")
+                            .trim()
+                            .to_string()
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
             ),
-        };
-        let item_resp = responsibilities_text(&item.responsibilities);
-        let guide_field = |f: fn(&'a crate::model::Guide) -> &'a str| -> Cow<'a, str> {
-            Cow::Borrowed(guide.map_or("", f))
-        };
-        let subs: Vec<Option<&'a crate::model::SubItem>> = if item.sub_items.is_empty() {
-            vec![None]
-        } else {
-            item.sub_items.iter().map(Some).collect()
-        };
-        for sub in subs {
-            let (sub_name, basis, resp, resp_basis, circ, remarks) = match sub {
-                Some(s) => (
-                    Cow::Borrowed(s.name.value.as_str()),
-                    or(&s.basis.text, &item.basis.text),
-                    {
-                        let own = responsibilities_text(&s.responsibilities);
-                        if own.trim().is_empty() {
-                            item_resp.clone()
-                        } else {
-                            own
-                        }
-                    },
-                    or(&s.responsibilities.basis, &item.responsibilities.basis),
-                    or(
-                        &s.accountability.circumstances,
-                        &item.accountability.circumstances,
-                    ),
-                    or(&s.remarks, &item.remarks),
-                ),
-                None => (
-                    Cow::Borrowed(""),
-                    Cow::Borrowed(item.basis.text.as_str()),
-                    item_resp.clone(),
-                    Cow::Borrowed(item.responsibilities.basis.as_str()),
-                    Cow::Borrowed(item.accountability.circumstances.as_str()),
-                    Cow::Borrowed(item.remarks.as_str()),
-                ),
-            };
-            out.push([
-                Cow::Owned((n + 1).to_string()),
-                Cow::Borrowed(item.id.value.as_str()),
-                Cow::Borrowed(dept),
-                Cow::Borrowed(item.name.value.as_str()),
-                sub_name,
-                Cow::Borrowed(item.category.value.as_str()),
-                basis,
-                Cow::Borrowed(item.body.as_str()),
-                Cow::Borrowed(item.unit.as_str()),
-                Cow::Borrowed(item.level.value.as_str()),
-                Cow::Borrowed(item.scope.as_str()),
-                Cow::Borrowed(item.duty.as_str()),
-                resp,
-                resp_basis,
-                Cow::Borrowed(item.accountability.subjects.as_str()),
-                circ,
-                remarks,
-                guide_field(|g| g.audience.as_str()),
-                guide_field(|g| g.conditions.as_str()),
-                materials.clone(),
-                guide_field(|g| g.statutory_limit.value.as_str()),
-                guide_field(|g| g.promised_limit.value.as_str()),
-                fees.clone(),
-            ]);
+            _ => Cow::Borrowed(""),
+        },
+    };
+    let materials: Cow<'a, str> = match guide {
+        None => Cow::Borrowed(""),
+        Some(g) if !g.materials_text.trim().is_empty() || g.materials.is_empty() => {
+            Cow::Borrowed(g.materials_text.as_str())
         }
+        Some(g) => Cow::Owned(
+            g.materials
+                .iter()
+                .enumerate()
+                .map(|(i, m)| format!("{}.{}", i + 1, m.name.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    };
+    let item_resp = responsibilities_text(&item.responsibilities);
+    let guide_field = |f: fn(&'a crate::model::Guide) -> &'a str| -> Cow<'a, str> {
+        Cow::Borrowed(guide.map_or("", f))
+    };
+    let subs: Vec<Option<&'a crate::model::SubItem>> = if item.sub_items.is_empty() {
+        vec![None]
+    } else {
+        item.sub_items.iter().map(Some).collect()
+    };
+    for sub in subs {
+        let (sub_name, basis, resp, resp_basis, circ, remarks) = match sub {
+            Some(s) => (
+                Cow::Borrowed(s.name.value.as_str()),
+                or(&s.basis.text, &item.basis.text),
+                {
+                    let own = responsibilities_text(&s.responsibilities);
+                    if own.trim().is_empty() {
+                        item_resp.clone()
+                    } else {
+                        own
+                    }
+                },
+                or(&s.responsibilities.basis, &item.responsibilities.basis),
+                or(
+                    &s.accountability.circumstances,
+                    &item.accountability.circumstances,
+                ),
+                or(&s.remarks, &item.remarks),
+            ),
+            None => (
+                Cow::Borrowed(""),
+                Cow::Borrowed(item.basis.text.as_str()),
+                item_resp.clone(),
+                Cow::Borrowed(item.responsibilities.basis.as_str()),
+                Cow::Borrowed(item.accountability.circumstances.as_str()),
+                Cow::Borrowed(item.remarks.as_str()),
+            ),
+        };
+        out.push([
+            Cow::Owned(n.to_string()),
+            Cow::Borrowed(item.id.value.as_str()),
+            Cow::Borrowed(dept),
+            Cow::Borrowed(item.name.value.as_str()),
+            sub_name,
+            Cow::Borrowed(item.category.value.as_str()),
+            basis,
+            Cow::Borrowed(item.body.as_str()),
+            Cow::Borrowed(item.unit.as_str()),
+            Cow::Borrowed(item.level.value.as_str()),
+            Cow::Borrowed(item.scope.as_str()),
+            Cow::Borrowed(item.duty.as_str()),
+            resp,
+            resp_basis,
+            Cow::Borrowed(item.accountability.subjects.as_str()),
+            circ,
+            remarks,
+            guide_field(|g| g.audience.as_str()),
+            guide_field(|g| g.conditions.as_str()),
+            materials.clone(),
+            guide_field(|g| g.statutory_limit.value.as_str()),
+            guide_field(|g| g.promised_limit.value.as_str()),
+            fees.clone(),
+        ]);
     }
-    out
 }
 
-/// CSV in UTF-8 with a BOM (so Excel opens it as UTF-8), written to `out`.
-pub fn write_csv(rows: &[Row], out: impl Write) -> Result<(), Error> {
-    let io = |e: csv::Error| Error::Usage(format!("无法写出 CSV：{e}"));
-    let mut out = out;
-    out.write_all(b"\xEF\xBB\xBF")
-        .map_err(|e| Error::Usage(format!("无法写出 CSV：{e}")))?;
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(COLUMNS).map_err(io)?;
-    for r in rows {
-        w.write_record(r.iter().map(|c| c.as_bytes())).map_err(io)?;
+/// Counts the bytes written through it, so that a file's layout is known as it is written.
+/// `flush` stops here: the CSV writer flushes after every row to keep the count exact, and
+/// the file below is flushed once, at the end.
+struct Counted<W> {
+    inner: W,
+    at: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.at += n as u64;
+        Ok(n)
     }
-    w.flush()
-        .map_err(|e| Error::Usage(format!("无法写出 CSV：{e}")))
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Where a CSV written by `write_csv` put its rows, so that the file of a run of its items can
+/// be cut out of it (`cut_csv`) instead of made again.
+pub struct CsvLayout {
+    /// Byte offset of each row, and of the end of the file.
+    row_at: Vec<u64>,
+    /// Index of the first row of each item, and the number of rows.
+    first_row: Vec<usize>,
+}
+
+fn csv_error(e: impl std::fmt::Display) -> Error {
+    Error::Usage(format!("无法写出 CSV：{e}"))
+}
+
+/// CSV in UTF-8 with a BOM (so Excel opens it as UTF-8) of `items`, numbered from 1, written to
+/// `out`; says where each row went.
+pub fn write_csv<'a>(
+    snap: &'a Snapshot,
+    items: impl Iterator<Item = &'a Item>,
+    out: impl Write,
+) -> Result<CsvLayout, Error> {
+    let mut out = Counted { inner: out, at: 0 };
+    out.write_all(b"\xEF\xBB\xBF").map_err(csv_error)?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS).map_err(csv_error)?;
+    let mut layout = CsvLayout {
+        row_at: Vec::new(),
+        first_row: Vec::new(),
+    };
+    let mut rows = Vec::new();
+    for (n, item) in items.enumerate() {
+        layout.first_row.push(layout.row_at.len());
+        rows.clear();
+        item_rows(snap, n + 1, item, &mut rows);
+        for r in &rows {
+            w.flush().map_err(csv_error)?;
+            layout.row_at.push(w.get_ref().at);
+            w.write_record(r.iter().map(|c| c.as_bytes()))
+                .map_err(csv_error)?;
+        }
+    }
+    w.flush().map_err(csv_error)?;
+    layout.row_at.push(w.get_ref().at);
+    layout.first_row.push(layout.row_at.len() - 1);
+    let mut out = w.into_inner().map_err(|e| csv_error(e.error()))?;
+    out.inner.flush().map_err(csv_error)?;
+    Ok(layout)
+}
+
+/// The CSV of the items `items` (indexes into what `whole` was written from), numbered from 1,
+/// cut out of the file `whole` that `write_csv` wrote with `layout`: its header and rows are
+/// copied, only the numbers in the first column are new. Byte for byte what `write_csv` would
+/// write for those items.
+pub fn cut_csv(
+    whole: &Path,
+    layout: &CsvLayout,
+    items: std::ops::Range<usize>,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    let read = |source| Error::Read {
+        path: whole.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(whole).map_err(read)?;
+    let mut from = std::io::BufReader::with_capacity(1 << 20, file);
+    let head = layout.row_at.first().copied().unwrap_or(0);
+    copy_exactly(&mut from, head, out).map_err(read)?;
+    let first = layout.first_row[items.start];
+    from.seek(std::io::SeekFrom::Start(layout.row_at[first]))
+        .map_err(read)?;
+    let mut number = Vec::with_capacity(24);
+    for (k, i) in items.enumerate() {
+        // The whole list numbers this item i + 1: that many digits and a comma are replaced.
+        let old = digits(i + 1) + 1;
+        for r in layout.first_row[i]..layout.first_row[i + 1] {
+            let len = layout.row_at[r + 1] - layout.row_at[r];
+            std::io::copy(&mut (&mut from).take(old as u64), &mut std::io::sink()).map_err(read)?;
+            number.clear();
+            write!(number, "{},", k + 1).map_err(csv_error)?;
+            out.write_all(&number).map_err(csv_error)?;
+            copy_exactly(&mut from, len - old as u64, out).map_err(read)?;
+        }
+    }
+    Ok(())
+}
+
+fn digits(mut n: usize) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
+/// Copy exactly `len` bytes from `from` to `to`; a shorter source is an error (the file changed
+/// under us).
+fn copy_exactly(from: &mut impl Read, len: u64, to: &mut impl Write) -> std::io::Result<()> {
+    let copied = std::io::copy(&mut from.take(len), to)?;
+    if copied == len {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the file ended early",
+        ))
+    }
 }
 
 /// CSV in memory.
-pub fn csv(rows: &[Row]) -> Result<Vec<u8>, Error> {
+pub fn csv<'a>(
+    snap: &'a Snapshot,
+    items: impl Iterator<Item = &'a Item>,
+) -> Result<Vec<u8>, Error> {
     let mut buf = Vec::new();
-    write_csv(rows, &mut buf)?;
+    write_csv(snap, items, &mut buf)?;
     Ok(buf)
 }
 
-/// An xlsx workbook: a title row naming the list, the header, then the rows.
-pub fn xlsx(title: &str, rows: &[Row]) -> Result<Vec<u8>, Error> {
+/// An xlsx workbook in memory (see `write_xlsx`).
+pub fn xlsx<'a>(title: &str, rows: impl Iterator<Item = Row<'a>>) -> Result<Vec<u8>, Error> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    write_xlsx(title, rows, &mut out)?;
+    Ok(out.into_inner())
+}
+
+/// An xlsx workbook written to `out`: a title row naming the list, the header, then the rows.
+pub fn write_xlsx<'a, W: Write + Seek + Send>(
+    title: &str,
+    rows: impl Iterator<Item = Row<'a>>,
+    out: W,
+) -> Result<(), Error> {
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| Error::Usage(format!("无法生成 xlsx：{e}"));
     let mut book = Workbook::new();
@@ -229,7 +364,7 @@ pub fn xlsx(title: &str, rows: &[Row]) -> Result<Vec<u8>, Error> {
         sheet.set_column_format(c as u16, &wrap).map_err(err)?;
     }
     sheet.set_freeze_panes(2, 0).map_err(err)?;
-    for (r, row) in rows.iter().enumerate() {
+    for (r, row) in rows.enumerate() {
         for (c, v) in row.iter().enumerate() {
             if !v.is_empty() {
                 sheet
@@ -238,31 +373,91 @@ pub fn xlsx(title: &str, rows: &[Row]) -> Result<Vec<u8>, Error> {
             }
         }
     }
-    book.save_to_buffer().map_err(err)
+    book.save_to_writer(out).map_err(err)
 }
 
-#[derive(Serialize)]
-struct JsonExport<'a> {
-    jurisdiction: Option<&'a Jurisdiction>,
-    departments: Vec<&'a Department>,
-    items: Vec<&'a Item>,
+/// Where a JSON file written by `write_json` put each item, so that the file of a run of its
+/// items can be cut out of it (`cut_json`) instead of made again.
+pub struct JsonLayout {
+    /// Byte offset of each item's first byte, and of the end of the last item.
+    item_at: Vec<u64>,
 }
 
-/// JSON: the jurisdiction, departments and items as the list files hold them, written to `out`.
+/// `{"jurisdiction":…,"departments":[…],"items":[`: what comes before the items.
+fn json_head<'a>(
+    snap: &'a Snapshot,
+    departments: impl Iterator<Item = &'a Department>,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    let io = |e: std::io::Error| Error::Usage(format!("无法写出 JSON：{e}"));
+    out.write_all(b"{\"jurisdiction\":").map_err(io)?;
+    serde_json::to_writer(&mut *out, &snap.jurisdiction.as_ref().map(|j| &j.value))?;
+    out.write_all(b",\"departments\":[").map_err(io)?;
+    for (n, d) in departments.enumerate() {
+        if n > 0 {
+            out.write_all(b",").map_err(io)?;
+        }
+        serde_json::to_writer(&mut *out, d)?;
+    }
+    out.write_all(b"],\"items\":[").map_err(io)
+}
+
+/// JSON: the jurisdiction, departments and items as the list files hold them, written to `out`;
+/// says where each item went.
 pub fn write_json<'a>(
     snap: &'a Snapshot,
     departments: impl Iterator<Item = &'a Department>,
     items: impl Iterator<Item = &'a Item>,
     out: impl Write,
-) -> Result<(), Error> {
-    let doc = JsonExport {
-        jurisdiction: snap.jurisdiction.as_ref().map(|j| &j.value),
-        departments: departments.collect(),
-        items: items.collect(),
+) -> Result<JsonLayout, Error> {
+    let io = |e: std::io::Error| Error::Usage(format!("无法写出 JSON：{e}"));
+    let mut out = Counted { inner: out, at: 0 };
+    json_head(snap, departments, &mut out)?;
+    let mut layout = JsonLayout {
+        item_at: Vec::new(),
     };
-    let mut out = out;
-    serde_json::to_writer(&mut out, &doc)?;
-    out.flush()
+    for (n, item) in items.enumerate() {
+        if n > 0 {
+            out.write_all(b",").map_err(io)?;
+        }
+        layout.item_at.push(out.at);
+        serde_json::to_writer(&mut out, item)?;
+    }
+    layout.item_at.push(out.at);
+    out.write_all(b"]}").map_err(io)?;
+    out.inner.flush().map_err(io)?;
+    Ok(layout)
+}
+
+/// The JSON of one department and the items `items` (indexes into what `whole` was written
+/// from), the items cut out of the file `whole` that `write_json` wrote with `layout`. Byte for
+/// byte what `write_json` would write for them.
+pub fn cut_json(
+    snap: &Snapshot,
+    department: &Department,
+    whole: &Path,
+    layout: &JsonLayout,
+    items: std::ops::Range<usize>,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    let read = |source| Error::Read {
+        path: whole.to_path_buf(),
+        source,
+    };
+    json_head(snap, std::iter::once(department), out)?;
+    if !items.is_empty() {
+        let mut file = std::fs::File::open(whole).map_err(read)?;
+        let start = layout.item_at[items.start];
+        // Up to the end of the last item, without the comma after it.
+        let end = if items.end < layout.item_at.len() - 1 {
+            layout.item_at[items.end] - 1
+        } else {
+            layout.item_at[items.end]
+        };
+        file.seek(std::io::SeekFrom::Start(start)).map_err(read)?;
+        copy_exactly(&mut file, end - start, out).map_err(read)?;
+    }
+    out.write_all(b"]}")
         .map_err(|e| Error::Usage(format!("无法写出 JSON：{e}")))
 }
 
@@ -297,7 +492,7 @@ mod tests {
         let mut row: Row = std::array::from_fn(|_| Cow::Borrowed(""));
         row[0] = Cow::Borrowed("1");
         row[3] = Cow::Borrowed("对违法行为的处罚");
-        let bytes = xlsx("测试清单", &[row]).unwrap();
+        let bytes = xlsx("测试清单", std::iter::once(row)).unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut sheet = String::new();
         zip.by_name("xl/worksheets/sheet1.xml")

@@ -1326,7 +1326,10 @@ fn render_pages(
     Ok((count, urls_out))
 }
 
-/// Open data: the whole list and each department, as xlsx, CSV and JSON.
+/// Open data: the whole list and each department, as xlsx, CSV and JSON. Each department's CSV
+/// and JSON are cut out of the whole list's files (its items are a run of them, the snapshot
+/// being sorted by department folder): rows are made and escaped once, and no file is built in
+/// memory first.
 fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
     let title = snap
         .jurisdiction
@@ -1334,59 +1337,95 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
         .map_or("权责清单".to_string(), |j| {
             format!("{}权责清单", j.value.name.as_str())
         });
-    let all = crate::export::rows(snap, snap.items.iter().map(|i| &*i.value));
-    // The whole list's three files and the departments' files are made side by side.
-    let whole = || -> Result<(), Error> {
-        let (xlsx, rest) = rayon::join(
-            || timed("data: whole xlsx", || crate::export::xlsx(&title, &all)),
-            || -> Result<(), Error> {
-                timed("data: whole csv", || {
-                    crate::export::write_csv(&all, w.create("data/qingdan.csv")?)
-                })?;
-                timed("data: whole json", || {
-                    crate::export::write_json(
-                        snap,
-                        snap.departments.iter().map(|d| &d.value),
-                        snap.items.iter().map(|i| &*i.value),
-                        w.create("data/qingdan.json")?,
-                    )
-                })
-            },
-        );
-        rest?;
-        w.write("data/qingdan.xlsx", &xlsx?)
+    let items = || snap.items.iter().map(|i| &*i.value);
+    // Each department's run of items.
+    let runs: Vec<std::ops::Range<usize>> = snap
+        .departments
+        .iter()
+        .map(|d| {
+            let folder = d.folder.as_str();
+            let start = snap.items.partition_point(|i| i.folder.as_str() < folder);
+            let end = snap.items.partition_point(|i| i.folder.as_str() <= folder);
+            start..end
+        })
+        .collect();
+    let finish = |rel: &str, mut f: std::io::BufWriter<std::fs::File>| {
+        std::io::Write::flush(&mut f).map_err(|source| Error::Write {
+            path: w.dir.join(rel),
+            source,
+        })
     };
-    let (a, b) = rayon::join(whole, || {
-        timed("data: per department", || per_department(snap, w))
-    });
-    a?;
-    b?;
+    let csv = || -> Result<(), Error> {
+        let rel = "data/qingdan.csv";
+        let layout = timed("data: whole csv", || {
+            crate::export::write_csv(snap, items(), w.create(rel)?)
+        })?;
+        let whole = w.dir.join(rel);
+        snap.departments
+            .par_iter()
+            .zip(&runs)
+            .try_for_each(|(d, run)| {
+                let rel = format!("data/departments/{}.csv", d.folder);
+                let mut out = w.create(&rel)?;
+                crate::export::cut_csv(&whole, &layout, run.clone(), &mut out)?;
+                finish(&rel, out)
+            })
+    };
+    let json = || -> Result<(), Error> {
+        let rel = "data/qingdan.json";
+        let layout = timed("data: whole json", || {
+            crate::export::write_json(
+                snap,
+                snap.departments.iter().map(|d| &d.value),
+                items(),
+                w.create(rel)?,
+            )
+        })?;
+        let whole = w.dir.join(rel);
+        snap.departments
+            .par_iter()
+            .zip(&runs)
+            .try_for_each(|(d, run)| {
+                let rel = format!("data/departments/{}.json", d.folder);
+                let mut out = w.create(&rel)?;
+                crate::export::cut_json(snap, &d.value, &whole, &layout, run.clone(), &mut out)?;
+                finish(&rel, out)
+            })
+    };
+    let xlsx = || -> Result<(), Error> {
+        timed("data: whole xlsx", || {
+            let rel = "data/qingdan.xlsx";
+            let mut out = w.create(rel)?;
+            crate::export::write_xlsx(&title, crate::export::rows(snap, items()), &mut out)?;
+            finish(rel, out)
+        })
+    };
+    let department_xlsx = || -> Result<(), Error> {
+        timed("data: department xlsx", || {
+            snap.departments
+                .par_iter()
+                .zip(&runs)
+                .try_for_each(|(d, run)| {
+                    let rel = format!("data/departments/{}.xlsx", d.folder);
+                    let mut out = w.create(&rel)?;
+                    crate::export::write_xlsx(
+                        &format!("{}权责清单", d.value.name.as_str()),
+                        crate::export::rows(
+                            snap,
+                            snap.items[run.clone()].iter().map(|i| &*i.value),
+                        ),
+                        &mut out,
+                    )?;
+                    finish(&rel, out)
+                })
+        })
+    };
+    let ((a, b), (c, d)) = rayon::join(
+        || rayon::join(xlsx, department_xlsx),
+        || rayon::join(csv, json),
+    );
+    a.and(b).and(c).and(d)?;
     Ok(3 + 3 * snap.departments.len())
-}
-
-/// Each department's xlsx, CSV and JSON.
-fn per_department(snap: &Snapshot, w: &Writer) -> Result<(), Error> {
-    let mut by_dept: HashMap<&str, Vec<&crate::model::Item>> = HashMap::new();
-    for i in &snap.items {
-        by_dept.entry(i.folder.as_str()).or_default().push(&i.value);
-    }
-    snap.departments.par_iter().try_for_each(|d| {
-        let items = by_dept.get(d.folder.as_str()).cloned().unwrap_or_default();
-        let rows = crate::export::rows(snap, items.iter().copied());
-        let name = &d.folder;
-        w.write(
-            &format!("data/departments/{name}.xlsx"),
-            &crate::export::xlsx(&format!("{}权责清单", d.value.name.as_str()), &rows)?,
-        )?;
-        w.write(
-            &format!("data/departments/{name}.csv"),
-            &crate::export::csv(&rows)?,
-        )?;
-        w.write(
-            &format!("data/departments/{name}.json"),
-            &crate::export::json(snap, std::iter::once(&d.value), items.iter().copied())?,
-        )
-    })
 }
 
 fn write_sitemap(w: &Writer, urls: &[String], base_url: Option<&str>) -> Result<(), Error> {
