@@ -430,7 +430,7 @@ pub fn router(shared: Shared) -> Router {
 
 /// Check and build the lists into the site; on failure, what went wrong, for the terminal.
 pub fn rebuild(lists: &Path, out: &Path) -> Result<String, String> {
-    let site = crate::render::Site::load(options(lists, out))
+    let mut site = crate::render::Site::load(options(lists, out))
         .map_err(|e| format!("{:?}", miette::Report::new(e)))?;
     if !site.report.ok {
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
