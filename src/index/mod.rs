@@ -38,6 +38,10 @@ pub const SERVICE_BONUS: &[(&str, f32)] = &[
 /// A word in more than this share of items is not searched in their long text.
 const COMMON_SHARE: f64 = 0.15;
 
+/// Fewest items that must share a responsibility text for it to count as boilerplate (a small
+/// list's shared text may still tell its few items apart).
+const SHARED_AT_LEAST: usize = 50;
+
 /// Bytes of a document-store block.
 const DOCSTORE_BLOCK: usize = 4096;
 
@@ -140,6 +144,7 @@ pub fn write(
         .map_err(err)?;
     register(&index);
     let mut writer = index.writer::<TantivyDocument>(100_000_000).map_err(err)?;
+    let shared = shared_responsibilities(snap);
     for e in &snap.items {
         let item = &e.value;
         let dept = snap.department_name(&e.folder);
@@ -160,15 +165,23 @@ pub fn write(
             body.push_str(part);
             body.push('\n');
         }
-        for b in &item.basis.entries {
-            body.push_str(&b.title);
+        // The basis as written (it holds each entry's title and text), or its entries.
+        if item.basis.text.trim().is_empty() {
+            for b in &item.basis.entries {
+                for part in [&b.title, &b.text] {
+                    body.push_str(part);
+                    body.push('\n');
+                }
+            }
+        } else {
+            body.push_str(&item.basis.text);
             body.push('\n');
         }
-        body.push_str(&item.basis.text);
-        body.push('\n');
-        body.push_str(&item.responsibilities.text);
-        for s in &item.responsibilities.stages {
-            body.push_str(&s.content);
+        for part in responsibility_parts(&item.responsibilities) {
+            if !shared.contains(part) {
+                body.push_str(part);
+                body.push('\n');
+            }
         }
         let mut text = guide_text(item);
         if text.trim().is_empty() {
@@ -759,6 +772,38 @@ impl Searcher {
     }
 }
 
+/// The responsibilities as the index reads them: the text as written, or the stages' contents
+/// when there is no text (stages are cut from the text, so with both it would count twice).
+fn responsibility_parts(r: &crate::model::Responsibilities) -> Vec<&str> {
+    if r.text.trim().is_empty() {
+        r.stages.iter().map(|s| s.content.as_str()).collect()
+    } else {
+        vec![r.text.as_str()]
+    }
+}
+
+/// Responsibility texts that `COMMON_SHARE` of the items or more (and at least
+/// `SHARED_AT_LEAST`) have word for word: the boilerplate of a list (受理责任：依法受理……).
+/// They are not indexed: every word of them is in so many items' long text that a query never
+/// searches it there (see `Searcher::clauses`), and indexing them was a quarter of the words.
+fn shared_responsibilities(snap: &Snapshot) -> std::collections::HashSet<&str> {
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for e in &snap.items {
+        let mut parts = responsibility_parts(&e.value.responsibilities);
+        parts.sort_unstable();
+        parts.dedup();
+        for p in parts {
+            *count.entry(p).or_default() += 1;
+        }
+    }
+    let at_least = ((snap.items.len() as f64 * COMMON_SHARE).ceil() as usize).max(SHARED_AT_LEAST);
+    count
+        .into_iter()
+        .filter(|(_, n)| *n >= at_least)
+        .map(|(p, _)| p)
+        .collect()
+}
+
 /// Guide text of an item as both indexes keep it (what the item is for, whom, what to bring),
 /// or its duty when it has no guide.
 pub(crate) fn guide_text(item: &crate::model::Item) -> String {
@@ -782,6 +827,52 @@ pub(crate) fn guide_text(item: &crate::model::Item) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Boilerplate that most items share word for word is left out of the index; a text only a
+    /// few items have stays, and so does the boilerplate of a list too small to tell.
+    #[test]
+    fn shared_responsibilities_are_boilerplate_only_when_common() {
+        use crate::model::{Item, Responsibilities, Stage};
+        let item = |n: usize, stages: &[&str], text: &str| crate::snapshot::Entry {
+            file: 0,
+            folder: "d".into(),
+            stem: format!("d-{n}"),
+            value: std::sync::Arc::new(Item {
+                responsibilities: Responsibilities {
+                    text: text.into(),
+                    stages: stages
+                        .iter()
+                        .map(|c| Stage {
+                            stage: "受理".into(),
+                            content: c.to_string(),
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }),
+        };
+        let boiler = "受理责任：依法受理，不符合的说明理由。";
+        let own = "对本市危险化学品经营单位的专项检查。";
+        let mut snap = Snapshot::default();
+        for n in 0..200 {
+            snap.items.push(if n % 40 == 0 {
+                // The text as written wins over the stages cut from it.
+                item(n, &[boiler], own)
+            } else {
+                item(n, &[boiler, "决定责任：依法决定。"], "")
+            });
+        }
+        let shared = shared_responsibilities(&snap);
+        assert!(shared.contains(boiler) && shared.contains("决定责任：依法决定。"));
+        assert!(!shared.contains(own), "5 of 200 items is no boilerplate");
+        snap.items.truncate(20);
+        assert!(
+            shared_responsibilities(&snap).is_empty(),
+            "too few items to tell"
+        );
+    }
 
     #[test]
     fn snippets_escape_and_highlight() {
