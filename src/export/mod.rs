@@ -3,7 +3,7 @@
 //! Chinese column headers, so the xlsx (and CSV) import again with `qingdan import`.
 
 use std::borrow::Cow;
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
 use std::path::Path;
 
 use crate::Error;
@@ -269,7 +269,7 @@ pub fn cut_csv(
         let old = digits(i + 1) + 1;
         for r in layout.first_row[i]..layout.first_row[i + 1] {
             let len = layout.row_at[r + 1] - layout.row_at[r];
-            std::io::copy(&mut (&mut from).take(old as u64), &mut std::io::sink()).map_err(read)?;
+            copy_exactly(&mut from, old as u64, &mut std::io::sink()).map_err(read)?;
             number.clear();
             write!(number, "{},", k + 1).map_err(csv_error)?;
             out.write_all(&number).map_err(csv_error)?;
@@ -289,17 +289,27 @@ fn digits(mut n: usize) -> usize {
 }
 
 /// Copy exactly `len` bytes from `from` to `to`; a shorter source is an error (the file changed
-/// under us).
-fn copy_exactly(from: &mut impl Read, len: u64, to: &mut impl Write) -> std::io::Result<()> {
-    let copied = std::io::copy(&mut from.take(len), to)?;
-    if copied == len {
-        Ok(())
-    } else {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "the file ended early",
-        ))
+/// under us). Straight from the reader's buffer: `std::io::copy` between files flushes the
+/// writer and asks the kernel about both files on every call, once per row here.
+fn copy_exactly(
+    from: &mut impl std::io::BufRead,
+    mut len: u64,
+    to: &mut impl Write,
+) -> std::io::Result<()> {
+    while len > 0 {
+        let buf = from.fill_buf()?;
+        if buf.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the file ended early",
+            ));
+        }
+        let n = buf.len().min(usize::try_from(len).unwrap_or(usize::MAX));
+        to.write_all(&buf[..n])?;
+        from.consume(n);
+        len -= n as u64;
     }
+    Ok(())
 }
 
 /// CSV in memory.
@@ -446,7 +456,8 @@ pub fn cut_json(
     };
     json_head(snap, std::iter::once(department), out)?;
     if !items.is_empty() {
-        let mut file = std::fs::File::open(whole).map_err(read)?;
+        let file = std::fs::File::open(whole).map_err(read)?;
+        let mut from = std::io::BufReader::with_capacity(1 << 20, file);
         let start = layout.item_at[items.start];
         // Up to the end of the last item, without the comma after it.
         let end = if items.end < layout.item_at.len() - 1 {
@@ -454,8 +465,8 @@ pub fn cut_json(
         } else {
             layout.item_at[items.end]
         };
-        file.seek(std::io::SeekFrom::Start(start)).map_err(read)?;
-        copy_exactly(&mut file, end - start, out).map_err(read)?;
+        from.seek(std::io::SeekFrom::Start(start)).map_err(read)?;
+        copy_exactly(&mut from, end - start, out).map_err(read)?;
     }
     out.write_all(b"]}")
         .map_err(|e| Error::Usage(format!("无法写出 JSON：{e}")))
