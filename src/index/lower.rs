@@ -13,10 +13,11 @@ use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 #[derive(Clone)]
 pub struct LowerCaser;
 
-/// No case mapping: CJK punctuation, kana, and the CJK ideographs (basic block, extension A and
-/// compatibility ideographs). Full-width Latin letters (U+FF21…) do have one and are not here.
+/// No case mapping (or the identity): general punctuation (“”…), CJK punctuation, kana, the CJK
+/// ideographs (basic block, extension A and compatibility ideographs), and the full-width forms
+/// (，：（）) but for the capital letters U+FF21…U+FF3A, which have one.
 fn caseless(c: char) -> bool {
-    matches!(c, '\u{3000}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
+    matches!(c, '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF01}'..='\u{FF20}' | '\u{FF3B}'..='\u{FFEF}')
 }
 
 /// `text` lowered: ASCII letters in place when nothing else in it has a case.
@@ -99,8 +100,8 @@ mod tests {
 
     #[test]
     fn same_terms_as_tantivys_lower_caser() {
-        let text =
-            "排污许可 ABC排污 ＡＢＣ ΣΑΣ Straße 道路运输ＧＰＳ かなカナ 「证照」 İstanbul 豈更";
+        let text = "排污许可 ABC排污 ＡＢＣ ΣΑΣ Straße 道路运输ＧＰＳ かなカナ 「证照」 İstanbul 豈更 \
+             “证照”… 《法》： （１２）ｂ ｶﾅ ［Ｘ］ 第１条，ａＢ";
         assert_eq!(
             terms(super::LowerCaser, text),
             terms(tantivy::tokenizer::LowerCaser, text)
