@@ -19,22 +19,36 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 /// Escape text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+    escape_into(text, &mut out);
     out
+}
+
+/// `escape`, appended to `out`: runs without a special character are copied whole.
+fn escape_into(text: &str, out: &mut String) {
+    let mut rest = text;
+    while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        });
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// Does the text use any Markdown syntax (or anything that could be HTML)?
 fn looks_like_markdown(text: &str) -> bool {
-    if text.contains(['*', '_', '`', '[', ']', '<', '>', '#', '|', '&', '\\', '~']) {
+    // All of these are ASCII: one pass over the bytes.
+    if text.bytes().any(|b| {
+        matches!(
+            b,
+            b'*' | b'_' | b'`' | b'[' | b']' | b'<' | b'>' | b'#' | b'|' | b'&' | b'\\' | b'~'
+        )
+    }) {
         return true;
     }
     text.lines().any(|l| {
@@ -57,7 +71,7 @@ fn plain(text: &str) -> String {
             if i > 0 {
                 out.push_str("<br>\n");
             }
-            out.push_str(&escape(line.trim_end()));
+            escape_into(line.trim_end(), &mut out);
         }
         out.push_str("</p>\n");
     }
@@ -127,6 +141,16 @@ mod tests {
         }
         // Shown as text, not dropped.
         assert!(to_html("<script>alert(1)</script>").contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn escapes_every_special_character() {
+        assert_eq!(
+            escape("a&b<c>d\"e'f《中》"),
+            "a&amp;b&lt;c&gt;d&quot;e&#39;f《中》"
+        );
+        assert_eq!(escape(""), "");
+        assert_eq!(escape("<<"), "&lt;&lt;");
     }
 
     #[test]
