@@ -136,6 +136,19 @@ impl Snapshot {
             .map(|i| &self.departments[i].value)
     }
 
+    /// Where the items of a department folder are in `items` (sorted by folder, so they are
+    /// one run).
+    pub fn item_run(&self, folder: &str) -> std::ops::Range<usize> {
+        let start = self.items.partition_point(|i| i.folder.as_str() < folder);
+        let end = self.items.partition_point(|i| i.folder.as_str() <= folder);
+        start..end
+    }
+
+    /// The items of a department folder.
+    pub fn items_of(&self, folder: &str) -> &[Entry<std::sync::Arc<Item>>] {
+        &self.items[self.item_run(folder)]
+    }
+
     /// Display name of a department folder: its name if known, else the folder.
     pub fn department_name<'a>(&'a self, folder: &'a str) -> &'a str {
         self.department(folder).map_or(folder, |d| d.name.as_str())
