@@ -677,7 +677,7 @@ impl SiteData {
             })
             .collect();
         let life_items: Vec<Vec<usize>> = life::EVENTS
-            .iter()
+            .par_iter()
             .map(|e| {
                 snap.items
                     .iter()
@@ -705,7 +705,11 @@ impl SiteData {
                 items: items.len(),
             })
             .collect();
-        let page_urls: Vec<String> = snap.items.iter().map(|i| urls.item(&i.value.id)).collect();
+        let page_urls: Vec<String> = snap
+            .items
+            .par_iter()
+            .map(|i| urls.item(&i.value.id))
+            .collect();
         let view = SiteView {
             title: format!("{jurisdiction}权责清单"),
             jurisdiction,
