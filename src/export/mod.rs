@@ -252,10 +252,7 @@ pub fn cut_csv(
     items: std::ops::Range<usize>,
     out: &mut impl Write,
 ) -> Result<(), Error> {
-    let read = |source| Error::Read {
-        path: whole.to_path_buf(),
-        source,
-    };
+    let read = read_error(whole);
     let file = std::fs::File::open(whole).map_err(read)?;
     let mut from = std::io::BufReader::with_capacity(1 << 20, file);
     let head = layout.row_at.first().copied().unwrap_or(0);
@@ -277,6 +274,14 @@ pub fn cut_csv(
         }
     }
     Ok(())
+}
+
+/// An error reading `path` back (a file this build wrote).
+fn read_error(path: &Path) -> impl Fn(std::io::Error) -> Error + Copy + '_ {
+    move |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn digits(mut n: usize) -> usize {
@@ -450,10 +455,7 @@ pub fn cut_json(
     items: std::ops::Range<usize>,
     out: &mut impl Write,
 ) -> Result<(), Error> {
-    let read = |source| Error::Read {
-        path: whole.to_path_buf(),
-        source,
-    };
+    let read = read_error(whole);
     json_head(snap, std::iter::once(department), out)?;
     if !items.is_empty() {
         let file = std::fs::File::open(whole).map_err(read)?;

@@ -937,10 +937,14 @@ fn render_pages(
     let urls = site.urls();
     let base = &site.base;
     let home = format!("{base}/");
-    // A page's URL, template and context with its breadcrumb and meta data; the caller adds the
-    // rest. Department, category and life-event pages are put together in parallel (at 100,000
-    // items they list every item between them).
-    let job = |url: String, template: &str, title: &str, trail: Vec<(&str, String)>| {
+    // A page's URL, template and context: its breadcrumb and meta data, and what `fill` adds.
+    // Department, category and life-event pages are put together in parallel (at 100,000 items
+    // they list every item between them).
+    let job = |url: String,
+               template: &str,
+               title: &str,
+               trail: Vec<(&str, String)>,
+               fill: &dyn Fn(&mut tera::Context)| {
         let mut ctx = tera::Context::new();
         let mut trail: Vec<(&str, String)> = trail;
         let own = (title, url.clone());
@@ -952,6 +956,7 @@ fn render_pages(
             "page",
             &site.page(title, &format!("{title} - {}", site.view.title), &url),
         );
+        fill(&mut ctx);
         (url, template.to_string(), ctx)
     };
     let mut jobs: Vec<(String, String, tera::Context)> = Vec::new();
@@ -960,11 +965,11 @@ fn render_pages(
                 title: &str,
                 trail: Vec<(&str, String)>,
                 extra: Vec<(&'static str, serde_json::Value)>| {
-        let (url, template, mut ctx) = job(url, template, title, trail);
-        for (k, v) in extra {
-            ctx.insert(k, &v);
-        }
-        (url, template, ctx)
+        job(url, template, title, trail, &|ctx| {
+            for (k, v) in &extra {
+                ctx.insert(*k, v);
+            }
+        })
     };
 
     // Home, with its charts.
@@ -1102,14 +1107,13 @@ fn render_pages(
                 boundaries: bmap.get(d.folder.as_str()).cloned().unwrap_or_default(),
                 supervision,
             };
-            let (url, template, mut ctx) = job(
+            job(
                 urls.department(&d.folder),
                 "department.html",
                 &dept.name,
                 vec![("部门", format!("{base}/departments/"))],
-            );
-            ctx.insert("dept", &v);
-            (url, template, ctx)
+                &|ctx| ctx.insert("dept", &v),
+            )
         })
         .collect::<Vec<_>>();
 
@@ -1186,14 +1190,13 @@ fn render_pages(
                 lead,
                 groups,
             };
-            let (url, template, mut ctx) = job(
+            job(
                 c.url.clone(),
                 "listing.html",
                 &c.name,
                 vec![("职权类别", format!("{base}/categories/"))],
-            );
-            ctx.insert("listing", &listing);
-            (url, template, ctx)
+                &|ctx| ctx.insert("listing", &listing),
+            )
         })
         .collect::<Vec<_>>();
 
@@ -1230,14 +1233,13 @@ fn render_pages(
                 lead: format!("{} {} 项事项。", e.description, items.len()),
                 groups,
             };
-            let (url, template, mut ctx) = job(
+            job(
                 link.url.clone(),
                 "listing.html",
                 e.name,
                 vec![("办事主题", format!("{base}/life/"))],
-            );
-            ctx.insert("listing", &listing);
-            (url, template, ctx)
+                &|ctx| ctx.insert("listing", &listing),
+            )
         })
         .collect::<Vec<_>>();
 
@@ -1446,21 +1448,35 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
             source,
         })
     };
+    // Each department's file `data/departments/<folder>.<ext>`, in parallel.
+    type Out = std::io::BufWriter<std::fs::File>;
+    type Make<'a> = dyn Fn(
+            &crate::snapshot::Entry<crate::model::Department>,
+            std::ops::Range<usize>,
+            &mut Out,
+        ) -> Result<(), Error>
+        + Sync
+        + 'a;
+    let each_department = |ext: &str, make: &Make| {
+        snap.departments
+            .par_iter()
+            .zip(&runs)
+            .try_for_each(|(d, run)| {
+                let rel = format!("data/departments/{}.{ext}", d.folder);
+                let mut out = w.create(&rel)?;
+                make(d, run.clone(), &mut out)?;
+                finish(&rel, out)
+            })
+    };
     let csv = || -> Result<(), Error> {
         let rel = "data/qingdan.csv";
         let layout = timed("data: whole csv", || {
             crate::export::write_csv(snap, items(), w.create(rel)?)
         })?;
         let whole = w.dir.join(rel);
-        snap.departments
-            .par_iter()
-            .zip(&runs)
-            .try_for_each(|(d, run)| {
-                let rel = format!("data/departments/{}.csv", d.folder);
-                let mut out = w.create(&rel)?;
-                crate::export::cut_csv(&whole, &layout, run.clone(), &mut out)?;
-                finish(&rel, out)
-            })
+        each_department("csv", &|_, run, out| {
+            crate::export::cut_csv(&whole, &layout, run, out)
+        })
     };
     let json = || -> Result<(), Error> {
         let rel = "data/qingdan.json";
@@ -1473,34 +1489,19 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
             )
         })?;
         let whole = w.dir.join(rel);
-        snap.departments
-            .par_iter()
-            .zip(&runs)
-            .try_for_each(|(d, run)| {
-                let rel = format!("data/departments/{}.json", d.folder);
-                let mut out = w.create(&rel)?;
-                crate::export::cut_json(snap, &d.value, &whole, &layout, run.clone(), &mut out)?;
-                finish(&rel, out)
-            })
+        each_department("json", &|d, run, out| {
+            crate::export::cut_json(snap, &d.value, &whole, &layout, run, out)
+        })
     };
     let department_xlsx = || -> Result<(), Error> {
         timed("data: department xlsx", || {
-            snap.departments
-                .par_iter()
-                .zip(&runs)
-                .try_for_each(|(d, run)| {
-                    let rel = format!("data/departments/{}.xlsx", d.folder);
-                    let mut out = w.create(&rel)?;
-                    crate::export::write_xlsx(
-                        &format!("{}权责清单", d.value.name.as_str()),
-                        crate::export::rows(
-                            snap,
-                            snap.items[run.clone()].iter().map(|i| &*i.value),
-                        ),
-                        &mut out,
-                    )?;
-                    finish(&rel, out)
-                })
+            each_department("xlsx", &|d, run, out| {
+                crate::export::write_xlsx(
+                    &format!("{}权责清单", d.value.name.as_str()),
+                    crate::export::rows(snap, snap.items[run].iter().map(|i| &*i.value)),
+                    out,
+                )
+            })
         })
     };
     let (a, (b, c)) = rayon::join(department_xlsx, || rayon::join(csv, json));
