@@ -3,6 +3,7 @@
 //! Data flows one way: `lists/ → Snapshot → {check, diff, index, render, export}`, and
 //! `spreadsheets → import → lists/`. Each module is named after its stage.
 
+pub mod atomic;
 pub mod check;
 pub mod diag;
 pub mod diff;

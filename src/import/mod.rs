@@ -580,7 +580,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
     let blocked = !report.conflicts.is_empty();
     if !opts.dry_run && !blocked {
         for (rel, full, content) in &to_write {
-            write_atomic(full, content.as_bytes())?;
+            crate::atomic::write(full, content.as_bytes())?;
             report.written.push(rel.clone());
         }
         for rel in &to_remove {
@@ -662,28 +662,6 @@ fn keep_editor_fields(old: &Item, new: &Item) -> Item {
         (Some(_), None) => {}
     }
     merged
-}
-
-/// Write through a temporary file in the same folder, then rename: a crash never leaves half a file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| Error::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(|source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    tmp.persist(path).map_err(|e| Error::Write {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(())
 }
 
 /// The text report.
