@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::Report;
 
-use qingdan::{Error, Snapshot, check, export, generate, import, render, schema};
+use qingdan::{Error, Snapshot, atomic, check, export, generate, import, render, schema};
 
 /// mimalloc instead of the system allocator: loading, diffing and rendering 100,000 items make
 /// millions of small allocations from several threads, where glibc's malloc spent about 15% of
@@ -460,18 +460,41 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     format!("{}权责清单", j.value.name.as_str())
                 }),
             };
-            let bytes = match to {
-                ExportFormat::Csv => export::csv(&snap, items())?,
-                ExportFormat::Xlsx => export::xlsx(&title, export::rows(&snap, items()))?,
-                ExportFormat::Json => export::json(&snap, depts(), items())?,
-            };
             let out =
                 out.or_else(|| (to == ExportFormat::Xlsx).then(|| PathBuf::from("qingdan.xlsx")));
             match out {
+                // Into a temporary file beside the target as it is made (the whole list at
+                // 100,000 items is 200 MB), renamed over the target only when complete: a failed
+                // export leaves the file that was there.
                 Some(path) => {
-                    std::fs::write(&path, &bytes).map_err(|source| Error::Write { path, source })?
+                    let io = |source| Error::Write {
+                        path: path.clone(),
+                        source,
+                    };
+                    let tmp = atomic::beside(&path)?;
+                    let mut file = std::io::BufWriter::with_capacity(1 << 20, tmp);
+                    match to {
+                        ExportFormat::Csv => {
+                            export::write_csv(&snap, items(), &mut file)?;
+                        }
+                        ExportFormat::Xlsx => {
+                            export::write_xlsx(&title, export::rows(&snap, items()), &mut file)?
+                        }
+                        ExportFormat::Json => {
+                            export::write_json(&snap, depts(), items(), &mut file)?;
+                        }
+                    }
+                    let tmp = file.into_inner().map_err(|e| io(e.into_error()))?;
+                    atomic::finish(tmp, &path)?;
                 }
+                // Made first, then written: a reader that goes away (`| head`) ends the output
+                // quietly instead of with an error.
                 None => {
+                    let bytes = match to {
+                        ExportFormat::Csv => export::csv(&snap, items())?,
+                        ExportFormat::Xlsx => export::xlsx(&title, export::rows(&snap, items()))?,
+                        ExportFormat::Json => export::json(&snap, depts(), items())?,
+                    };
                     let mut stdout = std::io::stdout().lock();
                     let _ = stdout.write_all(&bytes);
                 }

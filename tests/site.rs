@@ -271,6 +271,52 @@ fn department_data_files_equal_the_export_of_the_department() {
     assert!(csv.lines().nth(1).unwrap().starts_with("1,"), "{csv}");
 }
 
+/// `export --out FILE` streams into a temporary file and renames it over FILE: the same bytes
+/// as to standard output, an existing file replaced, ordinary permissions (not a temporary
+/// file's private 0600), no temporary left behind.
+#[test]
+fn export_into_a_file_equals_export_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = repo().join("lists");
+    for to in ["csv", "json"] {
+        let path = dir.path().join(format!("清单.{to}"));
+        std::fs::write(&path, "an older export").unwrap();
+        let run = |out: Option<&Path>| {
+            let mut c = qingdan();
+            c.args(["export", "--to", to, "--lists"]).arg(&lists);
+            if let Some(out) = out {
+                c.arg("--out").arg(out);
+            }
+            let o = c.output().unwrap();
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            o.stdout
+        };
+        let stdout = run(None);
+        assert!(stdout.len() > 10_000);
+        assert!(run(Some(&path)).is_empty());
+        assert!(std::fs::read(&path).unwrap() == stdout, "{to}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let probe = dir.path().join("probe");
+            std::fs::write(&probe, "").unwrap();
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), mode(&probe), "{to}");
+            std::fs::remove_file(&probe).unwrap();
+        }
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
 #[test]
 fn list_text_cannot_inject_html_or_scripts() {
     let dir = valid_tree();
