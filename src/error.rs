@@ -39,6 +39,16 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Writing an export to a destination the exporter is not told the name of; whoever opened
+    /// the destination names it with [`Error::written_to`].
+    #[error("无法写出 {what}")]
+    #[diagnostic(code(qingdan::io), help("检查磁盘空间和目标文件夹的写权限"))]
+    Output {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("无法打开表格 {path}：{message}")]
     #[diagnostic(
         code(qingdan::spreadsheet),
@@ -84,4 +94,17 @@ pub enum Error {
         )
     )]
     NotGit { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// An error writing to a destination, named: `Output` becomes `Write` of `path`.
+    pub fn written_to(self, path: &std::path::Path) -> Error {
+        match self {
+            Error::Output { source, .. } => Error::Write {
+                path: path.to_path_buf(),
+                source,
+            },
+            other => other,
+        }
+    }
 }

@@ -196,6 +196,7 @@ enum Command {
 
 fn main() -> ExitCode {
     no_huge_pages();
+    quiet_xlsx_panics();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -204,6 +205,22 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// rust_xlsxwriter panics when it cannot write its temporary file (a full disk); `export::
+/// write_xlsx` catches that panic and reports it as an error with what to do, so the default
+/// hook's "thread panicked" (which reads as a crash) is left out for panics raised inside that
+/// crate. Every other panic is printed as before.
+fn quiet_xlsx_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_xlsxwriter = info
+            .location()
+            .is_some_and(|l| l.file().contains("rust_xlsxwriter"));
+        if !in_xlsxwriter {
+            default(info);
+        }
+    }));
 }
 
 /// Turns transparent huge pages off for this process. mimalloc asks for them on the memory it
@@ -463,29 +480,38 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let out =
                 out.or_else(|| (to == ExportFormat::Xlsx).then(|| PathBuf::from("qingdan.xlsx")));
             match out {
-                // Into a temporary file beside the target as it is made (the whole list at
-                // 100,000 items is 200 MB), renamed over the target only when complete: a failed
-                // export leaves the file that was there.
+                // Into the file as it is made (the whole list at 100,000 items is 200 MB), through
+                // a temporary file renamed over it when complete (`atomic`): a failed export
+                // leaves the file that was there.
                 Some(path) => {
                     let io = |source| Error::Write {
                         path: path.clone(),
                         source,
                     };
-                    let tmp = atomic::beside(&path)?;
-                    let mut file = std::io::BufWriter::with_capacity(1 << 20, tmp);
+                    let written = |e: Error| e.written_to(&path);
+                    let mut file =
+                        std::io::BufWriter::with_capacity(1 << 20, atomic::create(&path)?);
                     match to {
                         ExportFormat::Csv => {
-                            export::write_csv(&snap, items(), &mut file)?;
+                            export::write_csv(&snap, items(), &mut file).map_err(written)?;
+                        }
+                        // A pipe cannot seek, as the zip inside an xlsx needs: made in memory.
+                        ExportFormat::Xlsx if file.get_ref().in_place() => {
+                            let bytes = export::xlsx(&title, export::rows(&snap, items()))?;
+                            file.write_all(&bytes).map_err(io)?;
                         }
                         ExportFormat::Xlsx => {
-                            export::write_xlsx(&title, export::rows(&snap, items()), &mut file)?
+                            export::write_xlsx(&title, export::rows(&snap, items()), &mut file)
+                                .map_err(written)?
                         }
                         ExportFormat::Json => {
-                            export::write_json(&snap, depts(), items(), &mut file)?;
+                            export::write_json(&snap, depts(), items(), &mut file)
+                                .map_err(written)?;
                         }
                     }
-                    let tmp = file.into_inner().map_err(|e| io(e.into_error()))?;
-                    atomic::finish(tmp, &path)?;
+                    file.into_inner()
+                        .map_err(|e| io(e.into_error()))?
+                        .finish()?;
                 }
                 // Made first, then written: a reader that goes away (`| head`) ends the output
                 // quietly instead of with an error.

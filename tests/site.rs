@@ -317,6 +317,64 @@ fn export_into_a_file_equals_export_to_standard_output() {
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
+/// A write that fails half way (here a file size limit, as a full disk would) stops `export`
+/// and `build` with an error naming the file, keeps what was there (no half file, no stray
+/// temporary, no `site/`), and does not crash (rust_xlsxwriter panics on its temporary file).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_write_that_fails_half_way_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // SIGXFSZ ignored, so that writing past the limit fails with EFBIG instead of killing.
+    let limited = || {
+        let mut c = std::process::Command::new("sh");
+        c.current_dir(dir.path())
+            .env("TMPDIR", dir.path())
+            .env("RUST_BACKTRACE", "0")
+            .arg("-c")
+            .arg(r#"trap "" XFSZ; ulimit -f 200; exec "$0" "$@""#)
+            .arg(env!("CARGO_BIN_EXE_qingdan"));
+        c
+    };
+    let lists = repo().join("lists");
+    for to in ["csv", "json", "xlsx"] {
+        let name = format!("out.{to}");
+        std::fs::write(dir.path().join(&name), "an older export").unwrap();
+        let o = limited()
+            .args(["export", "--to", to, "--lists"])
+            .arg(&lists)
+            .args(["--out", &name])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{to}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        if to == "xlsx" {
+            assert!(err.contains("临时文件"), "{err}");
+        } else {
+            assert!(err.contains(&format!("无法写入 {name}")), "{err}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(&name)).unwrap(),
+            "an older export"
+        );
+    }
+    let o = limited()
+        .args(["build", "--lists"])
+        .arg(&lists)
+        .args(["--out", "site"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["out.csv", "out.json", "out.xlsx"]);
+}
+
 #[test]
 fn list_text_cannot_inject_html_or_scripts() {
     let dir = valid_tree();

@@ -203,8 +203,36 @@ pub struct CsvLayout {
     first_row: Vec<usize>,
 }
 
-fn csv_error(e: impl std::fmt::Display) -> Error {
-    Error::Usage(format!("无法写出 CSV：{e}"))
+/// A CSV writer's error: the destination's (`Output`), or one of the CSV itself.
+fn csv_error(e: csv::Error) -> Error {
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => csv_output(source),
+        _ => Error::Usage(format!("无法写出 CSV：{message}")),
+    }
+}
+
+fn csv_output(source: std::io::Error) -> Error {
+    Error::Output {
+        what: "CSV",
+        source,
+    }
+}
+
+fn json_output(source: std::io::Error) -> Error {
+    Error::Output {
+        what: "JSON",
+        source,
+    }
+}
+
+/// serde_json's error: the destination's (`Output`), or one of the JSON itself.
+fn json_error(e: serde_json::Error) -> Error {
+    if e.is_io() {
+        json_output(e.into())
+    } else {
+        Error::Json(e)
+    }
 }
 
 /// CSV in UTF-8 with a BOM (so Excel opens it as UTF-8) of `items`, numbered from 1, written to
@@ -215,7 +243,7 @@ pub fn write_csv<'a>(
     out: impl Write,
 ) -> Result<CsvLayout, Error> {
     let mut out = Counted { inner: out, at: 0 };
-    out.write_all(b"\xEF\xBB\xBF").map_err(csv_error)?;
+    out.write_all(b"\xEF\xBB\xBF").map_err(csv_output)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS).map_err(csv_error)?;
     let mut layout = CsvLayout {
@@ -228,17 +256,17 @@ pub fn write_csv<'a>(
         rows.clear();
         item_rows(snap, n + 1, item, &mut rows);
         for r in &rows {
-            w.flush().map_err(csv_error)?;
+            w.flush().map_err(csv_output)?;
             layout.row_at.push(w.get_ref().at);
             w.write_record(r.iter().map(|c| c.as_bytes()))
                 .map_err(csv_error)?;
         }
     }
-    w.flush().map_err(csv_error)?;
+    w.flush().map_err(csv_output)?;
     layout.row_at.push(w.get_ref().at);
     layout.first_row.push(layout.row_at.len() - 1);
-    let mut out = w.into_inner().map_err(|e| csv_error(e.error()))?;
-    out.inner.flush().map_err(csv_error)?;
+    let mut out = w.into_inner().map_err(|e| csv_output(e.into_error()))?;
+    out.inner.flush().map_err(csv_output)?;
     Ok(layout)
 }
 
@@ -256,7 +284,13 @@ pub fn cut_csv(
     let file = std::fs::File::open(whole).map_err(read)?;
     let mut from = std::io::BufReader::with_capacity(1 << 20, file);
     let head = layout.row_at.first().copied().unwrap_or(0);
-    copy_exactly(&mut from, head, out).map_err(read)?;
+    let copy = |from: &mut std::io::BufReader<std::fs::File>, len, out: &mut dyn Write| {
+        copy_exactly(from, len, out).map_err(|e| match e {
+            Failed::Read(source) => read(source),
+            Failed::Write(source) => csv_output(source),
+        })
+    };
+    copy(&mut from, head, out)?;
     let first = layout.first_row[items.start];
     from.seek(std::io::SeekFrom::Start(layout.row_at[first]))
         .map_err(read)?;
@@ -266,11 +300,11 @@ pub fn cut_csv(
         let old = digits(i + 1) + 1;
         for r in layout.first_row[i]..layout.first_row[i + 1] {
             let len = layout.row_at[r + 1] - layout.row_at[r];
-            copy_exactly(&mut from, old as u64, &mut std::io::sink()).map_err(read)?;
+            copy(&mut from, old as u64, &mut std::io::sink())?;
             number.clear();
-            write!(number, "{},", k + 1).map_err(csv_error)?;
-            out.write_all(&number).map_err(csv_error)?;
-            copy_exactly(&mut from, len - old as u64, out).map_err(read)?;
+            write!(number, "{},", k + 1).map_err(csv_output)?;
+            out.write_all(&number).map_err(csv_output)?;
+            copy(&mut from, len - old as u64, out)?;
         }
     }
     Ok(())
@@ -293,24 +327,30 @@ fn digits(mut n: usize) -> usize {
     d
 }
 
+/// Which side of a copy failed.
+enum Failed {
+    Read(std::io::Error),
+    Write(std::io::Error),
+}
+
 /// Copy exactly `len` bytes from `from` to `to`; a shorter source is an error (the file changed
 /// under us). Straight from the reader's buffer: `std::io::copy` between files flushes the
 /// writer and asks the kernel about both files on every call, once per row here.
 fn copy_exactly(
     from: &mut impl std::io::BufRead,
     mut len: u64,
-    to: &mut impl Write,
-) -> std::io::Result<()> {
+    to: &mut (impl Write + ?Sized),
+) -> Result<(), Failed> {
     while len > 0 {
-        let buf = from.fill_buf()?;
+        let buf = from.fill_buf().map_err(Failed::Read)?;
         if buf.is_empty() {
-            return Err(std::io::Error::new(
+            return Err(Failed::Read(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 "the file ended early",
-            ));
+            )));
         }
         let n = buf.len().min(usize::try_from(len).unwrap_or(usize::MAX));
-        to.write_all(&buf[..n])?;
+        to.write_all(&buf[..n]).map_err(Failed::Write)?;
         from.consume(n);
         len -= n as u64;
     }
@@ -335,13 +375,43 @@ pub fn xlsx<'a>(title: &str, rows: impl Iterator<Item = Row<'a>>) -> Result<Vec<
 }
 
 /// An xlsx workbook written to `out`: a title row naming the list, the header, then the rows.
+///
+/// rust_xlsxwriter panics when it cannot write its constant-memory temporary file (a full disk
+/// under TMPDIR): that panic becomes an error here, so a build or export stops with a message
+/// instead of a crash.
 pub fn write_xlsx<'a, W: Write + Seek + Send>(
     title: &str,
     rows: impl Iterator<Item = Row<'a>>,
     out: W,
 ) -> Result<(), Error> {
-    use rust_xlsxwriter::{Format, FormatAlign, Workbook};
-    let err = |e: rust_xlsxwriter::XlsxError| Error::Usage(format!("无法生成 xlsx：{e}"));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| xlsx_into(title, rows, out)))
+        .unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Error::Usage(format!(
+                "无法生成 xlsx：写临时文件时出错（{why}）；检查临时文件夹（TMPDIR，默认 /tmp）所在磁盘的空间"
+            )))
+        })
+}
+
+fn xlsx_into<'a, W: Write + Seek + Send>(
+    title: &str,
+    rows: impl Iterator<Item = Row<'a>>,
+    out: W,
+) -> Result<(), Error> {
+    use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
+    let err = |e: XlsxError| match e {
+        XlsxError::IoError(source) | XlsxError::ZipError(zip::result::ZipError::Io(source)) => {
+            Error::Output {
+                what: "xlsx",
+                source,
+            }
+        }
+        e => Error::Usage(format!("无法生成 xlsx：{e}")),
+    };
     let mut book = Workbook::new();
     // Fast compression: the whole list at 100,000 items is millions of cells, and deflate's
     // best effort costs far more time than the few percent of size it saves.
@@ -404,15 +474,16 @@ fn json_head<'a>(
     departments: impl Iterator<Item = &'a Department>,
     out: &mut impl Write,
 ) -> Result<(), Error> {
-    let io = |e: std::io::Error| Error::Usage(format!("无法写出 JSON：{e}"));
+    let io = json_output;
     out.write_all(b"{\"jurisdiction\":").map_err(io)?;
-    serde_json::to_writer(&mut *out, &snap.jurisdiction.as_ref().map(|j| &j.value))?;
+    serde_json::to_writer(&mut *out, &snap.jurisdiction.as_ref().map(|j| &j.value))
+        .map_err(json_error)?;
     out.write_all(b",\"departments\":[").map_err(io)?;
     for (n, d) in departments.enumerate() {
         if n > 0 {
             out.write_all(b",").map_err(io)?;
         }
-        serde_json::to_writer(&mut *out, d)?;
+        serde_json::to_writer(&mut *out, d).map_err(json_error)?;
     }
     out.write_all(b"],\"items\":[").map_err(io)
 }
@@ -425,7 +496,7 @@ pub fn write_json<'a>(
     items: impl Iterator<Item = &'a Item>,
     out: impl Write,
 ) -> Result<JsonLayout, Error> {
-    let io = |e: std::io::Error| Error::Usage(format!("无法写出 JSON：{e}"));
+    let io = json_output;
     let mut out = Counted { inner: out, at: 0 };
     json_head(snap, departments, &mut out)?;
     let mut layout = JsonLayout {
@@ -436,7 +507,7 @@ pub fn write_json<'a>(
             out.write_all(b",").map_err(io)?;
         }
         layout.item_at.push(out.at);
-        serde_json::to_writer(&mut out, item)?;
+        serde_json::to_writer(&mut out, item).map_err(json_error)?;
     }
     layout.item_at.push(out.at);
     out.write_all(b"]}").map_err(io)?;
@@ -468,10 +539,12 @@ pub fn cut_json(
             layout.item_at[items.end]
         };
         from.seek(std::io::SeekFrom::Start(start)).map_err(read)?;
-        copy_exactly(&mut from, end - start, out).map_err(read)?;
+        copy_exactly(&mut from, end - start, out).map_err(|e| match e {
+            Failed::Read(source) => read(source),
+            Failed::Write(source) => json_output(source),
+        })?;
     }
-    out.write_all(b"]}")
-        .map_err(|e| Error::Usage(format!("无法写出 JSON：{e}")))
+    out.write_all(b"]}").map_err(json_output)
 }
 
 /// JSON in memory.

@@ -1464,7 +1464,7 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
             .try_for_each(|(d, run)| {
                 let rel = format!("data/departments/{}.{ext}", d.folder);
                 let mut out = w.create(&rel)?;
-                make(d, run.clone(), &mut out)?;
+                make(d, run.clone(), &mut out).map_err(|e| e.written_to(&w.dir.join(&rel)))?;
                 finish(&rel, out)
             })
     };
@@ -1472,6 +1472,7 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
         let rel = "data/qingdan.csv";
         let layout = timed("data: whole csv", || {
             crate::export::write_csv(snap, items(), w.create(rel)?)
+                .map_err(|e| e.written_to(&w.dir.join(rel)))
         })?;
         let whole = w.dir.join(rel);
         each_department("csv", &|_, run, out| {
@@ -1487,6 +1488,7 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
                 items(),
                 w.create(rel)?,
             )
+            .map_err(|e| e.written_to(&w.dir.join(rel)))
         })?;
         let whole = w.dir.join(rel);
         each_department("json", &|d, run, out| {
@@ -1525,7 +1527,8 @@ fn write_whole_xlsx(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
             &title,
             crate::export::rows(snap, snap.items.iter().map(|i| &*i.value)),
             &mut out,
-        )?;
+        )
+        .map_err(|e| e.written_to(&w.dir.join(rel)))?;
         std::io::Write::flush(&mut out).map_err(|source| Error::Write {
             path: w.dir.join(rel),
             source,
