@@ -154,35 +154,7 @@ pub fn write(
             .map(|s| s.name.as_str())
             .collect::<Vec<_>>()
             .join("\n");
-        let mut body = String::new();
-        for part in [
-            item.category.as_str(),
-            dept,
-            &item.unit,
-            &item.duty,
-            &item.scope,
-        ] {
-            body.push_str(part);
-            body.push('\n');
-        }
-        // The basis as written (it holds each entry's title and text), or its entries.
-        if item.basis.text.trim().is_empty() {
-            for b in &item.basis.entries {
-                for part in [&b.title, &b.text] {
-                    body.push_str(part);
-                    body.push('\n');
-                }
-            }
-        } else {
-            body.push_str(&item.basis.text);
-            body.push('\n');
-        }
-        for part in responsibility_parts(&item.responsibilities) {
-            if !shared.contains(part) {
-                body.push_str(part);
-                body.push('\n');
-            }
-        }
+        let body = body_text(item, dept, &shared);
         let mut text = guide_text(item);
         if text.trim().is_empty() {
             text = item
@@ -772,14 +744,59 @@ impl Searcher {
     }
 }
 
-/// The responsibilities as the index reads them: the text as written, or the stages' contents
-/// when there is no text (stages are cut from the text, so with both it would count twice).
-fn responsibility_parts(r: &crate::model::Responsibilities) -> Vec<&str> {
-    if r.text.trim().is_empty() {
-        r.stages.iter().map(|s| s.content.as_str()).collect()
-    } else {
-        vec![r.text.as_str()]
+/// What the `body` field indexes of an item: its category, department, unit, duty and scope,
+/// its basis and its responsibilities, less the boilerplate `shared` by most items.
+fn body_text(
+    item: &crate::model::Item,
+    dept: &str,
+    shared: &std::collections::HashSet<&str>,
+) -> String {
+    let mut body = String::new();
+    for part in [
+        item.category.as_str(),
+        dept,
+        &item.unit,
+        &item.duty,
+        &item.scope,
+    ] {
+        body.push_str(part);
+        body.push('\n');
     }
+    // The basis as written and whatever of its entries it does not hold word for word
+    // (an import cuts the entries from the text; an editor may write both apart).
+    body.push_str(&item.basis.text);
+    body.push('\n');
+    for b in &item.basis.entries {
+        for part in [&b.title, &b.text] {
+            if !item.basis.text.contains(part.as_str()) {
+                body.push_str(part);
+                body.push('\n');
+            }
+        }
+    }
+    for part in responsibility_parts(&item.responsibilities) {
+        if !shared.contains(part) {
+            body.push_str(part);
+            body.push('\n');
+        }
+    }
+    body
+}
+
+/// The responsibilities as the index reads them: the text as written, and the stages' contents
+/// it does not hold word for word (an import cuts the stages from the text, so those would
+/// count twice; an editor may write both apart).
+fn responsibility_parts(r: &crate::model::Responsibilities) -> Vec<&str> {
+    let mut parts = Vec::with_capacity(1 + r.stages.len());
+    if !r.text.trim().is_empty() {
+        parts.push(r.text.as_str());
+    }
+    for s in &r.stages {
+        if !r.text.contains(s.content.as_str()) {
+            parts.push(s.content.as_str());
+        }
+    }
+    parts
 }
 
 /// Responsibility texts that `COMMON_SHARE` of the items or more (and at least
@@ -858,19 +875,70 @@ mod tests {
         let mut snap = Snapshot::default();
         for n in 0..200 {
             snap.items.push(if n % 40 == 0 {
-                // The text as written wins over the stages cut from it.
-                item(n, &[boiler], own)
+                // The text as written, with the stage cut from it counted once.
+                item(n, &[boiler], &format!("{own}{boiler}"))
             } else {
                 item(n, &[boiler, "决定责任：依法决定。"], "")
             });
         }
         let shared = shared_responsibilities(&snap);
         assert!(shared.contains(boiler) && shared.contains("决定责任：依法决定。"));
-        assert!(!shared.contains(own), "5 of 200 items is no boilerplate");
+        assert!(
+            !shared.contains(format!("{own}{boiler}").as_str()),
+            "5 of 200 items is no boilerplate"
+        );
         snap.items.truncate(20);
         assert!(
             shared_responsibilities(&snap).is_empty(),
             "too few items to tell"
+        );
+    }
+
+    /// An import cuts basis entries and responsibility stages out of the texts, so those are
+    /// indexed once; entries and stages an editor wrote apart from the texts are indexed too.
+    #[test]
+    fn body_holds_every_basis_entry_and_stage_once() {
+        use crate::model::{BasisEntry, Item, Responsibilities, Stage};
+        let entry = |title: &str, text: &str| BasisEntry {
+            title: title.into(),
+            text: text.into(),
+            ..Default::default()
+        };
+        let stage = |content: &str| Stage {
+            stage: "受理".into(),
+            content: content.into(),
+            ..Default::default()
+        };
+        let mut item = Item::default();
+        item.basis.text = "【法律】《中华人民共和国统计法》第三十七条：统计机构……".into();
+        item.basis.entries = vec![
+            entry("中华人民共和国统计法", "统计机构……"),
+            entry("克拉玛依市胶卷保管规定", "第二条：胶卷由档案馆保管。"),
+        ];
+        item.responsibilities = Responsibilities {
+            text: "1.受理责任：依法受理。2.决定责任：依法决定。".into(),
+            stages: vec![
+                stage("受理责任：依法受理。"),
+                stage("缩微胶片责任：妥善保管。"),
+            ],
+            ..Default::default()
+        };
+        let shared = std::collections::HashSet::new();
+        let body = body_text(&item, "统计局", &shared);
+        assert_eq!(body.matches("统计法").count(), 1, "{body}");
+        assert_eq!(body.matches("依法受理").count(), 1, "{body}");
+        assert!(
+            body.contains("胶卷保管规定") && body.contains("胶卷由档案馆保管"),
+            "{body}"
+        );
+        assert!(body.contains("缩微胶片责任"), "{body}");
+        // Without texts, the entries and stages are all there is.
+        item.basis.text.clear();
+        item.responsibilities.text.clear();
+        let body = body_text(&item, "统计局", &shared);
+        assert!(
+            body.contains("统计法") && body.contains("依法受理"),
+            "{body}"
         );
     }
 
