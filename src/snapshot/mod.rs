@@ -137,8 +137,12 @@ impl Snapshot {
     }
 
     /// Where the items of a department folder are in `items` (sorted by folder, so they are
-    /// one run).
+    /// one run). A snapshot put together by hand must keep that order (`load` sorts).
     pub fn item_run(&self, folder: &str) -> std::ops::Range<usize> {
+        debug_assert!(
+            self.items.is_sorted_by(|a, b| a.folder <= b.folder),
+            "Snapshot::items must be sorted by folder"
+        );
         let start = self.items.partition_point(|i| i.folder.as_str() < folder);
         let end = self.items.partition_point(|i| i.folder.as_str() <= folder);
         start..end
