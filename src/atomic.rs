@@ -1,16 +1,23 @@
-//! Files that appear whole or not at all: written into a temporary file beside the target and
-//! renamed over it only when complete, so that a failed import or export leaves the file that
-//! was there. The new file keeps the old one's permissions, or gets those of any new file (0666
-//! less the umask), not tempfile's private 0600: an imported list or an exported table is for
-//! others too. A symbolic link is followed (the file it points to is replaced, the link stays);
-//! a target that is not a regular file (a pipe, `/dev/stdout`), or one in a folder where no
-//! temporary file can be made, is written in place.
+//! Files that appear whole or not at all. What is written goes into a temporary file first;
+//! only when it is complete does it take the target's place, so a failed import or export (bad
+//! data, a full disk) leaves the file that was there.
 //!
+//! How it takes the place, chosen so that nothing about the target changes but its contents:
+//! - renamed over the target, when the target is new, or a regular file with one link whose
+//!   owner and group a new file here would also have (an editor's own list file, an export in
+//!   one's own folder). A new file gets 0666 less the umask (not tempfile's private 0600: an
+//!   imported list or an exported table is for others too); a replaced one keeps its mode;
+//! - copied into the target otherwise (another user's file in a shared or sticky folder, a
+//!   file with hard links, a folder where no temporary file can be made): the target is
+//!   opened for writing before any work, so a file one may not write (`chmod a-w`) is refused
+//!   as a shell's `>` would refuse it, and emptied only once the new contents are complete;
+//! - written as it is made, when the target is not a regular file (a pipe, `/dev/null`).
+//!
+//! A symbolic link is followed: the file it points to is replaced and the link stays.
 //! "Whole" holds against a failing or killed process, not a power cut: nothing is synced to
-//! disk (as git does by default), which after a crash of the machine leaves what the file
-//! system's journal kept.
+//! disk (as git does by default).
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -20,36 +27,77 @@ use crate::error::Error;
 
 /// A file being written; [`Output::finish`] puts it in place.
 pub enum Output {
-    /// A temporary file to be renamed as `path`.
-    Whole { tmp: NamedTempFile, path: PathBuf },
-    /// The target itself, opened for writing.
-    InPlace(File),
+    /// A temporary file beside the target, to be renamed over it.
+    Rename { tmp: NamedTempFile, path: PathBuf },
+    /// A temporary file to be copied into the target, already opened for writing.
+    Copy {
+        tmp: NamedTempFile,
+        target: File,
+        path: PathBuf,
+    },
+    /// The target itself (not a regular file).
+    Stream(File),
 }
 
-/// Start writing `path`.
+/// Start writing `path`. Errors name `path` as given.
 pub fn create(path: &Path) -> Result<Output, Error> {
-    let write_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
+    let fail = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
     };
     let target = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
             Ok(real) => real,
-            // A dangling link, or one into /proc (`/dev/stdout` of a pipe): written through.
-            Err(_) => return in_place(path),
+            // A dangling link: written through, as a shell's `>` does.
+            Err(_) => return File::create(path).map(Output::Stream).map_err(fail),
         },
         _ => path.to_path_buf(),
     };
     let old = match std::fs::metadata(&target) {
-        Ok(m) if !m.is_file() => return in_place(&target),
-        Ok(m) => Some(m.permissions()),
+        Ok(m) if !m.is_file() => {
+            let file = OpenOptions::new().write(true).open(&target).map_err(fail)?;
+            return Ok(Output::Stream(file));
+        }
+        Ok(m) => Some(m),
         Err(_) => None,
     };
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir).map_err(write_error(dir))?;
+    let Some(old) = old else {
+        // A new file: its folder is made, and a temporary file there is renamed.
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let tmp = temporary_in(dir).map_err(fail)?;
+        return Ok(Output::Rename { tmp, path: target });
+    };
+    // Opened now: one may not write it, nothing is done.
+    let file = OpenOptions::new().write(true).open(&target).map_err(fail)?;
+    match temporary_in(dir) {
+        Ok(tmp) if renaming_keeps(&old, &tmp) => {
+            tmp.as_file()
+                .set_permissions(old.permissions())
+                .map_err(fail)?;
+            Ok(Output::Rename { tmp, path: target })
+        }
+        Ok(tmp) => Ok(Output::Copy {
+            tmp,
+            target: file,
+            path: path.to_path_buf(),
+        }),
+        Err(_) => Ok(Output::Copy {
+            tmp: NamedTempFile::new().map_err(fail)?,
+            target: file,
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// A temporary file in `dir` with the permissions of any new file there.
+fn temporary_in(dir: &Path) -> std::io::Result<NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".qingdan-");
     #[cfg(unix)]
@@ -57,56 +105,64 @@ pub fn create(path: &Path) -> Result<Output, Error> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    match builder.tempfile_in(dir) {
-        Ok(tmp) => {
-            if let Some(permissions) = old {
-                tmp.as_file()
-                    .set_permissions(permissions)
-                    .map_err(write_error(&target))?;
-            }
-            Ok(Output::Whole { tmp, path: target })
-        }
-        // A writable file in a folder that is not: as before there was a temporary file.
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && old.is_some() => {
-            in_place(&target)
-        }
-        Err(e) => Err(write_error(dir)(e)),
+    builder.tempfile_in(dir)
+}
+
+/// Whether the file `tmp`, renamed over `old`, would leave all about it but its contents as
+/// they were: the same owner and group (a temporary file gets those of whoever makes it), and
+/// no other name that would keep the old contents.
+#[cfg(unix)]
+fn renaming_keeps(old: &std::fs::Metadata, tmp: &NamedTempFile) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match tmp.as_file().metadata() {
+        Ok(new) => old.uid() == new.uid() && old.gid() == new.gid() && old.nlink() == 1,
+        Err(_) => false,
     }
 }
 
-fn in_place(path: &Path) -> Result<Output, Error> {
-    File::create(path)
-        .map(Output::InPlace)
-        .map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })
+#[cfg(not(unix))]
+fn renaming_keeps(_: &std::fs::Metadata, _: &NamedTempFile) -> bool {
+    true
 }
 
 impl Output {
     fn file(&mut self) -> &mut File {
         match self {
-            Output::Whole { tmp, .. } => tmp.as_file_mut(),
-            Output::InPlace(f) => f,
+            Output::Rename { tmp, .. } | Output::Copy { tmp, .. } => tmp.as_file_mut(),
+            Output::Stream(f) => f,
         }
     }
 
-    /// Whether a reader sees the bytes as they are written (nothing is replaced at the end).
-    pub fn in_place(&self) -> bool {
-        matches!(self, Output::InPlace(_))
+    /// Whether the bytes go straight to the target (which then may not seek: a pipe).
+    pub fn streams(&self) -> bool {
+        matches!(self, Output::Stream(_))
     }
 
     /// Put the complete file in place of the target.
     pub fn finish(self) -> Result<(), Error> {
         match self {
-            Output::Whole { tmp, path } => {
+            Output::Rename { tmp, path } => {
                 tmp.persist(&path).map_err(|e| Error::Write {
                     path,
                     source: e.error,
                 })?;
                 Ok(())
             }
-            Output::InPlace(_) => Ok(()),
+            Output::Copy {
+                mut tmp,
+                mut target,
+                path,
+            } => {
+                let mut copy = || -> std::io::Result<()> {
+                    let from = tmp.as_file_mut();
+                    from.seek(SeekFrom::Start(0))?;
+                    target.set_len(0)?;
+                    std::io::copy(from, &mut target)?;
+                    Ok(())
+                };
+                copy().map_err(|source| Error::Write { path, source })
+            }
+            Output::Stream(_) => Ok(()),
         }
     }
 }
@@ -148,22 +204,16 @@ mod tests {
     }
 
     #[test]
-    fn a_written_file_replaces_the_old_one_with_ordinary_permissions() {
+    fn a_written_file_replaces_the_old_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join("a.toml");
         write(&path, b"old").unwrap();
         write(&path, b"new").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
-        #[cfg(unix)]
-        {
-            let probe = dir.path().join("probe");
-            std::fs::write(&probe, b"").unwrap();
-            assert_eq!(
-                mode(&path),
-                mode(&probe),
-                "as a file made by std::fs::write"
-            );
-        }
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            1
+        );
     }
 
     #[cfg(unix)]
@@ -194,6 +244,52 @@ mod tests {
         );
     }
 
+    /// A file with another name (a hard link into a web root) is copied into, not replaced:
+    /// both names see the new contents, and an unfinished file touches neither.
+    #[cfg(unix)]
+    #[test]
+    fn a_hard_linked_file_is_written_into() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        let other = dir.path().join("published.csv");
+        std::fs::write(&path, b"old").unwrap();
+        std::fs::hard_link(&path, &other).unwrap();
+        let mut out = create(&path).unwrap();
+        assert!(matches!(out, Output::Copy { .. }));
+        out.write_all(b"half").unwrap();
+        drop(out);
+        assert_eq!(std::fs::read(&other).unwrap(), b"old");
+        write(&path, b"new, and longer than the old").unwrap();
+        assert_eq!(
+            std::fs::read(&other).unwrap(),
+            b"new, and longer than the old"
+        );
+        write(&path, b"short").unwrap();
+        assert_eq!(std::fs::read(&other).unwrap(), b"short", "the rest cut off");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temporary left"
+        );
+    }
+
+    /// Another user's file (root can make one to try) keeps its owner: it is copied into.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn another_users_file_keeps_its_owner() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, b"old").unwrap();
+        if std::os::unix::fs::chown(&path, Some(65534), Some(65534)).is_err() {
+            return; // not root: no other user's file to make
+        }
+        write(&path, b"new").unwrap();
+        let m = std::fs::metadata(&path).unwrap();
+        assert_eq!((m.uid(), m.gid()), (65534, 65534));
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_link_is_followed_and_kept() {
@@ -219,9 +315,9 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_device_is_written_in_place() {
+    fn a_device_is_written_as_it_is_made() {
         let out = create(Path::new("/dev/null")).unwrap();
-        assert!(out.in_place());
+        assert!(out.streams());
         out.finish().unwrap();
         assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
     }

@@ -141,7 +141,7 @@ enum Command {
         /// 格式
         #[arg(long, value_enum)]
         to: ExportFormat,
-        /// 写到该文件（csv、json 不填则输出到标准输出；xlsx 默认 qingdan.xlsx）
+        /// 写到该文件（csv、json 不填则输出到标准输出；xlsx 默认 qingdan.xlsx；- 或 /dev/stdout 为标准输出）
         #[arg(long)]
         out: Option<PathBuf>,
         /// 清单文件夹
@@ -209,15 +209,20 @@ fn main() -> ExitCode {
 
 /// rust_xlsxwriter panics when it cannot write its temporary file (a full disk); `export::
 /// write_xlsx` catches that panic and reports it as an error with what to do, so the default
-/// hook's "thread panicked" (which reads as a crash) is left out for panics raised inside that
-/// crate. Every other panic is printed as before.
+/// hook's "thread panicked" (which reads as a crash) is left out for that panic alone. Every
+/// other panic, in rust_xlsxwriter or not, is printed as before (and not caught).
 fn quiet_xlsx_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let in_xlsxwriter = info
             .location()
             .is_some_and(|l| l.file().contains("rust_xlsxwriter"));
-        if !in_xlsxwriter {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str));
+        if !(in_xlsxwriter && message.is_some_and(export::is_xlsx_write_panic)) {
             default(info);
         }
     }));
@@ -477,8 +482,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     format!("{}权责清单", j.value.name.as_str())
                 }),
             };
-            let out =
-                out.or_else(|| (to == ExportFormat::Xlsx).then(|| PathBuf::from("qingdan.xlsx")));
+            // `-` and `/dev/stdout` are standard output, written as such: opened as a file,
+            // `/dev/stdout` redirected to a file would be truncated or replaced, losing what
+            // came before (`{ echo 表头; qingdan export --out /dev/stdout; } > f`).
+            let out = match out {
+                Some(p) if p.as_os_str() == "-" || p.as_os_str() == "/dev/stdout" => None,
+                None if to == ExportFormat::Xlsx => Some(PathBuf::from("qingdan.xlsx")),
+                out => out,
+            };
             match out {
                 // Into the file as it is made (the whole list at 100,000 items is 200 MB), through
                 // a temporary file renamed over it when complete (`atomic`): a failed export
@@ -496,7 +507,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                             export::write_csv(&snap, items(), &mut file).map_err(written)?;
                         }
                         // A pipe cannot seek, as the zip inside an xlsx needs: made in memory.
-                        ExportFormat::Xlsx if file.get_ref().in_place() => {
+                        ExportFormat::Xlsx if file.get_ref().streams() => {
                             let bytes = export::xlsx(&title, export::rows(&snap, items()))?;
                             file.write_all(&bytes).map_err(io)?;
                         }

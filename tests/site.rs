@@ -271,9 +271,8 @@ fn department_data_files_equal_the_export_of_the_department() {
     assert!(csv.lines().nth(1).unwrap().starts_with("1,"), "{csv}");
 }
 
-/// `export --out FILE` streams into a temporary file and renames it over FILE: the same bytes
-/// as to standard output, an existing file replaced, ordinary permissions (not a temporary
-/// file's private 0600), no temporary left behind.
+/// `export --out FILE` streams into a temporary file and puts it in place when complete: the
+/// same bytes as to standard output, an existing file replaced, no temporary left behind.
 #[test]
 fn export_into_a_file_equals_export_to_standard_output() {
     let dir = tempfile::tempdir().unwrap();
@@ -300,21 +299,168 @@ fn export_into_a_file_equals_export_to_standard_output() {
         assert!(stdout.len() > 10_000);
         assert!(run(Some(&path)).is_empty());
         assert!(std::fs::read(&path).unwrap() == stdout, "{to}");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let probe = dir.path().join("probe");
-            std::fs::write(&probe, "").unwrap();
-            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&path), mode(&probe), "{to}");
-            std::fs::remove_file(&probe).unwrap();
-        }
+        assert!(
+            run(Some(Path::new("-"))) == stdout,
+            "--out - is standard output"
+        );
     }
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+}
+
+/// Run `script` in `sh` in `dir`, with `$Q` the qingdan binary and `$L` the demo lists; its
+/// exit code and standard error.
+#[cfg(unix)]
+fn sh(dir: &Path, script: &str) -> (Option<i32>, String) {
+    let o = std::process::Command::new("sh")
+        .current_dir(dir)
+        .env("Q", env!("CARGO_BIN_EXE_qingdan"))
+        .env("L", repo().join("lists"))
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// What an exported file's permissions are: a new file's as any new file's (0666 less the
+/// umask, not a temporary file's 0600), a replaced file's as they were.
+#[cfg(unix)]
+#[test]
+fn an_exported_file_has_ordinary_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |name: &str| {
+        std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let (code, err) = sh(
+        dir.path(),
+        r#"umask 022 && "$Q" export --to csv --lists "$L" --out new.csv"#,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(mode("new.csv"), 0o644);
+    std::fs::write(dir.path().join("old.csv"), "").unwrap();
+    std::fs::set_permissions(
+        dir.path().join("old.csv"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let (code, err) = sh(
+        dir.path(),
+        r#"umask 022 && "$Q" export --to csv --lists "$L" --out old.csv"#,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(mode("old.csv"), 0o640);
+}
+
+/// `--out /dev/stdout` is standard output, not a file to truncate or replace: what the shell
+/// wrote before and after stays.
+#[cfg(target_os = "linux")]
+#[test]
+fn export_to_dev_stdout_keeps_what_came_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = sh(
+        dir.path(),
+        r#"{ echo 表头; "$Q" export --to json --lists "$L" --out /dev/stdout; echo; echo 表尾; } > f.txt"#,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let text = std::fs::read_to_string(dir.path().join("f.txt")).unwrap();
+    assert!(
+        text.starts_with("表头\n{\"jurisdiction\""),
+        "{}",
+        &text[..80]
+    );
+    assert!(text.ends_with("]}\n表尾\n"));
+}
+
+/// As another user (root runs this test through `setpriv`; others skip it): a file one may not
+/// write is refused as a shell's `>` refuses it, and a writable file of someone else's in a
+/// sticky folder (/tmp-like, where renaming over it is not allowed) is written, keeping its
+/// owner.
+#[cfg(target_os = "linux")]
+#[test]
+fn another_users_files_are_written_as_a_shell_would() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false);
+    let setpriv = std::process::Command::new("setpriv")
+        .arg("--help")
+        .output()
+        .is_ok();
+    if !root || !setpriv {
+        eprintln!("skipped: needs root and setpriv");
+        return;
+    }
+    let dir = tempfile::Builder::new().tempdir().unwrap();
+    let d = dir.path();
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    // Someone else's (root's) writable file in the sticky folder.
+    std::fs::write(d.join("shared.csv"), "old").unwrap();
+    std::fs::set_permissions(d.join("shared.csv"), std::fs::Permissions::from_mode(0o666)).unwrap();
+    // nobody's own file, write-protected.
+    std::fs::write(d.join("mine.csv"), "old").unwrap();
+    std::os::unix::fs::chown(d.join("mine.csv"), Some(65534), Some(65534)).unwrap();
+    std::fs::set_permissions(d.join("mine.csv"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    // The binary and the lists must be readable by nobody: copied into the folder.
+    std::fs::copy(env!("CARGO_BIN_EXE_qingdan"), d.join("q")).unwrap();
+    write(d, "lists/departments/tjj/items/tjj-CF-000001.toml", ITEM);
+    write(
+        d,
+        "lists/departments/tjj/department.toml",
+        "id = \"tjj\"\nname = \"测试市统计局\"\n",
+    );
+    write(d, "lists/jurisdiction.toml", "name = \"测试市\"\n");
+    for (rel, mode) in [
+        ("q", 0o755),
+        ("lists", 0o755),
+        ("lists/departments", 0o755),
+        ("lists/departments/tjj", 0o755),
+        ("lists/departments/tjj/items", 0o755),
+        ("lists/departments/tjj/items/tjj-CF-000001.toml", 0o644),
+        ("lists/departments/tjj/department.toml", 0o644),
+        ("lists/jurisdiction.toml", 0o644),
+    ] {
+        std::fs::set_permissions(d.join(rel), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let as_nobody = |out: &str| {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(d.join("q"))
+            .args(["export", "--to", "csv", "--lists"])
+            .arg(d.join("lists"))
+            .arg("--out")
+            .arg(d.join(out))
+            .current_dir(d)
+            .output()
+            .unwrap()
+    };
+    let o = as_nobody("shared.csv");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m = std::fs::metadata(d.join("shared.csv")).unwrap();
+    assert_eq!(m.uid(), 0, "still root's");
+    assert!(std::fs::read_to_string(d.join("shared.csv")).unwrap().len() > 3);
+    let o = as_nobody("mine.csv");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("mine.csv"), "{err}");
+    assert_eq!(std::fs::read_to_string(d.join("mine.csv")).unwrap(), "old");
+    let left = std::fs::read_dir(d).unwrap().count();
+    assert_eq!(left, 4, "no temporary left (q, lists and the two files)");
 }
 
 /// A write that fails half way (here a file size limit, as a full disk would) stops `export`

@@ -390,11 +390,21 @@ pub fn write_xlsx<'a, W: Write + Seek + Send>(
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+                .filter(|why| is_xlsx_write_panic(why));
+            // Any other panic is a bug, here or there: it goes on as one.
+            let Some(why) = why else {
+                std::panic::resume_unwind(panic)
+            };
             Err(Error::Usage(format!(
                 "无法生成 xlsx：写临时文件时出错（{why}）；检查临时文件夹（TMPDIR，默认 /tmp）所在磁盘的空间"
             )))
         })
+}
+
+/// Whether a panic's message is rust_xlsxwriter's when it cannot write its temporary file
+/// (`expect(XML_WRITE_ERROR)` in its xmlwriter, 0.102).
+pub fn is_xlsx_write_panic(message: &str) -> bool {
+    message.starts_with("Couldn't write to xml file")
 }
 
 fn xlsx_into<'a, W: Write + Seek + Send>(
