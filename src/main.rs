@@ -476,12 +476,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     .filter(|d| department.as_ref().is_none_or(|x| &d.folder == x))
                     .map(|d| &d.value)
             };
-            let title = match &department {
-                Some(d) => format!("{}权责清单", snap.department_name(d)),
-                None => snap.jurisdiction.as_ref().map_or("权责清单".into(), |j| {
-                    format!("{}权责清单", j.value.name.as_str())
-                }),
-            };
+            let title = export::title(&snap, department.as_deref());
             // `-` and `/dev/stdout` are standard output, written as such: opened as a file,
             // `/dev/stdout` redirected to a file would be truncated or replaced, losing what
             // came before (`{ echo 表头; qingdan export --out /dev/stdout; } > f`).

@@ -220,6 +220,23 @@ fn the_demo_site_is_complete_and_self_contained() {
     );
 }
 
+/// `qingdan export --to TO --lists LISTS` with `args` after; it must succeed. Its standard output.
+fn export(lists: &Path, to: &str, args: &[&std::ffi::OsStr]) -> Vec<u8> {
+    let o = qingdan()
+        .args(["export", "--to", to, "--lists"])
+        .arg(lists)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
 /// A department's CSV and JSON under `data/departments/` are cut out of the whole list's files;
 /// they must be what `qingdan export --department` makes of that department on its own (the
 /// CSV numbered from 1), and the whole list's what `export` makes of all.
@@ -235,20 +252,9 @@ fn department_data_files_equal_the_export_of_the_department() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let export = |to: &str, department: Option<&str>| {
-        let mut c = qingdan();
-        c.args(["export", "--to", to, "--lists"]).arg(&lists);
-        if let Some(d) = department {
-            c.args(["--department", d]);
-        }
-        let o = c.output().unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        o.stdout
+    let export = |to: &str, department: Option<&str>| match department {
+        Some(d) => export(&lists, to, &["--department".as_ref(), d.as_ref()]),
+        None => export(&lists, to, &[]),
     };
     let snap = qingdan::Snapshot::load_dir(&lists).unwrap();
     assert!(snap.departments.len() >= 12);
@@ -280,20 +286,9 @@ fn export_into_a_file_equals_export_to_standard_output() {
     for to in ["csv", "json"] {
         let path = dir.path().join(format!("清单.{to}"));
         std::fs::write(&path, "an older export").unwrap();
-        let run = |out: Option<&Path>| {
-            let mut c = qingdan();
-            c.args(["export", "--to", to, "--lists"]).arg(&lists);
-            if let Some(out) = out {
-                c.arg("--out").arg(out);
-            }
-            let o = c.output().unwrap();
-            assert_eq!(
-                o.status.code(),
-                Some(0),
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            o.stdout
+        let run = |out: Option<&Path>| match out {
+            Some(out) => export(&lists, to, &["--out".as_ref(), out.as_ref()]),
+            None => export(&lists, to, &[]),
         };
         let stdout = run(None);
         assert!(stdout.len() > 10_000);

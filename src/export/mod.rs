@@ -174,6 +174,19 @@ pub fn item_rows<'a>(snap: &'a Snapshot, n: usize, item: &'a Item, out: &mut Vec
     }
 }
 
+/// The title of an export: "<department>权责清单" for one department's (by folder), else
+/// "<jurisdiction>权责清单".
+pub fn title(snap: &Snapshot, department: Option<&str>) -> String {
+    let of = match department {
+        Some(folder) => snap.department_name(folder),
+        None => snap
+            .jurisdiction
+            .as_ref()
+            .map_or("", |j| j.value.name.as_str()),
+    };
+    format!("{of}权责清单")
+}
+
 /// Counts the bytes written through it, so that a file's layout is known as it is written.
 /// `flush` stops here: the CSV writer flushes after every row to keep the count exact, and
 /// the file below is flushed once, at the end.
@@ -280,42 +293,24 @@ pub fn cut_csv(
     items: std::ops::Range<usize>,
     out: &mut impl Write,
 ) -> Result<(), Error> {
-    let read = read_error(whole);
-    let file = std::fs::File::open(whole).map_err(read)?;
-    let mut from = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut from = Whole::open(whole)?;
     let head = layout.row_at.first().copied().unwrap_or(0);
-    let copy = |from: &mut std::io::BufReader<std::fs::File>, len, out: &mut dyn Write| {
-        copy_exactly(from, len, out).map_err(|e| match e {
-            Failed::Read(source) => read(source),
-            Failed::Write(source) => csv_output(source),
-        })
-    };
-    copy(&mut from, head, out)?;
-    let first = layout.first_row[items.start];
-    from.seek(std::io::SeekFrom::Start(layout.row_at[first]))
-        .map_err(read)?;
+    from.copy(head, out, csv_output)?;
+    from.seek(layout.row_at[layout.first_row[items.start]])?;
     let mut number = Vec::with_capacity(24);
     for (k, i) in items.enumerate() {
         // The whole list numbers this item i + 1: that many digits and a comma are replaced.
         let old = digits(i + 1) + 1;
         for r in layout.first_row[i]..layout.first_row[i + 1] {
             let len = layout.row_at[r + 1] - layout.row_at[r];
-            copy(&mut from, old as u64, &mut std::io::sink())?;
+            from.copy(old as u64, &mut std::io::sink(), csv_output)?;
             number.clear();
             write!(number, "{},", k + 1).map_err(csv_output)?;
             out.write_all(&number).map_err(csv_output)?;
-            copy(&mut from, len - old as u64, out)?;
+            from.copy(len - old as u64, out, csv_output)?;
         }
     }
     Ok(())
-}
-
-/// An error reading `path` back (a file this build wrote).
-fn read_error(path: &Path) -> impl Fn(std::io::Error) -> Error + Copy + '_ {
-    move |source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 fn digits(mut n: usize) -> usize {
@@ -327,34 +322,69 @@ fn digits(mut n: usize) -> usize {
     d
 }
 
-/// Which side of a copy failed.
-enum Failed {
-    Read(std::io::Error),
-    Write(std::io::Error),
+/// A file this build wrote, read back to cut another out of it. An error reading it names it;
+/// one writing the output is `Output` (see `Error::written_to`).
+struct Whole<'a> {
+    path: &'a Path,
+    from: std::io::BufReader<std::fs::File>,
 }
 
-/// Copy exactly `len` bytes from `from` to `to`; a shorter source is an error (the file changed
-/// under us). Straight from the reader's buffer: `std::io::copy` between files flushes the
-/// writer and asks the kernel about both files on every call, once per row here.
-fn copy_exactly(
-    from: &mut impl std::io::BufRead,
-    mut len: u64,
-    to: &mut (impl Write + ?Sized),
-) -> Result<(), Failed> {
-    while len > 0 {
-        let buf = from.fill_buf().map_err(Failed::Read)?;
-        if buf.is_empty() {
-            return Err(Failed::Read(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the file ended early",
-            )));
+impl<'a> Whole<'a> {
+    fn open(path: &'a Path) -> Result<Self, Error> {
+        match std::fs::File::open(path) {
+            Ok(file) => Ok(Whole {
+                path,
+                from: std::io::BufReader::with_capacity(1 << 20, file),
+            }),
+            Err(source) => Err(Error::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
         }
-        let n = buf.len().min(usize::try_from(len).unwrap_or(usize::MAX));
-        to.write_all(&buf[..n]).map_err(Failed::Write)?;
-        from.consume(n);
-        len -= n as u64;
     }
-    Ok(())
+
+    fn read_error(&self) -> impl Fn(std::io::Error) -> Error + 'a {
+        let path = self.path;
+        move |source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn seek(&mut self, at: u64) -> Result<(), Error> {
+        self.from
+            .seek(std::io::SeekFrom::Start(at))
+            .map_err(self.read_error())?;
+        Ok(())
+    }
+
+    /// Copy exactly `len` bytes to `to`; a shorter file is an error (it changed under us).
+    /// Straight from the reader's buffer: `std::io::copy` between files flushes the writer and
+    /// asks the kernel about both files on every call, once per row here. `output` makes the
+    /// error of a failed write.
+    fn copy(
+        &mut self,
+        mut len: u64,
+        to: &mut (impl Write + ?Sized),
+        output: fn(std::io::Error) -> Error,
+    ) -> Result<(), Error> {
+        use std::io::BufRead;
+        let read_error = self.read_error();
+        while len > 0 {
+            let buf = self.from.fill_buf().map_err(&read_error)?;
+            if buf.is_empty() {
+                return Err(read_error(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the file ended early",
+                )));
+            }
+            let n = buf.len().min(usize::try_from(len).unwrap_or(usize::MAX));
+            to.write_all(&buf[..n]).map_err(output)?;
+            self.from.consume(n);
+            len -= n as u64;
+        }
+        Ok(())
+    }
 }
 
 /// CSV in memory.
@@ -536,11 +566,9 @@ pub fn cut_json(
     items: std::ops::Range<usize>,
     out: &mut impl Write,
 ) -> Result<(), Error> {
-    let read = read_error(whole);
     json_head(snap, std::iter::once(department), out)?;
     if !items.is_empty() {
-        let file = std::fs::File::open(whole).map_err(read)?;
-        let mut from = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut from = Whole::open(whole)?;
         let start = layout.item_at[items.start];
         // Up to the end of the last item, without the comma after it.
         let end = if items.end < layout.item_at.len() - 1 {
@@ -548,11 +576,8 @@ pub fn cut_json(
         } else {
             layout.item_at[items.end]
         };
-        from.seek(std::io::SeekFrom::Start(start)).map_err(read)?;
-        copy_exactly(&mut from, end - start, out).map_err(|e| match e {
-            Failed::Read(source) => read(source),
-            Failed::Write(source) => json_output(source),
-        })?;
+        from.seek(start)?;
+        from.copy(end - start, out, json_output)?;
     }
     out.write_all(b"]}").map_err(json_output)
 }

@@ -124,6 +124,16 @@ pub fn grams(text: &str, unigrams: bool) -> Vec<String> {
 /// No second character: the key of a single-character gram.
 const SINGLE: u64 = 0x11_0000;
 
+/// A gram key and a field as one number, the field in the two low bits.
+fn pack(key: u64, field: u8) -> u64 {
+    (key << 2) | u64::from(field)
+}
+
+/// The gram key and the field of a `pack`ed term.
+fn unpack(term: u64) -> (u64, u8) {
+    (term >> 2, (term & 3) as u8)
+}
+
 /// `grams` as numbers (the two characters' code points), without a string per gram: building
 /// the index at 100,000 items meets some ten million of them.
 fn gram_keys(text: &str, unigrams: bool) -> Vec<u64> {
@@ -299,7 +309,6 @@ pub fn write(
     // Postings: (term, field) → ascending documents. A term and its field are one number (the
     // gram key shifted over the field), and documents are taken a block at a time: all their
     // terms at once were 180 MB at 100,000 items.
-    let pack = |key: u64, field: u8| (key << 2) | u64::from(field);
     let mut postings: FnvHashMap<u64, Vec<u32>> = FnvHashMap::default();
     for (block, docs) in order.chunks(TERMS_BLOCK).enumerate() {
         let per_doc: Vec<Vec<u64>> = docs
@@ -339,17 +348,21 @@ pub fn write(
     // The characters of the names: every letter of a folded name is a one-letter name term.
     let mut known: std::collections::HashSet<char> = postings
         .keys()
-        .filter(|&&t| (t & 3) as u8 == NAME && (t >> 2) & 0xFFFF_FFFF == SINGLE)
-        .filter_map(|&t| u32::try_from(t >> 34).ok().and_then(char::from_u32))
+        .map(|&t| unpack(t))
+        .filter(|&(key, field)| field == NAME && key & 0xFFFF_FFFF == SINGLE)
+        .filter_map(|(key, _)| u32::try_from(key >> 32).ok().and_then(char::from_u32))
         .collect();
     let docs = order.len();
     let limit = (docs as f64 * COMMON_SHARE).max(50.0);
-    postings.retain(|t, v| (*t & 3) as u8 != TEXT || (v.len() as f64) <= limit);
+    postings.retain(|&t, v| unpack(t).1 != TEXT || (v.len() as f64) <= limit);
 
     // (hash, entry in the shard, the entry in its own file when large)
     let mut entries: Vec<(u32, Vec<u8>, Option<Vec<u8>>)> = postings
         .into_par_iter()
-        .map(|(t, list)| (key_text(t >> 2), (t & 3) as u8, list))
+        .map(|(t, list)| {
+            let (key, field) = unpack(t);
+            (key_text(key), field, list)
+        })
         .filter(|(term, _, _)| term.len() < 256)
         .map(|(term, field, list)| {
             let (kind, payload) = encode(&list);

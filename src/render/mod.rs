@@ -522,6 +522,14 @@ impl Writer<'_> {
         Ok(std::io::BufWriter::with_capacity(1 << 20, f))
     }
 
+    /// Flush a file made by `create`.
+    fn finish(&self, rel: &str, mut f: std::io::BufWriter<std::fs::File>) -> Result<(), Error> {
+        std::io::Write::flush(&mut f).map_err(|source| Error::Write {
+            path: self.dir.join(rel),
+            source,
+        })
+    }
+
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
         let (path, mut f) = self.open_new(rel)?;
         std::io::Write::write_all(&mut f, bytes).map_err(|source| Error::Write { path, source })
@@ -1431,8 +1439,7 @@ fn render_pages(
 }
 
 /// Open data: the whole list and each department, as xlsx, CSV and JSON, but for the whole
-/// list's xlsx (`write_whole_xlsx`). Each department's CSV
-/// and JSON are cut out of the whole list's files (its items are a run of them, the snapshot
+/// list's xlsx (`write_whole_xlsx`). Each department's CSV and JSON are cut out of the whole list's files (its items are a run of them, the snapshot
 /// being sorted by department folder): rows are made and escaped once, and no file is built in
 /// memory first.
 fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
@@ -1442,12 +1449,6 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
         .iter()
         .map(|d| snap.item_run(&d.folder))
         .collect();
-    let finish = |rel: &str, mut f: std::io::BufWriter<std::fs::File>| {
-        std::io::Write::flush(&mut f).map_err(|source| Error::Write {
-            path: w.dir.join(rel),
-            source,
-        })
-    };
     // Each department's file `data/departments/<folder>.<ext>`, in parallel.
     type Out = std::io::BufWriter<std::fs::File>;
     type Make<'a> = dyn Fn(
@@ -1465,7 +1466,7 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
                 let rel = format!("data/departments/{}.{ext}", d.folder);
                 let mut out = w.create(&rel)?;
                 make(d, run.clone(), &mut out).map_err(|e| e.written_to(&w.dir.join(&rel)))?;
-                finish(&rel, out)
+                w.finish(&rel, out)
             })
     };
     let csv = || -> Result<(), Error> {
@@ -1499,7 +1500,7 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
         timed("data: department xlsx", || {
             each_department("xlsx", &|d, run, out| {
                 crate::export::write_xlsx(
-                    &format!("{}权责清单", d.value.name.as_str()),
+                    &crate::export::title(snap, Some(&d.folder)),
                     crate::export::rows(snap, snap.items[run].iter().map(|i| &*i.value)),
                     out,
                 )
@@ -1514,25 +1515,16 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
 /// The whole list's xlsx: one worksheet, written row by row in order on one thread (about 1.5 s
 /// at 100,000 items), so `render_into` starts it first, on a thread of its own.
 fn write_whole_xlsx(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
-    let title = snap
-        .jurisdiction
-        .as_ref()
-        .map_or("权责清单".to_string(), |j| {
-            format!("{}权责清单", j.value.name.as_str())
-        });
     timed("data: whole xlsx", || {
         let rel = "data/qingdan.xlsx";
         let mut out = w.create(rel)?;
         crate::export::write_xlsx(
-            &title,
+            &crate::export::title(snap, None),
             crate::export::rows(snap, snap.items.iter().map(|i| &*i.value)),
             &mut out,
         )
         .map_err(|e| e.written_to(&w.dir.join(rel)))?;
-        std::io::Write::flush(&mut out).map_err(|source| Error::Write {
-            path: w.dir.join(rel),
-            source,
-        })?;
+        w.finish(rel, out)?;
         Ok(1)
     })
 }
