@@ -94,6 +94,9 @@ enum Command {
         /// 更新表格所属部门的已有事项：对应上的事项保留编码和文件，表格中没有的删除，新的新增
         #[arg(long)]
         update: bool,
+        /// 表格所属的已有部门（departments/ 下的文件夹名）：表格中的部门名称对不上、或可能是几个部门之一时用
+        #[arg(long, value_name = "ID")]
+        department: Option<String>,
         /// 输出格式
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -322,6 +325,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             force,
             dry_run,
             update,
+            department,
             format,
         } => {
             let options = import::Options {
@@ -330,6 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 update,
                 dry_run,
                 quiet: format == Format::Json,
+                department,
             };
             let report = import::run(&files, &options)?;
             match format {

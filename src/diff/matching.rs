@@ -13,7 +13,8 @@
 //!    of its department on the other side, or holds that name (weighted by how rare each
 //!    character pair is, so the boilerplate of "对……的处罚" counts for little), and whose laws
 //!    are among that item's, joins that item's group: N old → 1 new is a merge, 1 old → N new
-//!    a split.
+//!    a split. A left-over whose name is a sub-item's name of one item on the other side joins
+//!    that item's group too (items merged into one often become its sub-items).
 //!
 //! Everything left over is cancelled (old side) or added (new side). The procedure treats both
 //! sides alike, so diff(A, B) mirrors diff(B, A).
@@ -346,12 +347,28 @@ fn groups(
             (folder, postings)
         })
         .collect();
+    // B items by the names of their sub-items: items merged into one often become its
+    // sub-items (and an item split up, its sub-items become items).
+    let mut by_sub: FnvHashMap<(&str, &str), Vec<usize>> = FnvHashMap::default();
+    for (j, info) in b.iter().enumerate() {
+        if !info.subs.is_empty() && folders.contains(info.folder) {
+            for sub in info.subs.split('|').filter(|s| !s.is_empty()) {
+                by_sub.entry((info.folder, sub)).or_default().push(j);
+            }
+        }
+    }
     let best: Vec<Option<usize>> = rest_a
         .par_iter()
         .map_init(
             || (vec![0u16; b.len()], Vec::<u32>::new()),
             |(counts, touched), &i| {
                 let l = &a[i];
+                // A left-over named like a sub-item of one item on the other side is part of it.
+                if let Some(js) = by_sub.get(&(l.folder, l.name.as_str()))
+                    && let [j] = js.as_slice()
+                {
+                    return Some(*j);
+                }
                 let postings = index.get(l.folder);
                 for &g in &l.grams {
                     let found = postings.and_then(|p| p.get(&g));
@@ -956,6 +973,26 @@ mod tests {
         assert!(m.cancelled.is_empty() && m.added.is_empty());
         let r = match_items(&b, &a);
         assert_eq!(r.splits, vec![(0, vec![0, 1])]);
+        assert!(r.cancelled.is_empty() && r.added.is_empty());
+    }
+
+    #[test]
+    fn items_that_become_sub_items_are_a_merge_and_back_a_split() {
+        let a = vec![
+            info("x1", "d", "档案中介服务机构备案", "档案法"),
+            info("x2", "d", "档案数字化外包服务机构备案", "档案法"),
+            info("x3", "d", "对档案工作的监督检查", "档案法"),
+        ];
+        let b = vec![
+            info("y1", "d", "档案服务机构备案管理", "档案法")
+                .with_subs(["档案中介服务机构备案", "档案数字化外包服务机构备案"].into_iter()),
+            info("x3", "d", "对档案工作的监督检查", "档案法"),
+        ];
+        let m = match_items(&a, &b);
+        assert_eq!(m.merges, vec![(vec![0, 1], 0)], "{m:?}");
+        assert!(m.cancelled.is_empty() && m.added.is_empty());
+        let r = match_items(&b, &a);
+        assert_eq!(r.splits, vec![(0, vec![0, 1])], "{r:?}");
         assert!(r.cancelled.is_empty() && r.added.is_empty());
     }
 }

@@ -40,9 +40,22 @@ pub fn strip_title(s: &str) -> String {
         out.push(chars[i]);
         i += 1;
     }
-    for suffix in ["权责清单", "权力清单", "责任清单", "清单", "（", "("] {
+    for suffix in ["权责清单", "权力清单", "责任清单", "清单"] {
         if let Some(pos) = out.find(suffix) {
             out.truncate(pos);
+        }
+    }
+    // "（修改稿）" goes; a department's other name in brackets stays: 市委宣传部（市新闻出版局）.
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if let Some(pos) = out.find(open) {
+            let inner = out[pos + open.len_utf8()..]
+                .split(close)
+                .next()
+                .unwrap_or("");
+            let whole = out[pos..].trim_end_matches(close).len() == open.len_utf8() + inner.len();
+            if !(whole && looks_like_department(inner)) {
+                out.truncate(pos);
+            }
         }
     }
     out
@@ -50,6 +63,11 @@ pub fn strip_title(s: &str) -> String {
 
 /// Does this look like the name of a government body?
 pub fn looks_like_department(s: &str) -> bool {
+    // The name before a bracketed other name: 市委宣传部（市新闻出版局）.
+    let s = match s.find(['（', '(']) {
+        Some(pos) if pos > 0 && s.ends_with(['）', ')']) => &s[..pos],
+        _ => s,
+    };
     let n = s.chars().count();
     (3..=40).contains(&n)
         && [
@@ -381,6 +399,18 @@ mod tests {
         assert_eq!(
             strip_title("  克拉玛依市商务局2024年权责清单"),
             "克拉玛依市商务局"
+        );
+        assert_eq!(
+            strip_title("市委宣传部（市新闻出版局）2024年权责清单"),
+            "市委宣传部（市新闻出版局）"
+        );
+        assert_eq!(
+            strip_title("克拉玛依市统计局2025年权责清单（修改稿）"),
+            "克拉玛依市统计局"
+        );
+        assert_eq!(
+            strip_title("克拉玛依市统计局（修改稿）权责清单"),
+            "克拉玛依市统计局"
         );
         assert!(looks_like_department("克拉玛依市消防救援支队"));
         assert!(!looks_like_department(&strip_title(

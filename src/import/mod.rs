@@ -6,6 +6,7 @@
 
 mod build;
 mod header;
+pub mod identity;
 mod rows;
 mod split;
 mod text;
@@ -19,7 +20,7 @@ pub fn recognise_header(h: &str) -> bool {
     header::recognise(h).is_some_and(|f| !matches!(f, header::Field::Extra(_)))
 }
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,9 @@ pub struct Options {
     pub update: bool,
     pub dry_run: bool,
     pub quiet: bool,
+    /// `--department ID`: the department folder the files' own department is, whatever the
+    /// spreadsheets call it (see `identity`).
+    pub department: Option<String>,
 }
 
 /// The import report (JSON as in DESIGN.md, plus counts and what was written).
@@ -60,11 +64,26 @@ pub struct Report {
     /// With `--update`: what the update did to the departments' items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update: Option<update::Update>,
+    /// With `--update`: the adjustment the update makes, as `qingdan diff` between the lists
+    /// before and after reports it (with `--dry-run`, before anything is written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjustment: Option<crate::diff::Diff>,
 }
 
 impl Report {
     pub fn ok(&self) -> bool {
-        self.conflicts.is_empty() && self.files.iter().all(|f| f.error.is_none())
+        self.conflicts.is_empty()
+            && self
+                .files
+                .iter()
+                .all(|f| f.error.is_none() && f.department_candidates.is_empty())
+    }
+
+    /// Some file's department could be any of several: nothing may be written.
+    pub fn ambiguous(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| !f.department_candidates.is_empty())
     }
 }
 
@@ -75,6 +94,13 @@ pub struct FileReport {
     pub format: String,
     pub department: String,
     pub department_id: String,
+    /// How the department was recognised among those the lists already have; `null` for a
+    /// department new to the lists.
+    pub department_match: Option<identity::How>,
+    /// When the department could not be told for sure: the departments it could be. Nothing is
+    /// written; choose one with `--department ID`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub department_candidates: Vec<identity::Candidate>,
     pub sheets: Vec<SheetReport>,
     /// Why nothing could be imported from this file.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,53 +175,12 @@ fn most_common(values: impl Iterator<Item = String>) -> Option<String> {
     order.into_iter().max_by_key(|v| counts[v])
 }
 
-/// Department ids already used (by the lists in `--into` or earlier files of this import), with
-/// the department name each belongs to: two departments never share a folder.
-type Registry = HashMap<String, String>;
-
-/// The folder id for a department: its pinyin initials, with "-2", "-3" … when another
-/// department already has them (商务局 and 水务局 are both "swj").
-fn department_folder(registry: &mut Registry, name: &str) -> (String, Option<String>) {
-    let base = build::department_id(name);
-    let mut id = base.clone();
-    let mut n = 1;
-    while registry.get(&id).is_some_and(|other| other != name) {
-        n += 1;
-        id = format!("{base}-{n}");
-    }
-    let note = (id != base).then(|| {
-        format!(
-            "部门标识 {base} 已属于“{}”，本部门改用 {id}",
-            registry.get(&base).cloned().unwrap_or_default()
-        )
-    });
-    registry.insert(id.clone(), name.to_string());
-    (id, note)
-}
-
-/// Departments already in a lists folder: id → name.
-fn existing_departments(into: &Path) -> Registry {
-    let mut registry = Registry::new();
-    let Ok(dirs) = std::fs::read_dir(into.join("departments")) else {
-        return registry;
-    };
-    for dir in dirs.flatten() {
-        let id = dir.file_name().to_string_lossy().to_string();
-        let name = std::fs::read_to_string(dir.path().join("department.toml"))
-            .ok()
-            .and_then(|t| toml::from_str::<Department>(&t).ok())
-            .map(|d| d.name.value)
-            .unwrap_or_default();
-        registry.insert(id, name);
-    }
-    registry
-}
-
 fn import_file(
     path: &Path,
     ids: &mut build::Ids,
-    registry: &mut Registry,
+    registry: &mut identity::Registry,
     jurisdiction: Option<&str>,
+    chosen: Option<&str>,
 ) -> Result<Imported, Error> {
     let (format, sheets) = workbook::read(path)?;
     let file_name = path
@@ -248,16 +233,63 @@ fn import_file(
         })
         .or_else(|| Some(build::strip_title(&stem)).filter(|s| build::looks_like_department(s)))
         .unwrap_or_else(|| build::strip_title(&stem));
-    let (dept_id, dept_note) = department_folder(registry, &department);
-    let mut depts: Vec<Department> = vec![new_department(dept_id.clone(), department.clone())];
+    // Each department's rows: the file's, and those a "所属部门" column gives to another.
+    let row_department = |d: &rows::ItemDraft| -> String {
+        d.fields
+            .get(&header::Field::Department)
+            .map(|n| expand(n))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| department.clone())
+    };
+    let mut names: Vec<String> = vec![department.clone()];
+    let mut codes: Vec<Vec<&str>> = vec![Vec::new()];
+    let mut keys: Vec<HashSet<String>> = vec![HashSet::new()];
+    for (_, _, drafts, _) in &parsed {
+        for d in drafts {
+            let n = row_department(d);
+            let i = names.iter().position(|x| *x == n).unwrap_or_else(|| {
+                names.push(n);
+                codes.push(Vec::new());
+                keys.push(HashSet::new());
+                names.len() - 1
+            });
+            if let Some(c) = d.fields.get(&header::Field::Code) {
+                codes[i].push(c);
+            }
+            keys[i].insert(identity::item_key(&d.name));
+        }
+    }
+    // The departments, found among those the lists have or new, in the order of `names`.
+    let mut resolved = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let chosen = if i == 0 { chosen } else { None };
+        resolved.push(registry.resolve(n, &codes[i], &keys[i], chosen));
+    }
+    let depts_of = |r: &identity::Resolved, n: &str| {
+        new_department(
+            r.folder.clone(),
+            r.name.clone().unwrap_or_else(|| n.to_string()),
+        )
+    };
+    let mut depts: Vec<Department> = resolved
+        .iter()
+        .zip(&names)
+        .map(|(r, n)| depts_of(r, n))
+        .collect();
     let mut report = FileReport {
         path: path.display().to_string(),
         format: format.name().to_string(),
         department: department.clone(),
-        department_id: dept_id.clone(),
+        department_id: resolved[0].folder.clone(),
+        department_match: resolved[0].how,
+        department_candidates: resolved
+            .iter()
+            .flat_map(|r| r.candidates.iter().cloned())
+            .collect(),
         sheets: Vec::new(),
         error: None,
     };
+    let dept_notes: Vec<String> = resolved.iter().filter_map(|r| r.note.clone()).collect();
     let mut items = Vec::new();
     for (sheet, header, drafts, skipped) in parsed {
         let mut sr = SheetReport {
@@ -270,8 +302,8 @@ fn import_file(
             skipped_columns: Vec::new(),
             notes: sheet.notes.clone(),
         };
-        if let Some(note) = dept_note.as_ref().filter(|_| report.sheets.is_empty()) {
-            sr.notes.push(note.clone());
+        if report.sheets.is_empty() {
+            sr.notes.extend(dept_notes.iter().cloned());
         }
         match &header {
             None if !sheet.visible => sr
@@ -295,21 +327,9 @@ fn import_file(
         }
         for mut draft in drafts {
             // A "所属部门" column names each row's department; otherwise the file's.
-            let name = draft
-                .fields
-                .remove(&header::Field::Department)
-                .map(|n| expand(&n))
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| department.clone());
-            let index = match depts.iter().position(|d| d.name.value == name) {
-                Some(i) => i,
-                None => {
-                    let (id, note) = department_folder(registry, &name);
-                    sr.notes.extend(note);
-                    depts.push(new_department(id, name.clone()));
-                    depts.len() - 1
-                }
-            };
+            let name = row_department(&draft);
+            draft.fields.remove(&header::Field::Department);
+            let index = names.iter().position(|n| *n == name).unwrap_or(0);
             let dept = &mut depts[index];
             if let Some(d) = draft.fields.get(&header::Field::Duty)
                 && !dept.duties.contains(d)
@@ -340,6 +360,15 @@ fn import_file(
         departments: depts,
         items,
     })
+}
+
+/// Can `id` be a department folder (lowercase letters, digits, hyphens)?
+fn valid_folder(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// A department record as import makes it: id, name and short name ("克拉玛依市统计局" → "市统计局").
@@ -398,9 +427,35 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         None
     };
     let existing_jurisdiction = jurisdiction_of(&opts.into);
+    // The departments the lists already have, to recognise each spreadsheet's among them.
+    let current = match &existing {
+        Some(_) => None,
+        None if opts.into.join("departments").is_dir() => {
+            Some(crate::Snapshot::load_dir(&opts.into)?)
+        }
+        None => None,
+    };
+    let mut registry = match existing.as_ref().or(current.as_ref()) {
+        Some(lists) => identity::Registry::new(lists, existing_jurisdiction.clone()),
+        None => identity::Registry::new(&crate::Snapshot::default(), existing_jurisdiction.clone()),
+    };
+    drop(current);
+    if let Some(d) = &opts.department {
+        if !valid_folder(d) {
+            return Err(Error::Usage(format!(
+                "--department {d}：部门标识只能由小写字母、数字和连字符组成（如 tjj）"
+            )));
+        }
+        if opts.update && !registry.has(d) {
+            return Err(Error::Usage(format!(
+                "--department {d}：{} 中没有这个部门；已有的部门：{}",
+                opts.into.display(),
+                registry.folders().join("、")
+            )));
+        }
+    }
     let bar = crate::progress::bar(files.len() as u64, "导入表格", opts.quiet);
     let mut ids = build::Ids::default();
-    let mut registry = existing_departments(&opts.into);
     let mut imported = Vec::new();
     for f in files {
         bar.set_message(
@@ -416,7 +471,13 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                     .unwrap_or_default(),
             ))
         });
-        match import_file(f, &mut ids, &mut registry, guess.as_deref()) {
+        match import_file(
+            f,
+            &mut ids,
+            &mut registry,
+            guess.as_deref(),
+            opts.department.as_deref(),
+        ) {
             Ok(i) => imported.push(i),
             Err(e) => imported.push(Imported {
                 report: FileReport {
@@ -424,6 +485,8 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                     format: String::new(),
                     department: String::new(),
                     department_id: String::new(),
+                    department_match: None,
+                    department_candidates: Vec::new(),
                     sheets: Vec::new(),
                     error: Some(e.to_string()),
                 },
@@ -524,10 +587,14 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         kept: Vec::new(),
         removed: Vec::new(),
         update: None,
+        adjustment: None,
     };
     let mut to_write = Vec::new();
     let mut to_remove = Vec::new();
-    if let Some(existing) = &existing {
+    let ambiguous = imported
+        .iter()
+        .any(|i| !i.report.department_candidates.is_empty());
+    if let Some(existing) = existing.as_ref().filter(|_| !ambiguous) {
         let all: Vec<Item> = imported.iter().flat_map(|i| i.items.clone()).collect();
         let planned = update::plan(existing, &all)?;
         for (rel, content) in planned.writes {
@@ -577,7 +644,10 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
             }
         }
     }
-    let blocked = !report.conflicts.is_empty();
+    let blocked = !report.conflicts.is_empty() || ambiguous;
+    if let Some(existing) = existing.as_ref().filter(|_| !blocked) {
+        report.adjustment = Some(adjustment(existing, &opts.into, &to_write, &to_remove)?);
+    }
     if !opts.dry_run && !blocked {
         for (rel, full, content) in &to_write {
             crate::atomic::write(full, content.as_bytes())?;
@@ -601,6 +671,34 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         report.files.push(i.report);
     }
     Ok(report)
+}
+
+/// The adjustment an update makes: `diff` between the lists as they are and as they will be
+/// once `writes` are written and `removes` removed (nothing is written to find it).
+fn adjustment(
+    before: &crate::Snapshot,
+    into: &Path,
+    writes: &[(String, PathBuf, String)],
+    removes: &[String],
+) -> Result<crate::diff::Diff, Error> {
+    let mut files: BTreeMap<String, crate::snapshot::RawFile> = crate::snapshot::raw_dir(into)?
+        .into_iter()
+        .map(|f| (f.path.clone(), f))
+        .collect();
+    for rel in removes {
+        files.remove(rel);
+    }
+    for (rel, _, content) in writes {
+        files.insert(
+            rel.clone(),
+            crate::snapshot::RawFile::text(rel.clone(), content.clone()),
+        );
+    }
+    let after = crate::Snapshot::from_raw(
+        &format!("{}（导入后）", into.display()),
+        files.into_values().collect(),
+    );
+    Ok(crate::diff::diff(before, &after))
 }
 
 /// The new item with what an editor added to the existing item and the spreadsheet does not
@@ -671,6 +769,28 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(out, "{}", f.path);
         if let Some(e) = &f.error {
             let _ = writeln!(out, "  错误：{e}");
+        }
+        if !f.department_candidates.is_empty() {
+            let _ = writeln!(
+                out,
+                "  错误：无法确定表格中的部门“{}”是哪个已有部门，没有写入任何文件。可能是：",
+                f.department
+            );
+            for c in &f.department_candidates {
+                let _ = writeln!(
+                    out,
+                    "    {}（{}）：{}，已有本表格 {:.0}% 的事项",
+                    c.folder,
+                    c.name,
+                    c.how.zh(),
+                    c.overlap * 100.0
+                );
+            }
+            let _ = writeln!(
+                out,
+                "  请加 --department 部门标识 指定，如 --department {}",
+                f.department_candidates[0].folder
+            );
         }
         if !f.department.is_empty() {
             let _ = writeln!(
@@ -776,7 +896,19 @@ pub fn render_text(r: &Report) -> String {
         }
         let _ = writeln!(
             out,
-            "保留了原有事项的编码和编辑添加的内容（办事指南、监管措施、下放）。用 qingdan diff 对比更新前后的版本（如 git 中的 HEAD）查看调整。"
+            "保留了原有事项的编码和编辑添加的内容（办事指南、监管措施、下放）。"
+        );
+    }
+    if let Some(d) = &r.adjustment {
+        let when = if r.dry_run {
+            "写入后"
+        } else {
+            "本次更新"
+        };
+        let _ = writeln!(
+            out,
+            "\n{when}的调整（与 qingdan diff 比较更新前后的清单相同）：\n{}",
+            crate::diff::output::text(d, false)
         );
     }
     for k in &r.kept {

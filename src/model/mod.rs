@@ -90,6 +90,13 @@ pub struct Department {
     /// 简称，如“市人社局”
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub short_name: String,
+    /// 部门编码：16 位职权编码的前 9 位（6 位区划代码 + 3 位主体代码），如“650200207”。
+    /// 导入表格时据此认出本部门；不填时取本部门多数事项编码的前 9 位
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
+    /// 曾用名和其他名称（机构改革前的名称、挂牌的另一块牌子），导入表格时据此认出本部门
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub former_names: Vec<String>,
     /// 排序（小者在前）
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i64>,

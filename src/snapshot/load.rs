@@ -29,6 +29,19 @@ pub struct RawFile {
     pub transient: bool,
 }
 
+impl RawFile {
+    /// A file held in memory (e.g. what an import is about to write).
+    pub fn text(path: String, text: String) -> RawFile {
+        RawFile {
+            path,
+            origin: None,
+            bytes: Some(text.into_bytes()),
+            problem: None,
+            transient: false,
+        }
+    }
+}
+
 /// What a path in the lists folder is.
 #[derive(Debug, PartialEq)]
 enum Kind {

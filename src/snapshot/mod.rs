@@ -8,7 +8,7 @@
 pub mod git;
 mod load;
 
-pub use load::{MAX_FILE_BYTES, RawFile};
+pub use load::{MAX_FILE_BYTES, RawFile, raw_dir};
 
 use std::path::Path;
 

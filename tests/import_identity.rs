@@ -1,0 +1,288 @@
+//! Department identity across imports: the same department written another way (short form,
+//! without the jurisdiction, with its other name in brackets, as its branches, renamed) is the
+//! department the lists have, never a second one; a spreadsheet that could be one of several
+//! departments writes nothing until `--department` says which.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// A CSV list: a title row naming `title`, a header, and one row per (name, category).
+/// An empty title: no title row.
+fn csv(dir: &Path, file: &str, title: &str, body: &str, items: &[(&str, &str)]) -> PathBuf {
+    let mut text = String::new();
+    if !title.is_empty() {
+        text.push_str(&format!("{title}2024年权责清单,,,,\n"));
+    }
+    text.push_str("序号,事项名称,职权类别,实施依据,行使主体\n");
+    for (i, (name, category)) in items.iter().enumerate() {
+        text.push_str(&format!(
+            "{},{name},{category},【法律】《中华人民共和国测试法》第{}条,{body}\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    let path = dir.join(file);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn import(into: &Path, files: &[&Path], extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = qingdan()
+        .arg("import")
+        .args(files)
+        .arg("--into")
+        .arg(into)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), json(&out))
+}
+
+fn folders(into: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(into.join("departments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn tree(dir: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const EMERGENCY: &[(&str, &str)] = &[
+    ("对生产经营单位安全生产违法行为的处罚", "行政处罚"),
+    ("危险化学品经营许可", "行政许可"),
+    ("对安全生产工作的监督检查", "行政检查"),
+    ("生产安全事故调查处理", "其他行政权力"),
+];
+
+fn first_edition(dir: &Path) -> PathBuf {
+    let lists = dir.join("lists");
+    let a = csv(
+        dir,
+        "克拉玛依市应急管理局2024年权责清单.csv",
+        "克拉玛依市应急管理局",
+        "克拉玛依市应急管理局",
+        EMERGENCY,
+    );
+    let (code, _) = import(&lists, &[&a], &[]);
+    assert_eq!(code, 0);
+    assert_eq!(folders(&lists), ["yjglj"]);
+    lists
+}
+
+#[test]
+fn the_same_department_written_another_way_is_one_department() {
+    const BODY: &str = "克拉玛依市应急管理局";
+    for (title, body, how) in [
+        ("市应急管理局", BODY, "name"),
+        ("应急管理局", BODY, "normalised-name"),
+        (
+            "新疆维吾尔自治区克拉玛依市应急管理局",
+            BODY,
+            "normalised-name",
+        ),
+        ("市应急管理局各区分局", BODY, "normalised-name"),
+        ("市委应急委员会（市应急管理局）", BODY, "normalised-name"),
+        // No title: the body column names the department.
+        ("", BODY, "name"),
+        // A new name after a reorganisation: only the items tell.
+        ("克拉玛依市应急管理和消防安全局", BODY, "items"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let lists = first_edition(dir.path());
+        let before = tree(&lists);
+        let b = csv(dir.path(), "2025年清单.csv", title, body, EMERGENCY);
+        let (code, report) = import(&lists, &[&b], &["--update"]);
+        assert_eq!(code, 0, "{title}: {report:#}");
+        let f = &report["files"][0];
+        assert_eq!(f["department_id"], "yjglj", "{title}: {report:#}");
+        assert_eq!(f["department_match"], how, "{title}");
+        assert_eq!(folders(&lists), ["yjglj"], "{title}: a second department");
+        let adjustment = &report["adjustment"];
+        assert_eq!(
+            adjustment["summary"]["unchanged"], 4,
+            "{title}: {adjustment:#}"
+        );
+        assert_eq!(
+            adjustment["changes"].as_array().unwrap().len(),
+            0,
+            "{title}: {adjustment:#}"
+        );
+        // No second department file, no item file more or less.
+        assert_eq!(tree(&lists).len(), before.len(), "{title}");
+        assert_eq!(body, BODY);
+        // Without --update, the items go to the same folder too.
+        let (code, report) = import(&lists, &[&b], &["--dry-run"]);
+        assert!(code == 0 || code == 1, "{report:#}");
+        assert_eq!(report["files"][0]["department_id"], "yjglj", "{title}");
+    }
+}
+
+#[test]
+fn a_new_department_is_added_beside_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = first_edition(dir.path());
+    let b = csv(
+        dir.path(),
+        "克拉玛依市统计局权责清单.csv",
+        "克拉玛依市统计局",
+        "市统计局",
+        &[("对统计违法行为的处罚", "行政处罚")],
+    );
+    let (code, report) = import(&lists, &[&b], &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        report["files"][0]["department_match"],
+        serde_json::Value::Null
+    );
+    assert_eq!(folders(&lists), ["tjj", "yjglj"]);
+}
+
+#[test]
+fn an_ambiguous_department_writes_nothing_until_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    let city = csv(
+        dir.path(),
+        "克拉玛依市市场监督管理局权责清单.csv",
+        "克拉玛依市市场监督管理局",
+        "克拉玛依市市场监督管理局",
+        &[
+            ("食品经营许可", "行政许可"),
+            ("对食品经营的监督检查", "行政检查"),
+        ],
+    );
+    let district = csv(
+        dir.path(),
+        "克拉玛依区市场监督管理局权责清单.csv",
+        "克拉玛依区市场监督管理局",
+        "克拉玛依区市场监督管理局",
+        &[("个体工商户登记", "行政许可")],
+    );
+    let (code, _) = import(&lists, &[&city, &district], &[]);
+    assert_eq!(code, 0);
+    assert_eq!(folders(&lists), ["scjdglj", "scjdglj-2"]);
+    let before = tree(&lists);
+
+    let unclear = csv(
+        dir.path(),
+        "市场监督管理局权责清单.csv",
+        "市场监督管理局",
+        "市场监督管理局",
+        &[("特种设备使用登记", "行政许可")],
+    );
+    for extra in [&["--update"][..], &[][..]] {
+        let (code, report) = import(&lists, &[&unclear], extra);
+        assert_eq!(code, 1, "{report:#}");
+        let candidates: Vec<&str> = report["files"][0]["department_candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["folder"].as_str().unwrap())
+            .collect();
+        assert_eq!(candidates, ["scjdglj", "scjdglj-2"]);
+        assert!(report["written"].as_array().unwrap().is_empty());
+        assert_eq!(tree(&lists), before, "nothing written");
+    }
+    // The text report says how to choose.
+    let out = qingdan()
+        .arg("import")
+        .arg(&unclear)
+        .arg("--into")
+        .arg(&lists)
+        .arg("--update")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("--department scjdglj"), "{text}");
+
+    // Chosen: the district's list gains the item (and loses its old one: an update).
+    let (code, report) = import(
+        &lists,
+        &[&unclear],
+        &["--update", "--department", "scjdglj-2"],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["files"][0]["department_match"], "chosen");
+    assert_eq!(folders(&lists), ["scjdglj", "scjdglj-2"]);
+    let s = &report["adjustment"]["summary"];
+    assert_eq!(
+        (s["added"].as_u64(), s["cancelled"].as_u64()),
+        (Some(1), Some(1)),
+        "{s:#}"
+    );
+
+    // A folder that does not exist is refused with the ones that do.
+    let out = qingdan()
+        .arg("import")
+        .arg(&unclear)
+        .arg("--into")
+        .arg(&lists)
+        .args(["--update", "--department", "nosuch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("scjdglj-2"), "{err}");
+}
+
+#[test]
+fn a_declared_department_code_or_former_name_finds_the_department() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = first_edition(dir.path());
+    let dept = lists.join("departments/yjglj/department.toml");
+    let text = std::fs::read_to_string(&dept).unwrap();
+    std::fs::write(
+        &dept,
+        format!("{text}former_names = [\"克拉玛依市安全生产监督管理局\"]\n"),
+    )
+    .unwrap();
+    let b = csv(
+        dir.path(),
+        "清单.csv",
+        "克拉玛依市安全生产监督管理局",
+        "市安监局",
+        &[("新的事项", "行政检查")],
+    );
+    let (code, report) = import(&lists, &[&b], &["--dry-run", "--update"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["files"][0]["department_id"], "yjglj");
+    assert_eq!(report["files"][0]["department_match"], "name");
+    // The dry run reports the adjustment and writes nothing.
+    let s = &report["adjustment"]["summary"];
+    assert_eq!(
+        (s["added"].as_u64(), s["cancelled"].as_u64()),
+        (Some(1), Some(4)),
+        "{s:#}"
+    );
+    assert!(
+        !lists
+            .join("departments/yjglj/items")
+            .read_dir()
+            .unwrap()
+            .any(|e| {
+                std::fs::read_to_string(e.unwrap().path())
+                    .unwrap()
+                    .contains("新的事项")
+            })
+    );
+}
