@@ -12,7 +12,8 @@
 //! 5. merges and splits: an item left over whose name is mostly contained in the name of an item
 //!    of its department on the other side, or holds that name (weighted by how rare each
 //!    character pair is, so the boilerplate of "对……的处罚" counts for little), and whose laws
-//!    are among that item's, joins that item's group: N old → 1 new is a merge, 1 old → N new
+//!    are among that item's (or whose name is joined to another's there by 和/及/与/并/、),
+//!    joins that item's group: N old → 1 new is a merge, 1 old → N new
 //!    a split. A left-over whose name is a sub-item's name of one item on the other side joins
 //!    that item's group too (items merged into one often become its sub-items).
 //!
@@ -50,6 +51,9 @@ pub struct Key {
     pub subs: String,
     /// Character pairs of the name (see `grams`), sorted, without duplicates.
     pub grams: Vec<u64>,
+    /// The name joins several things with 和, 及, 与, 并 or 、 (as merged items are named:
+    /// 对A和B的处罚).
+    pub joined: bool,
 }
 
 impl std::ops::Deref for Info<'_> {
@@ -79,6 +83,7 @@ impl<'a> Info<'a> {
         }
         laws.sort();
         laws.dedup();
+        let joined = name.contains(['和', '及', '与', '并', '、']);
         let name = normalize(name);
         let mut grams: Vec<u64> = grams(&name).collect();
         grams.sort_unstable();
@@ -92,6 +97,7 @@ impl<'a> Info<'a> {
                 laws,
                 subs: String::new(),
                 grams,
+                joined,
             }),
         }
     }
@@ -389,11 +395,13 @@ fn groups(
                         continue;
                     }
                     // A merged item's basis holds its parts' bases, and a split piece's basis is
-                    // part of the whole's: the left-over's laws are among the other's.
-                    if !l.laws.is_empty()
+                    // part of the whole's: the left-over's laws are among the other's. Unless
+                    // the other's name joins the left-over's with another (对A和B的处罚): an
+                    // editor merging items often keeps only one of their bases.
+                    let laws_differ = !l.laws.is_empty()
                         && !b[j].laws.is_empty()
-                        && !l.laws.iter().all(|x| b[j].laws.binary_search(x).is_ok())
-                    {
+                        && !l.laws.iter().all(|x| b[j].laws.binary_search(x).is_ok());
+                    if laws_differ && !b[j].joined {
                         continue;
                     }
                     // Parts of a merge sit inside the merged name; the pieces of a split hold the
@@ -994,5 +1002,75 @@ mod tests {
         let r = match_items(&b, &a);
         assert_eq!(r.splits, vec![(0, vec![0, 1])], "{r:?}");
         assert!(r.cancelled.is_empty() && r.added.is_empty());
+    }
+
+    #[test]
+    fn merges_named_with_conjunctions() {
+        // (old names with their laws, the merged name with its laws)
+        let cases: &[(&[(&str, &str)], (&str, &str))] = &[
+            (
+                &[
+                    (
+                        "对零售商供应商公平交易违法违规行为的处罚",
+                        "零售商供应商公平交易管理办法",
+                    ),
+                    ("对零售商促销违法违规行为的处罚", "零售商促销行为管理办法"),
+                ],
+                (
+                    "对零售商供应商公平交易和促销违法违规行为的处罚",
+                    "零售商供应商公平交易管理办法",
+                ),
+            ),
+            (
+                &[
+                    ("建设工程消防设计审查", "消防法"),
+                    ("建设工程消防验收", "消防法"),
+                ],
+                ("建设工程消防设计审查及消防验收", "消防法"),
+            ),
+            (
+                &[
+                    ("对统计调查对象拒绝提供统计资料的处罚", "统计法"),
+                    ("对统计调查对象提供不真实统计资料的处罚", "统计法"),
+                ],
+                (
+                    "对统计调查对象拒绝提供统计资料、提供不真实统计资料的处罚",
+                    "统计法",
+                ),
+            ),
+            (
+                &[
+                    (
+                        "放射性同位素转让审批",
+                        "放射性同位素与射线装置安全和防护条例",
+                    ),
+                    (
+                        "放射性同位素进口审批",
+                        "放射性同位素与射线装置安全和防护条例",
+                    ),
+                ],
+                (
+                    "放射性同位素转让与进口审批",
+                    "放射性同位素与射线装置安全和防护条例",
+                ),
+            ),
+        ];
+        for (olds, (merged, law)) in cases {
+            let mut a: Vec<Info> = olds
+                .iter()
+                .enumerate()
+                .map(|(i, (n, l))| info(["o1", "o2", "o3"][i], "d", n, l))
+                .collect();
+            a.push(info("keep", "d", "对档案工作的监督检查", "档案法"));
+            let b = vec![
+                info("m", "d", merged, law),
+                info("keep", "d", "对档案工作的监督检查", "档案法"),
+            ];
+            let m = match_items(&a, &b);
+            assert_eq!(m.merges, vec![(vec![0, 1], 0)], "{merged}: {m:?}");
+            assert!(m.cancelled.is_empty() && m.added.is_empty(), "{merged}");
+            let r = match_items(&b, &a);
+            assert_eq!(r.splits, vec![(0, vec![0, 1])], "{merged}: {r:?}");
+        }
     }
 }
