@@ -1007,7 +1007,9 @@ mod tests {
     #[test]
     fn merges_named_with_conjunctions() {
         // (old names with their laws, the merged name with its laws)
-        let cases: &[(&[(&str, &str)], (&str, &str))] = &[
+        /// (name, law)
+        type Named<'a> = (&'a str, &'a str);
+        let cases: &[(&[Named], Named)] = &[
             (
                 &[
                     (
