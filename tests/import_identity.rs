@@ -286,3 +286,49 @@ fn a_declared_department_code_or_former_name_finds_the_department() {
             })
     );
 }
+
+#[test]
+fn the_department_part_of_item_codes_finds_the_department() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    let with_codes = |file: &str, title: &str, rows: &[(&str, &str)]| {
+        let mut text = format!("{title}权责清单,,,,\n序号,职权编码,事项名称,职权类别,行使主体\n");
+        for (i, (code, name)) in rows.iter().enumerate() {
+            text.push_str(&format!("{},{code},{name},行政检查,{title}\n", i + 1));
+        }
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let a = with_codes(
+        "a.csv",
+        "克拉玛依市消防救援支队",
+        &[
+            ("650200207JC00100", "对公众聚集场所的消防监督检查"),
+            ("650200207JC00200", "对社会单位的消防监督检查"),
+        ],
+    );
+    let (code, _) = import(&lists, &[&a], &[]);
+    assert_eq!(code, 0);
+    // Another name and other items, but the codes say whose they are.
+    let b = with_codes(
+        "b.csv",
+        "克拉玛依市消防救援局",
+        &[
+            ("650200207JC00300", "对大型群众性活动的消防安全检查"),
+            ("650200207JC00400", "对高层建筑的消防安全检查"),
+            ("650200207JC00500", "对施工现场的消防安全检查"),
+        ],
+    );
+    let (code, report) = import(&lists, &[&b], &["--update"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["files"][0]["department_id"], "xfjyzd");
+    assert_eq!(report["files"][0]["department_match"], "code");
+    assert_eq!(folders(&lists), ["xfjyzd"]);
+    let s = &report["adjustment"]["summary"];
+    assert_eq!(
+        (s["added"].as_u64(), s["cancelled"].as_u64()),
+        (Some(3), Some(2)),
+        "{s:#}"
+    );
+}
