@@ -89,8 +89,11 @@ pub enum Found {
 }
 
 /// The least share of a spreadsheet's items a department must hold to be taken for it by
-/// item names alone.
+/// item names alone …
 pub const MIN_OVERLAP: f64 = 0.5;
+/// … and the least number: one name two departments share (表彰奖励, 行政事业性收费) says
+/// nothing.
+pub const MIN_COMMON: usize = 2;
 
 /// The department part of a 16-position code: 6 区划 + 3 主体 ("650200207CF48600" → "650200207").
 pub fn code_part(code: &str) -> Option<&str> {
@@ -320,7 +323,10 @@ pub fn find(
     }
     // 4. the items
     let found: Vec<usize> = (0..known.len())
-        .filter(|&i| overlaps[i] >= MIN_OVERLAP)
+        .filter(|&i| {
+            overlaps[i] >= MIN_OVERLAP
+                && items.iter().filter(|n| known[i].items.contains(*n)).count() >= MIN_COMMON
+        })
         .collect();
     pick(found, How::Items).unwrap_or(Found::New)
 }
@@ -632,6 +638,11 @@ mod tests {
         );
         assert_eq!(
             find(&ks, "克拉玛依市交通运输局", &[], &items(&["新事项"]), J),
+            Found::New
+        );
+        // One name in common is no department.
+        assert_eq!(
+            find(&ks, "克拉玛依市统计调查队", &[], &items(&["统计调查"]), J),
             Found::New
         );
         assert_eq!(find(&[], "克拉玛依市统计局", &[], &none, J), Found::New);
