@@ -273,23 +273,37 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             format,
             against,
         } => {
-            let snap = Snapshot::load_dir(&lists)?;
-            let mut report = check::check(&snap);
+            // A repository of several jurisdictions (or with a catalogue) is checked whole.
+            let tree = if qingdan::snapshot::tree::is_tree(&lists) {
+                qingdan::snapshot::tree::Tree::load(&lists)?
+            } else {
+                let snapshot = Snapshot::load_dir(&lists)?;
+                qingdan::snapshot::tree::Tree::single(snapshot)
+            };
+            let snap = &tree.nodes[0].snapshot;
+            let multi =
+                tree.nodes.len() > 1 || !snap.catalogue.is_empty() || !snap.claims.is_empty();
+            let mut report = if multi {
+                check::check_tree(&tree)
+            } else {
+                check::check(snap)
+            };
             if let Some(rev) = &against {
                 let old = Snapshot::load_version(&lists, rev)?;
-                let diff = qingdan::diff::diff(&old, &snap);
-                check::against(&mut report, &snap, &diff);
+                let diff = qingdan::diff::diff(&old, snap);
+                check::against(&mut report, snap, &diff);
             }
             match format {
                 Format::Json => print(&(check::render_json(&report)? + "\n"))?,
                 Format::Text => {
                     let color = std::io::stdout().is_terminal();
-                    print(&check::render_text(&report, &snap, color))?
+                    let files = tree.nodes.iter().flat_map(|n| &n.snapshot.files);
+                    print(&check::render_text_files(&report, files, color))?
                 }
             }
             let ok = report.ok;
             // The process ends here: freeing 100,000 parsed items one by one only costs time.
-            std::mem::forget(snap);
+            std::mem::forget(tree);
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {

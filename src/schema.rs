@@ -3,7 +3,9 @@
 
 use schemars::{JsonSchema, generate::SchemaSettings};
 
-use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction, Synonyms};
+use crate::model::{
+    Adjustments, Boundary, CatalogueItem, Claim, Department, Item, Jurisdiction, Synonyms,
+};
 
 /// File kinds, their schema, and the files they apply to (glob relative to the lists folder).
 pub const KINDS: &[(&str, &str)] = &[
@@ -13,6 +15,8 @@ pub const KINDS: &[(&str, &str)] = &[
     ("adjustments", "adjustments/*.toml"),
     ("jurisdiction", "jurisdiction.toml"),
     ("synonyms", "synonyms.toml"),
+    ("catalogue", "catalogue/*.toml"),
+    ("claim", "departments/*/claims/*.toml"),
 ];
 
 fn schema_of<T: JsonSchema>(title: &str) -> serde_json::Value {
@@ -35,6 +39,12 @@ pub fn schema(kind: &str) -> Option<serde_json::Value> {
         }
         "jurisdiction" => schema_of::<Jurisdiction>("qingdan 行政区划（jurisdiction.toml）"),
         "synonyms" => schema_of::<Synonyms>("qingdan 搜索同义词（synonyms.toml）"),
+        "catalogue" => {
+            schema_of::<CatalogueItem>("qingdan 指导目录事项（catalogue/<基本编码>.toml）")
+        }
+        "claim" => schema_of::<Claim>(
+            "qingdan 认领指导目录事项（departments/<部门>/claims/<基本编码>.toml）",
+        ),
         _ => return None,
     })
 }

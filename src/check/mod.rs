@@ -5,8 +5,9 @@
 
 mod report;
 mod rules;
+pub mod tree;
 
-pub use report::{render_json, render_text};
+pub use report::{render_json, render_text, render_text_files};
 pub use rules::RULES;
 
 use serde::Serialize;
@@ -24,6 +25,9 @@ pub struct Report {
     pub errors: Vec<Diagnostic>,
     pub warnings: Vec<Diagnostic>,
     pub stats: Stats,
+    /// Multi-level lists: each jurisdiction with how far it claimed its catalogue items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub jurisdictions: Vec<tree::Coverage>,
 }
 
 /// Counts of what a snapshot holds.
@@ -58,18 +62,62 @@ pub struct Count {
 pub fn check(snap: &Snapshot) -> Report {
     let mut all = snap.problems.clone();
     all.extend(rules::run(snap));
+    report(all, snap.items.len(), stats(snap), Vec::new())
+}
+
+/// Run every rule on each jurisdiction of a multi-level repository, and the rules across them.
+/// The stats are the root's; `jurisdictions` counts each one.
+pub fn check_tree(t: &crate::snapshot::tree::Tree) -> Report {
+    use rayon::prelude::*;
+    let mut all: Vec<Diagnostic> = t
+        .nodes
+        .par_iter()
+        .flat_map_iter(|n| {
+            let mut found = n.snapshot.problems.clone();
+            found.extend(rules::run(&n.snapshot));
+            // Messages made from a path (not from a file read) are relative to the node.
+            let prefix = format!("{}/", n.path);
+            if !n.path.is_empty() {
+                for d in &mut found {
+                    if !d.file.starts_with(&prefix) {
+                        d.file = format!("{prefix}{}", d.file);
+                    }
+                }
+            }
+            found
+        })
+        .collect();
+    let (across, coverage) = tree::run(t);
+    // A local item without basis is said once, as what it is under a catalogue.
+    let local: std::collections::HashSet<String> = across
+        .iter()
+        .filter(|d| d.rule == "local-item-without-basis")
+        .map(|d| d.file.clone())
+        .collect();
+    all.retain(|d| !(d.rule == "missing-basis" && local.contains(&d.file)));
+    all.extend(across);
+    let items = t.nodes.iter().map(|n| n.snapshot.items.len()).sum();
+    report(all, items, stats(&t.nodes[0].snapshot), coverage)
+}
+
+fn report(
+    mut all: Vec<Diagnostic>,
+    items: usize,
+    stats: Stats,
+    jurisdictions: Vec<tree::Coverage>,
+) -> Report {
     all.sort_by(|a, b| {
         (a.severity, &a.file, a.line, a.column, a.rule)
             .cmp(&(b.severity, &b.file, b.line, b.column, b.rule))
     });
     let (errors, warnings): (Vec<_>, Vec<_>) = all.into_iter().partition(|d| d.is_error());
-    let stats = stats(snap);
     Report {
         ok: errors.is_empty(),
-        items: snap.items.len(),
+        items,
         errors,
         warnings,
         stats,
+        jurisdictions,
     }
 }
 

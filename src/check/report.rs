@@ -104,6 +104,15 @@ impl miette::Diagnostic for Shown<'_> {
 
 /// Human-readable report. `color` turns on ANSI colours (use it only on a terminal).
 pub fn render_text(report: &Report, snap: &Snapshot, color: bool) -> String {
+    render_text_files(report, &snap.files, color)
+}
+
+/// The same, with the source files of several snapshots (a multi-level repository).
+pub fn render_text_files<'a>(
+    report: &Report,
+    files: impl IntoIterator<Item = &'a crate::diag::SourceFile>,
+    color: bool,
+) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -114,7 +123,7 @@ pub fn render_text(report: &Report, snap: &Snapshot, color: bool) -> String {
         .with_width(100);
     let mut out = String::new();
     let by_path: std::collections::HashMap<&str, &crate::diag::SourceFile> =
-        snap.files.iter().map(|f| (f.path.as_str(), f)).collect();
+        files.into_iter().map(|f| (f.path.as_str(), f)).collect();
     for d in report.errors.iter().chain(&report.warnings) {
         let source = by_path.get(d.file.as_str()).map(|f| Source {
             name: d.file.clone(),
@@ -158,6 +167,29 @@ fn summary(report: &Report, out: &mut String) {
         let _ = writeln!(out, "\n按部门：");
         for c in &s.by_department {
             let _ = writeln!(out, "  {}{:>7}  {}", pad(&c.key, 14), c.items, c.name);
+        }
+    }
+    if !report.jurisdictions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n各区划认领指导目录（应认尽认）：认领 / 不适用 / 未认领 / 目录事项，自设事项"
+        );
+        for j in &report.jurisdictions {
+            let depth = j.path.matches("jurisdictions/").count();
+            let _ = writeln!(
+                out,
+                "  {}{}{:>6} / {} / {} / {}，自设 {}",
+                "  ".repeat(depth),
+                pad(
+                    &format!("{}（{}）", j.name, j.level),
+                    28usize.saturating_sub(2 * depth)
+                ),
+                j.claimed,
+                j.not_applicable,
+                j.missing,
+                j.catalogue_items,
+                j.local
+            );
         }
     }
     if s.unread_files > 0 {

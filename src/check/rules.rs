@@ -89,6 +89,82 @@ pub const RULES: &[(&str, &str, &str)] = &[
     ),
     ("duplicate-name", "warning", "同一部门中两个事项同名"),
     ("duplicate-sub-item", "warning", "同一事项中两个子项同名"),
+    // Multi-level lists (check/tree.rs).
+    (
+        "jurisdiction-level",
+        "error",
+        "（多级清单）下级区划的层级无法识别，或不低于上级",
+    ),
+    (
+        "jurisdiction-duplicate-code",
+        "error",
+        "（多级清单）两个区划的区划代码相同",
+    ),
+    (
+        "catalogue-without-levels",
+        "error",
+        "（多级清单）指导目录事项没有写哪一级行使",
+    ),
+    (
+        "catalogue-level",
+        "error",
+        "（多级清单）指导目录事项的层级无法识别",
+    ),
+    (
+        "unclaimed-catalogue-item",
+        "error",
+        "（多级清单）应认尽认：本级的指导目录事项既没有认领，也没有写明不适用的理由",
+    ),
+    (
+        "claim-unknown",
+        "error",
+        "（多级清单）认领的基本编码不在上级的指导目录中",
+    ),
+    (
+        "claim-duplicate",
+        "error",
+        "（多级清单）同一目录事项在一个区划认领了两次",
+    ),
+    (
+        "not-applicable-reason",
+        "error",
+        "（多级清单）不认领（not_applicable）没有写理由",
+    ),
+    (
+        "not-applicable-with-content",
+        "warning",
+        "（多级清单）写了不适用，又写了本地的内容",
+    ),
+    (
+        "claim-not-for-level",
+        "warning",
+        "（多级清单）认领的目录事项不由本级行使",
+    ),
+    (
+        "claim-contradicts-catalogue",
+        "error",
+        "（多级清单）本地的法定时限与目录不同，或承诺时限长于目录",
+    ),
+    (
+        "local-item-without-basis",
+        "error",
+        "（多级清单）本级自设事项（不在上级目录中）没有实施依据",
+    ),
+    (
+        "delegation-unknown-receiver",
+        "error",
+        "（多级清单）下放的承接区划不在清单中",
+    ),
+    (
+        "delegation-not-received",
+        "error",
+        "（多级清单）下放的事项有承接区划还没有承接（待承接）",
+    ),
+    (
+        "receives-unknown",
+        "error",
+        "（多级清单）承接的区划或事项不存在（上级没有下放给本区划时为警告）",
+    ),
 ];
 
 struct Ctx<'a> {

@@ -509,36 +509,7 @@ fn pair_change(
     Some(c)
 }
 
-/// Rank of one level word (a word with 级): 5 national … 1 township; 0 when not recognised.
-fn rank(word: &str) -> u8 {
-    let has = |xs: &[&str]| xs.iter().any(|x| word.contains(x));
-    if has(&["国家", "中央", "国务院"]) {
-        5
-    } else if has(&["自治区", "省", "兵团"]) {
-        4
-    } else if has(&["乡", "镇", "街道"]) {
-        1
-    } else if has(&["县", "旗"]) {
-        2
-    } else if has(&["地", "州", "市", "盟"]) {
-        3
-    } else if has(&["区"]) {
-        2
-    } else {
-        0
-    }
-}
-
-/// (highest, lowest) recognised level of a level text such as “市级、县级”.
-fn levels(text: &str) -> Option<(u8, u8)> {
-    let ranks: Vec<u8> = text
-        .split(['、', '，', ',', '/', '；', ';', ' ', '和', '及'])
-        .filter(|w| w.contains('级'))
-        .map(rank)
-        .filter(|&r| r > 0)
-        .collect();
-    Some((*ranks.iter().max()?, *ranks.iter().min()?))
-}
+use crate::model::tier::levels;
 
 /// Whether an item moved down (Less: delegated), up (Greater: recentralized) or stayed.
 fn level_move(old: &Item, new: &Item) -> std::cmp::Ordering {
@@ -559,17 +530,6 @@ fn level_move(old: &Item, new: &Item) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn level_ranks() {
-        assert_eq!(levels("地州市级"), Some((3, 3)));
-        assert_eq!(levels("市级、县级"), Some((3, 2)));
-        assert_eq!(levels("县（市、区）级"), Some((2, 2)));
-        assert_eq!(levels("自治区级"), Some((4, 4)));
-        assert_eq!(levels("乡镇（街道）级"), Some((1, 1)));
-        assert_eq!(levels("负责本行政区域"), None);
-        assert_eq!(levels("其他"), None);
-    }
 
     #[test]
     fn kinds_round_trip() {

@@ -9,6 +9,7 @@
 
 mod category;
 mod located;
+pub mod tier;
 
 pub use category::Category;
 pub use located::{Located, Span};
@@ -183,6 +184,9 @@ pub struct Item {
     /// 下放（授权、委托、延伸服务、代办）
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delegation: Option<Box<Delegation>>,
+    /// 承接上级下放的事项（多级清单）
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receives: Option<Box<Receives>>,
     /// 事中事后监管措施
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supervision: Vec<Supervision>,
@@ -332,12 +336,32 @@ pub struct Delegation {
     /// 承接单位
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub recipient: String,
+    /// 承接的下级区划（多级清单中 jurisdictions/ 下的文件夹名、区划代码或名称）：每个都必须有承接这一事项的事项
+    /// （`receives`），否则 `check` 报错
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receivers: Vec<Located<String>>,
+    /// 批次，如“第一批”
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub batch: String,
     /// 下放依据
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub basis: String,
     /// 说明
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+}
+
+/// 承接：本事项承接的是哪一级区划下放的哪个事项
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Receives {
+    /// 下放的区划：jurisdictions/ 下的文件夹路径（如“dsz”），区划代码或名称；根区划写它的代码或名称
+    pub from: Located<String>,
+    /// 下放的事项在该区划清单中的编码（id）
+    pub item: Located<String>,
+    /// 批次，如“第一批”
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub batch: String,
 }
 
 /// 下放方式
@@ -629,4 +653,109 @@ pub struct SynonymEntry {
     pub words: Vec<String>,
     /// 清单中的用语，如 ["食品经营许可"]
     pub means: Vec<String>,
+}
+
+/// 指导目录事项：`catalogue/<基本编码>.toml`（多级清单）。上级区划为下级编制的权责清单指导目录中的一项：
+/// 名称、类别、依据、责任事项、追责等全部由目录规定，下级认领时只写本地的内容
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueItem {
+    /// 基本编码，必须与文件名相同（字母、数字、连字符），如“XK-ZJ-0001”
+    pub code: Located<String>,
+    /// 事项名称
+    pub name: Located<String>,
+    /// 职权类别
+    #[schemars(extend("enum" = ["行政许可", "行政处罚", "行政强制", "行政征收", "行政给付", "行政检查", "行政确认", "行政奖励", "行政裁决", "其他行政权力", "公共服务"]))]
+    pub category: Located<String>,
+    /// 主管部门（行业），如“住房和城乡建设”：认领时提示放进哪个部门
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sector: String,
+    /// 子项
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sub_items: Vec<SubItem>,
+    /// 实施依据
+    #[serde(default, skip_serializing_if = "Basis::is_empty")]
+    pub basis: Basis,
+    /// 对应的部门职责
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub duty: String,
+    /// 责任事项
+    #[serde(default, skip_serializing_if = "Responsibilities::is_empty")]
+    pub responsibilities: Responsibilities,
+    /// 追责
+    #[serde(default, skip_serializing_if = "Accountability::is_empty")]
+    pub accountability: Accountability,
+    /// 备注
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remarks: String,
+    /// 各层级的实施：哪一级行使，行使主体、承办机构、权限划分和时限（一个事项在地州市级和县级都有时写两项）
+    pub levels: Vec<CatalogueLevel>,
+    /// 本文件中有示例（非官方）内容
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sample: bool,
+}
+
+/// 指导目录事项在一个层级的实施
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueLevel {
+    /// 层级：地州市级、县（市、区）级、乡镇（街道）级……
+    pub level: Located<String>,
+    /// 行使主体，如“县（市、区）住房和城乡建设主管部门”
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
+    /// 承办机构
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// 权限划分
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    /// 法定办结时限：认领的事项不能改
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub statutory_limit: String,
+    /// 承诺办结时限的上限：认领的事项可以更短，不能更长
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub promised_limit: String,
+}
+
+/// 认领：`departments/<部门>/claims/<基本编码>.toml`（多级清单）。下级区划认领上级指导目录中的一项：
+/// 名称、类别、依据、责任事项、追责取自目录，这里只写本地的内容；本级不适用时写 `not_applicable` 和理由
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// 认领的目录事项的基本编码，必须与文件名相同
+    pub catalogue: Located<String>,
+    /// 本级不适用（不认领）的理由，如“本区没有民用机场”；写了它就不再写其他键
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<Located<String>>,
+    /// 行使主体（不写时为部门全称）
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
+    /// 承办机构
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// 实施层级（不写时取目录中本级的层级）
+    #[serde(default, skip_serializing_if = "blank")]
+    pub level: Located<String>,
+    /// 权限划分
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    /// 下放
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<Box<Delegation>>,
+    /// 承接上级下放的事项
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receives: Option<Box<Receives>>,
+    /// 事中事后监管措施
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervision: Vec<Supervision>,
+    /// 本地的办事指南（时限、收费、地点、电话……）；法定时限不写时取目录的
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<Box<Located<Guide>>>,
+    /// 备注
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remarks: String,
+    /// 本文件中有示例（非官方）内容
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sample: bool,
 }

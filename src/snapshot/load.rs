@@ -8,7 +8,9 @@ use walkdir::WalkDir;
 
 use super::{Entry, Snapshot};
 use crate::diag::{Diagnostic, Severity, SourceFile};
-use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction, Span, Synonyms};
+use crate::model::{
+    Adjustments, Boundary, CatalogueItem, Claim, Department, Item, Jurisdiction, Span, Synonyms,
+};
 use crate::progress::timed;
 
 /// A list file larger than this is refused: no real item needs it, and reading it would only
@@ -60,6 +62,15 @@ enum Kind {
     Adjustments {
         stem: String,
     },
+    /// A claim of a catalogue item (multi-level lists).
+    Claim {
+        folder: String,
+        stem: String,
+    },
+    /// An item of this jurisdiction's guiding catalogue (multi-level lists).
+    Catalogue {
+        stem: String,
+    },
     /// Not a list file (README, .gitkeep …): ignored silently.
     Ignored,
     /// A file in a place the format does not define.
@@ -68,7 +79,8 @@ enum Kind {
 
 fn classify(path: &str) -> Kind {
     let parts: Vec<&str> = path.split('/').collect();
-    if parts.iter().any(|p| p.starts_with('.')) {
+    // Lower jurisdictions' lists are snapshots of their own (see `tree`).
+    if parts.iter().any(|p| p.starts_with('.')) || parts.first() == Some(&"jurisdictions") {
         return Kind::Ignored;
     }
     let name = parts.last().copied().unwrap_or("");
@@ -93,6 +105,13 @@ fn classify(path: &str) -> Kind {
             stem: stem.to_string(),
         },
         ["adjustments", _] => Kind::Adjustments {
+            stem: stem.to_string(),
+        },
+        ["departments", folder, "claims", _] => Kind::Claim {
+            folder: folder.to_string(),
+            stem: stem.to_string(),
+        },
+        ["catalogue", _] => Kind::Catalogue {
             stem: stem.to_string(),
         },
         _ => Kind::Unexpected,
@@ -291,7 +310,11 @@ fn walk_outside_items(
         let path = folder.join(&name);
         if kind.is_file() {
             paths.push(Found::path(relative(root, &path), path));
-        } else if kind.is_dir() && !name.to_string_lossy().starts_with('.') {
+        } else if kind.is_dir()
+            && !name.to_string_lossy().starts_with('.')
+            // Lower jurisdictions are loaded as snapshots of their own (see `tree`).
+            && !(depth == 0 && name == "jurisdictions")
+        {
             let is_items = depth == 2
                 && name == "items"
                 && folder.parent().and_then(|p| p.file_name())
@@ -418,6 +441,8 @@ enum Parsed {
     Item(String, String, std::sync::Arc<Item>),
     Boundary(String, Boundary),
     Adjustments(String, Adjustments),
+    Claim(String, String, Claim),
+    Catalogue(String, CatalogueItem),
     Nothing,
 }
 
@@ -566,9 +591,24 @@ fn assemble(label: &str, results: Vec<FileResult>) -> Snapshot {
                 stem,
                 value,
             }),
+            Parsed::Claim(folder, stem, value) => snap.claims.push(Entry {
+                file,
+                folder,
+                stem,
+                value,
+            }),
+            Parsed::Catalogue(stem, value) => snap.catalogue.push(Entry {
+                file,
+                folder: String::new(),
+                stem,
+                value,
+            }),
             Parsed::Nothing => {}
         }
     }
+    snap.claims
+        .sort_by(|a, b| (&a.folder, &a.stem).cmp(&(&b.folder, &b.stem)));
+    snap.catalogue.sort_by(|a, b| a.stem.cmp(&b.stem));
     snap.department_folders = folders.into_iter().collect();
     snap.departments.sort_by(|a, b| a.folder.cmp(&b.folder));
     snap.items
@@ -648,6 +688,12 @@ fn parse_raw(raw: RawFile) -> FileResult {
         Kind::Boundary { stem } => parse::<Boundary>(&source).map(|b| Parsed::Boundary(stem, b)),
         Kind::Adjustments { stem } => {
             parse::<Adjustments>(&source).map(|a| Parsed::Adjustments(stem, a))
+        }
+        Kind::Claim { folder, stem } => {
+            parse::<Claim>(&source).map(|c| Parsed::Claim(folder, stem, c))
+        }
+        Kind::Catalogue { stem } => {
+            parse::<CatalogueItem>(&source).map(|c| Parsed::Catalogue(stem, c))
         }
         Kind::Ignored | Kind::Unexpected => Ok(Parsed::Nothing),
     };

@@ -7,13 +7,16 @@
 
 pub mod git;
 mod load;
+pub mod tree;
 
 pub use load::{MAX_FILE_BYTES, RawFile, raw_dir};
 
 use std::path::Path;
 
 use crate::diag::{Diagnostic, SourceFile};
-use crate::model::{Adjustments, Boundary, Department, Item, Jurisdiction, Synonyms};
+use crate::model::{
+    Adjustments, Boundary, CatalogueItem, Claim, Department, Item, Jurisdiction, Synonyms,
+};
 
 /// A parsed file and where it came from.
 #[derive(Debug)]
@@ -44,6 +47,11 @@ pub struct Snapshot {
     pub items: Vec<Entry<std::sync::Arc<Item>>>,
     pub boundaries: Vec<Entry<Boundary>>,
     pub adjustments: Vec<Entry<Adjustments>>,
+    /// Claims of catalogue items (multi-level lists), sorted by department folder, then file
+    /// name. `tree` turns the applicable ones into `items`.
+    pub claims: Vec<Entry<Claim>>,
+    /// This jurisdiction's guiding catalogue for lower ones (multi-level lists), sorted by code.
+    pub catalogue: Vec<Entry<CatalogueItem>>,
     /// Department folders that exist (with or without a department.toml), sorted.
     pub department_folders: Vec<String>,
     /// Problems found while loading: unreadable files, syntax, unknown or missing keys.

@@ -1,0 +1,457 @@
+//! Multi-level lists on constructed trees: a city with a guiding catalogue, two districts that
+//! claim it (one item not applicable, with a reason; one local item with its basis), and a
+//! power the city delegates to both, received by both. The valid tree passes `check`; each
+//! deliberate break fails with its rule at the file, line and column of the cause.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+const CITY: &[(&str, &str)] = &[
+    (
+        "jurisdiction.toml",
+        "name = \"测试市\"\ncode = \"650200\"\nlevel = \"地州市级\"\n",
+    ),
+    (
+        "departments/zjj/department.toml",
+        "id = \"zjj\"\nname = \"测试市住房和城乡建设局\"\n",
+    ),
+    (
+        "departments/zjj/items/zjj-XK-1.toml",
+        r#"id = "zjj-XK-1"
+name = "建设工程消防验收"
+category = "行政许可"
+department = "zjj"
+level = "地州市级"
+
+[basis]
+text = "【法律】《中华人民共和国消防法》第十三条"
+
+[delegation]
+to_level = "县级"
+mode = "委托"
+receivers = ["dsz", "650204"]
+batch = "第一批"
+"#,
+    ),
+    (
+        "catalogue/ZJ-XK-0001.toml",
+        r#"code = "ZJ-XK-0001"
+name = "建筑工程施工许可证核发"
+category = "行政许可"
+sector = "住房和城乡建设"
+
+[basis]
+text = "【法律】《中华人民共和国建筑法》第七条"
+
+[[levels]]
+level = "地州市级"
+body = "地州市住房和城乡建设主管部门"
+
+[[levels]]
+level = "县（市、区）级"
+body = "县（市、区）住房和城乡建设主管部门"
+statutory_limit = "15个工作日"
+promised_limit = "7个工作日"
+"#,
+    ),
+    (
+        "catalogue/ZJ-CF-0002.toml",
+        r#"code = "ZJ-CF-0002"
+name = "对未取得施工许可证擅自施工的处罚"
+category = "行政处罚"
+
+[basis]
+text = "【法律】《中华人民共和国建筑法》第六十四条"
+
+[[levels]]
+level = "县（市、区）级"
+"#,
+    ),
+];
+
+fn district(folder: &str, name: &str, code: &str) -> Vec<(String, String)> {
+    let p = |rel: &str| format!("jurisdictions/{folder}/{rel}");
+    vec![
+        (
+            p("jurisdiction.toml"),
+            format!("name = \"{name}\"\ncode = \"{code}\"\nlevel = \"县级\"\n"),
+        ),
+        (
+            p("departments/zjj/department.toml"),
+            format!("id = \"zjj\"\nname = \"{name}住房和城乡建设局\"\n"),
+        ),
+        (
+            p("departments/zjj/claims/ZJ-XK-0001.toml"),
+            "catalogue = \"ZJ-XK-0001\"\nunit = \"行政审批科\"\n\n[guide]\npromised_limit = \"5个工作日\"\n".into(),
+        ),
+        (
+            p("departments/zjj/claims/ZJ-CF-0002.toml"),
+            "catalogue = \"ZJ-CF-0002\"\nnot_applicable = \"本区的施工许可由市局统一办理，处罚随之由市局实施\"\n".into(),
+        ),
+        (
+            p("departments/zjj/items/local-1.toml"),
+            r#"id = "local-1"
+name = "建设工程消防验收（承接）"
+category = "行政许可"
+department = "zjj"
+
+[basis]
+text = "【法律】《中华人民共和国消防法》第十三条"
+
+[receives]
+from = "650200"
+item = "zjj-XK-1"
+batch = "第一批"
+"#
+            .into(),
+        ),
+        (
+            p("departments/zjj/items/local-2.toml"),
+            r#"id = "local-2"
+name = "城镇老旧小区改造项目的组织实施"
+category = "其他行政权力"
+department = "zjj"
+
+[basis]
+text = "【地方性法规】《测试市城市更新条例》第十条"
+"#
+            .into(),
+        ),
+    ]
+}
+
+fn base() -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = CITY
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    v.extend(district("dsz", "独山子区", "650202"));
+    v.extend(district("bjt", "白碱滩区", "650204"));
+    v
+}
+
+fn tree(files: &[(String, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, t) in files {
+        write(dir.path(), p, t);
+    }
+    dir
+}
+
+/// Replace a file's text (or remove it with `None`).
+fn with(mut files: Vec<(String, String)>, path: &str, text: Option<&str>) -> Vec<(String, String)> {
+    files.retain(|(p, _)| p != path);
+    if let Some(t) = text {
+        files.push((path.to_string(), t.to_string()));
+    }
+    files
+}
+
+/// The one error of `rule`, and where it is.
+fn error(dir: &Path, rule: &str) -> (String, u64, u64, String) {
+    let (code, report) = check_json(dir);
+    assert_eq!(code, 1, "{report:#}");
+    let found: Vec<&serde_json::Value> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["rule"] == rule)
+        .collect();
+    assert_eq!(found.len(), 1, "one {rule} expected: {report:#}");
+    let e = found[0];
+    (
+        e["file"].as_str().unwrap().to_string(),
+        e["line"].as_u64().unwrap(),
+        e["column"].as_u64().unwrap(),
+        e["message"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_valid_tree_passes_and_counts_each_jurisdiction() {
+    let dir = tree(&base());
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 0, "{report:#}");
+    let j = report["jurisdictions"].as_array().unwrap();
+    assert_eq!(j.len(), 3);
+    let bjt = j.iter().find(|j| j["path"] == "jurisdictions/bjt").unwrap();
+    assert_eq!(bjt["parent"], "");
+    assert_eq!(bjt["catalogue_items"], 2);
+    assert_eq!(bjt["claimed"], 1);
+    assert_eq!(bjt["not_applicable"], 1);
+    assert_eq!(bjt["missing"], 0);
+    assert_eq!(bjt["local"], 2);
+    // 1 city item + per district: 1 claimed + 2 local.
+    assert_eq!(report["items"], 7);
+}
+
+#[test]
+fn a_district_checked_alone_has_no_catalogue_to_claim_from() {
+    let dir = tree(&base());
+    let (code, report) = check_json(&dir.path().join("jurisdictions/dsz"));
+    assert_eq!(code, 1, "{report:#}");
+    let unknown: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["rule"] == "claim-unknown")
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            "departments/zjj/claims/ZJ-CF-0002.toml",
+            "departments/zjj/claims/ZJ-XK-0001.toml"
+        ]
+    );
+}
+
+#[test]
+fn unclaimed_catalogue_item_is_an_error_at_the_jurisdiction() {
+    let files = with(
+        base(),
+        "jurisdictions/bjt/departments/zjj/claims/ZJ-CF-0002.toml",
+        None,
+    );
+    let dir = tree(&files);
+    let (file, line, column, message) = error(dir.path(), "unclaimed-catalogue-item");
+    assert_eq!(
+        (file.as_str(), line, column),
+        ("jurisdictions/bjt/jurisdiction.toml", 1, 8)
+    );
+    assert!(
+        message.contains("对未取得施工许可证擅自施工的处罚"),
+        "{message}"
+    );
+    assert!(message.contains("ZJ-CF-0002"), "{message}");
+}
+
+/// (file, line, column) of the one error of `rule`.
+fn at(dir: &Path, rule: &str) -> (String, u64, u64) {
+    let (file, line, column, _) = error(dir, rule);
+    (file, line, column)
+}
+
+fn place(file: &str, line: u64, column: u64) -> (String, u64, u64) {
+    (file.to_string(), line, column)
+}
+
+const CLAIM: &str = "jurisdictions/dsz/departments/zjj/claims/ZJ-XK-0001.toml";
+
+#[test]
+fn not_applicable_needs_a_reason() {
+    let path = "jurisdictions/dsz/departments/zjj/claims/ZJ-CF-0002.toml";
+    let files = with(
+        base(),
+        path,
+        Some("catalogue = \"ZJ-CF-0002\"\nnot_applicable = \" \"\n"),
+    );
+    let dir = tree(&files);
+    assert_eq!(at(dir.path(), "not-applicable-reason"), place(path, 2, 18));
+}
+
+#[test]
+fn a_claim_of_an_unknown_catalogue_item() {
+    let path = "jurisdictions/dsz/departments/zjj/claims/ZJ-XX-9999.toml";
+    let files = with(base(), path, Some("catalogue = \"ZJ-XX-9999\"\n"));
+    let dir = tree(&files);
+    assert_eq!(at(dir.path(), "claim-unknown"), place(path, 1, 13));
+}
+
+#[test]
+fn one_catalogue_item_claimed_twice() {
+    let path = "jurisdictions/dsz/departments/fgw/claims/ZJ-XK-0001.toml";
+    let mut files = with(base(), path, Some("catalogue = \"ZJ-XK-0001\"\n"));
+    files.push((
+        "jurisdictions/dsz/departments/fgw/department.toml".into(),
+        "id = \"fgw\"\nname = \"独山子区发展和改革委员会\"\n".into(),
+    ));
+    let dir = tree(&files);
+    let (file, line, column, message) = error(dir.path(), "claim-duplicate");
+    // The second in path order is reported, naming the first.
+    assert_eq!((file.as_str(), line, column), (CLAIM, 1, 13));
+    assert!(message.contains("fgw/claims/ZJ-XK-0001.toml"), "{message}");
+}
+
+#[test]
+fn a_local_promise_longer_than_the_catalogue_s() {
+    let files = with(
+        base(),
+        CLAIM,
+        Some("catalogue = \"ZJ-XK-0001\"\n\n[guide]\npromised_limit = \"10个工作日\"\n"),
+    );
+    let dir = tree(&files);
+    assert_eq!(
+        at(dir.path(), "claim-contradicts-catalogue"),
+        place(CLAIM, 4, 18)
+    );
+    // The statutory limit is the law's: a local one that differs is wrong too.
+    let files = with(
+        base(),
+        CLAIM,
+        Some("catalogue = \"ZJ-XK-0001\"\n\n[guide]\nstatutory_limit = \"20个工作日\"\n"),
+    );
+    let dir = tree(&files);
+    assert_eq!(
+        at(dir.path(), "claim-contradicts-catalogue"),
+        place(CLAIM, 4, 19)
+    );
+}
+
+#[test]
+fn a_local_item_without_basis() {
+    let path = "jurisdictions/bjt/departments/zjj/items/local-2.toml";
+    let files = with(
+        base(),
+        path,
+        Some(
+            "id = \"local-2\"\nname = \"城镇老旧小区改造项目的组织实施\"\ncategory = \"其他行政权力\"\ndepartment = \"zjj\"\n",
+        ),
+    );
+    let dir = tree(&files);
+    assert_eq!(
+        at(dir.path(), "local-item-without-basis"),
+        place(path, 2, 8)
+    );
+    // Said once: not also as `missing-basis`.
+    let (_, report) = check_json(dir.path());
+    assert!(!report.to_string().contains("missing-basis"), "{report:#}");
+}
+
+#[test]
+fn a_delegation_not_received_names_each_receiver_s_status_and_the_batch() {
+    let files = with(
+        base(),
+        "jurisdictions/bjt/departments/zjj/items/local-1.toml",
+        None,
+    );
+    let dir = tree(&files);
+    let (file, line, column, message) = error(dir.path(), "delegation-not-received");
+    assert_eq!(
+        (file.as_str(), line, column),
+        ("departments/zjj/items/zjj-XK-1.toml", 13, 21)
+    );
+    assert!(message.contains("独山子区：已承接"), "{message}");
+    assert!(message.contains("白碱滩区：待承接"), "{message}");
+    assert!(message.contains("第一批"), "{message}");
+}
+
+#[test]
+fn a_delegation_to_an_unknown_jurisdiction_and_a_receipt_of_an_unknown_item() {
+    let city = "departments/zjj/items/zjj-XK-1.toml";
+    let text = CITY.iter().find(|(p, _)| *p == city).unwrap().1;
+    let files = with(
+        base(),
+        city,
+        Some(&text.replace("\"650204\"]", "\"650204\", \"wrh\"]")),
+    );
+    let dir = tree(&files);
+    assert_eq!(
+        at(dir.path(), "delegation-unknown-receiver"),
+        place(city, 13, 31)
+    );
+
+    let path = "jurisdictions/dsz/departments/zjj/items/local-1.toml";
+    let text = files
+        .iter()
+        .find(|(p, _)| p == path)
+        .unwrap()
+        .1
+        .replace("item = \"zjj-XK-1\"", "item = \"zjj-XK-9\"");
+    let files = with(base(), path, Some(&text));
+    let dir = tree(&files);
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 1);
+    let rules: Vec<(&str, &str, u64)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["rule"].as_str().unwrap(),
+                e["file"].as_str().unwrap(),
+                e["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(rules.contains(&("receives-unknown", path, 11)), "{rules:?}");
+    // …and so 独山子区 has not received it.
+    assert!(
+        rules.iter().any(|r| r.0 == "delegation-not-received"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn jurisdiction_levels_go_down_the_tree() {
+    let path = "jurisdictions/dsz/jurisdiction.toml";
+    let files = with(
+        base(),
+        path,
+        Some("name = \"独山子区\"\ncode = \"650202\"\nlevel = \"自治区级\"\n"),
+    );
+    let dir = tree(&files);
+    let (file, line, column, message) = error(dir.path(), "jurisdiction-level");
+    assert_eq!((file.as_str(), line, column), (path, 1, 8));
+    assert!(message.contains("不低于上级"), "{message}");
+    let files = with(
+        base(),
+        "jurisdictions/dsz/jurisdiction.toml",
+        Some("name = \"独山子区\"\ncode = \"650204\"\nlevel = \"县级\"\n"),
+    );
+    let dir = tree(&files);
+    assert_eq!(
+        at(dir.path(), "jurisdiction-duplicate-code"),
+        place("jurisdictions/dsz/jurisdiction.toml", 1, 8)
+    );
+}
+
+#[test]
+fn a_catalogue_item_without_a_recognisable_level() {
+    let path = "catalogue/ZJ-CF-0002.toml";
+    let text = CITY.iter().find(|(p, _)| *p == path).unwrap().1;
+    let files = with(base(), path, Some(&text.replace("县（市、区）级", "基层")));
+    let dir = tree(&files);
+    assert_eq!(at(dir.path(), "catalogue-level"), place(path, 9, 9));
+}
+
+#[test]
+fn a_claim_names_its_catalogue_item_as_its_file_does() {
+    let files = with(base(), CLAIM, Some("catalogue = \"ZJ-CF-0002\"\n"));
+    let dir = tree(&files);
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 1);
+    let e = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["rule"] == "id-mismatch")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(e["file"], CLAIM);
+}
+
+#[test]
+fn the_text_report_shows_coverage_per_jurisdiction() {
+    let files = with(
+        base(),
+        "jurisdictions/bjt/departments/zjj/claims/ZJ-CF-0002.toml",
+        None,
+    );
+    let dir = tree(&files);
+    let out = qingdan()
+        .args(["check", "--lists"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("应认尽认"), "{text}");
+    assert!(text.contains("白碱滩区（县级）"), "{text}");
+    assert!(
+        text.contains("jurisdictions/bjt/jurisdiction.toml:1:8"),
+        "{text}"
+    );
+}
