@@ -455,3 +455,28 @@ fn the_text_report_shows_coverage_per_jurisdiction() {
         "{text}"
     );
 }
+
+#[test]
+fn the_demo_city_and_its_four_districts_pass() {
+    let lists = Path::new(env!("CARGO_MANIFEST_DIR")).join("lists");
+    let (code, report) = check_json(&lists);
+    assert_eq!(code, 0, "{:#}", report["errors"]);
+    let j = report["jurisdictions"].as_array().unwrap();
+    let names: Vec<&str> = j.iter().map(|j| j["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "克拉玛依市",
+            "白碱滩区",
+            "独山子区",
+            "克拉玛依区",
+            "乌尔禾区"
+        ]
+    );
+    for d in &j[1..] {
+        assert_eq!(d["missing"], 0, "{d:#}");
+        assert!(d["claimed"].as_u64().unwrap() > 30, "{d:#}");
+        assert!(d["not_applicable"].as_u64().unwrap() > 0, "{d:#}");
+        assert_eq!(d["local"], 2, "{d:#}");
+    }
+}

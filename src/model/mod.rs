@@ -202,6 +202,9 @@ pub struct Item {
     /// 导入来源（文件、工作表、行号）
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceRef>,
+    /// 整个事项是示例（非官方）内容
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sample: bool,
 }
 
 /// 子项

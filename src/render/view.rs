@@ -243,6 +243,8 @@ pub struct ItemView {
     pub extra: Vec<KeyValue>,
     pub source: Option<SourceView>,
     pub boundaries: Vec<Link>,
+    /// The whole item is sample content.
+    pub sample: bool,
 }
 
 pub struct Urls<'a> {
@@ -409,6 +411,7 @@ impl ItemView {
                 row: s.row,
             }),
             boundaries,
+            sample: item.sample,
         }
     }
 }

@@ -396,6 +396,7 @@ fn claim_item(
         guide,
         remarks: claim.remarks.clone(),
         extra,
+        sample: cat.sample || claim.sample,
         ..Item::default()
     }
 }
