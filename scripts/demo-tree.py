@@ -165,6 +165,12 @@ def main():
                 claim["not_applicable"] = NOT_APPLICABLE[h(ccode, folder) % len(NOT_APPLICABLE)]
             else:
                 claim["unit"] = f"{name}{short(dname)}综合业务股"
+                if h(ccode, "scope", folder) % 8 == 0:
+                    # A narrower local scope: what `qingdan claims` reports as a local difference.
+                    claim["scope"] = (
+                        f"负责{name}行政区域内的" + item["name"].removeprefix("对")
+                        + "（园区内的由园区管理机构实施，示例）"
+                    )
                 if h(ccode, "guide", folder) % 3 == 0:
                     claim["guide"] = {
                         "place": f"{name}政务服务中心综合窗口",
@@ -183,7 +189,7 @@ def main():
         # A local item, with its basis (invented, on a real article).
         write(root / "departments" / "daj" / "items" / f"{code}-daj-001.toml", {
             "id": f"{code}-daj-001",
-            "name": f"对{name}区属国有企业档案工作的监督检查",
+            "name": f"对{name}属国有企业档案工作的监督检查",
             "category": "行政检查",
             "department": "daj",
             "body": f"{name}档案局",

@@ -44,6 +44,13 @@ enum DiffFormat {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ClaimsFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ExportFormat {
     Csv,
     Json,
@@ -76,6 +83,18 @@ enum Command {
         /// 输出格式：终端文字、JSON、Markdown（用于合并请求的评论）、HTML 网页
         #[arg(long, value_enum, default_value = "text")]
         format: DiffFormat,
+    },
+    /// 多级清单：下级区划的清单对照上级的指导目录——认领了哪些、哪些不适用（理由）、哪些未认领、
+    /// 本地与目录有哪些不同、有哪些自设事项
+    Claims {
+        /// 区划：jurisdictions/ 下的文件夹（如 dszq）、区划代码或名称；不写则列出全部下级区划
+        jurisdictions: Vec<String>,
+        /// 清单文件夹（根区划）
+        #[arg(long, default_value = "lists")]
+        lists: PathBuf,
+        /// 输出格式：终端文字、JSON、Markdown
+        #[arg(long, value_enum, default_value = "text")]
+        format: ClaimsFormat,
     },
     /// 从表格（xls、xlsx、CSV：UTF-8 或 GBK）导入权责清单
     Import {
@@ -331,6 +350,52 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print(&text)?;
             // The process ends here: freeing 200,000 parsed items one by one only costs time.
             std::mem::forget((a, b));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Claims {
+            jurisdictions,
+            lists,
+            format,
+        } => {
+            if !qingdan::snapshot::tree::is_tree(&lists) {
+                return Err(Error::Usage(format!(
+                    "{} 不是多级清单（没有 jurisdictions/ 和 catalogue/ 文件夹）：没有下级区划可以对照指导目录",
+                    lists.display()
+                )));
+            }
+            let tree = qingdan::snapshot::tree::Tree::load(&lists)?;
+            let nodes: Vec<usize> = if jurisdictions.is_empty() {
+                (1..tree.nodes.len()).collect()
+            } else {
+                jurisdictions
+                    .iter()
+                    .map(|j| {
+                        tree.find(j).ok_or_else(|| {
+                            let known: Vec<String> = tree.nodes[1..]
+                                .iter()
+                                .map(|n| {
+                                    format!(
+                                        "{}（{}）",
+                                        n.path.replace("jurisdictions/", ""),
+                                        n.name()
+                                    )
+                                })
+                                .collect();
+                            Error::Usage(format!("没有区划“{j}”；已有：{}", known.join("、")))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?
+            };
+            let reports = qingdan::diff::levels::claims(&tree, &nodes);
+            match format {
+                ClaimsFormat::Json => print(
+                    &(serde_json::to_string_pretty(
+                        &serde_json::json!({ "jurisdictions": reports }),
+                    )? + "\n"),
+                )?,
+                ClaimsFormat::Text => print(&qingdan::diff::levels::text(&reports, false))?,
+                ClaimsFormat::Markdown => print(&qingdan::diff::levels::text(&reports, true))?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {

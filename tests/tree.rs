@@ -53,6 +53,7 @@ body = "地州市住房和城乡建设主管部门"
 [[levels]]
 level = "县（市、区）级"
 body = "县（市、区）住房和城乡建设主管部门"
+unit = "审批科"
 statutory_limit = "15个工作日"
 promised_limit = "7个工作日"
 "#,
@@ -479,4 +480,91 @@ fn the_demo_city_and_its_four_districts_pass() {
         assert!(d["not_applicable"].as_u64().unwrap() > 0, "{d:#}");
         assert_eq!(d["local"], 2, "{d:#}");
     }
+}
+
+#[test]
+fn a_district_s_claims_against_its_catalogue() {
+    let files = with(
+        base(),
+        "jurisdictions/bjt/departments/zjj/claims/ZJ-CF-0002.toml",
+        None,
+    );
+    let dir = tree(&files);
+    let out = qingdan()
+        .args(["claims", "bjt", "dsz", "--format", "json", "--lists"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    let j = report["jurisdictions"].as_array().unwrap();
+    let (bjt, dsz) = (&j[0], &j[1]);
+    assert_eq!(bjt["name"], "白碱滩区");
+    let status = |r: &serde_json::Value, code: &str| {
+        r["catalogue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["code"] == code)
+            .map(|e| e["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status(bjt, "ZJ-CF-0002").as_deref(), Some("missing"));
+    assert_eq!(status(dsz, "ZJ-CF-0002").as_deref(), Some("not_applicable"));
+    assert_eq!(status(dsz, "ZJ-XK-0001").as_deref(), Some("claimed"));
+    let claimed = dsz["catalogue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "ZJ-XK-0001")
+        .unwrap();
+    assert_eq!(claimed["item_id"], "ZJ-XK-0001-650202");
+    // What the district states differently: its unit and a shorter promise.
+    let local: Vec<(&str, &str, &str)> = claimed["local"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap(),
+                f["catalogue"].as_str().unwrap(),
+                f["local"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        local,
+        [
+            ("unit", "审批科", "行政审批科"),
+            ("promised_limit", "7个工作日", "5个工作日")
+        ]
+    );
+    assert_eq!(dsz["summary"]["changed_locally"], 1);
+    assert_eq!(dsz["summary"]["local"], 2);
+    assert_eq!(bjt["summary"]["missing"], 1);
+    // Not a diff of editions: nothing is called added or delegated.
+    let text = report.to_string();
+    assert!(
+        !text.contains("added") && !text.contains("delegated"),
+        "{text}"
+    );
+
+    // The text report, and an unknown jurisdiction.
+    let out = qingdan()
+        .args(["claims", "dsz", "--lists"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("承办机构 “审批科” → “行政审批科”"), "{text}");
+    let out = qingdan()
+        .args(["claims", "nowhere", "--lists"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("独山子区"));
 }

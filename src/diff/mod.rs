@@ -8,6 +8,7 @@
 
 mod declared;
 pub mod fields;
+pub mod levels;
 pub mod matching;
 pub mod output;
 
