@@ -78,6 +78,11 @@ fn adjustment(seed: u64, n: usize, items: usize, depts: usize, percent: f64) -> 
     }
 }
 
+/// The field of department `d` (工业和信息化, 统计 …).
+pub(crate) fn field(d: usize) -> &'static str {
+    FIELDS[d % FIELDS.len()]
+}
+
 const FIELDS: &[&str] = &[
     "交通运输",
     "市场监管",
@@ -295,7 +300,14 @@ fn name_for(category: Category, k: usize, rng: &mut fastrand::Rng) -> String {
     }
 }
 
-fn item(rng: &mut fastrand::Rng, n: usize, depts: usize, dept: &str, dept_name: &str) -> Item {
+/// Item `n` of department `dept` (also the catalogue items of `generate_tree`).
+pub(crate) fn item(
+    rng: &mut fastrand::Rng,
+    n: usize,
+    depts: usize,
+    dept: &str,
+    dept_name: &str,
+) -> Item {
     let category = category_for(rng);
     let k = n / depts;
     let object = parts(k).0;

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod error;
 pub mod export;
 pub mod generate;
+pub mod generate_tree;
 pub mod import;
 pub mod index;
 pub mod model;

@@ -116,6 +116,9 @@ enum Command {
         /// 表格所属的已有部门（departments/ 下的文件夹名）：表格中的部门名称对不上、或可能是几个部门之一时用
         #[arg(long, value_name = "ID")]
         department: Option<String>,
+        /// 表格是指导目录（每级一个工作表，或有层级栏）：写入 catalogue/，同一事项的各级合为一个目录事项
+        #[arg(long)]
+        catalogue: bool,
         /// 输出格式
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -198,6 +201,18 @@ enum Command {
         /// 生成同一种子清单的下一版：调整其中该百分比的事项（九类调整都有），并写出调整声明
         #[arg(long, default_value_t = 0.0)]
         adjust: f64,
+        /// 生成多级清单：一个省（含指导目录）、其下的市、县、乡镇，各自认领目录；--items 为全树的事项数
+        #[arg(long)]
+        tree: bool,
+        /// 多级清单：市的个数
+        #[arg(long, default_value_t = 14)]
+        prefectures: usize,
+        /// 多级清单：每个市的县（市、区）数
+        #[arg(long, default_value_t = 7)]
+        counties: usize,
+        /// 多级清单：每个县的乡镇（街道）数
+        #[arg(long, default_value_t = 10)]
+        townships: usize,
     },
     /// 生成网站（清单有改动时）并在本机提供网页服务
     Serve {
@@ -405,6 +420,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             dry_run,
             update,
             department,
+            catalogue,
             format,
         } => {
             let options = import::Options {
@@ -414,6 +430,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 dry_run,
                 quiet: format == Format::Json,
                 department,
+                catalogue,
             };
             let report = import::run(&files, &options)?;
             match format {
@@ -663,7 +680,25 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             seed,
             out,
             adjust,
+            tree,
+            prefectures,
+            counties,
+            townships,
         } => {
+            if tree {
+                let summary = qingdan::generate_tree::generate(&qingdan::generate_tree::Options {
+                    items,
+                    prefectures,
+                    counties,
+                    townships,
+                    departments: departments.min(20),
+                    seed,
+                    out,
+                    quiet: false,
+                })?;
+                eprintln!("{summary}");
+                return Ok(ExitCode::SUCCESS);
+            }
             let summary = generate::generate(&generate::Options {
                 items,
                 departments,

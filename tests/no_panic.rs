@@ -99,7 +99,7 @@ proptest! {
         let mut content = prefix;
         content.extend(bytes);
         std::fs::write(&file, content).unwrap();
-        let opts = import::Options { into: dir.path().join("lists"), force: false, update: false, dry_run: false, quiet: true, department: None };
+        let opts = import::Options { into: dir.path().join("lists"), force: false, update: false, dry_run: false, quiet: true, department: None, catalogue: false };
         let _ = import::run(&[file], &opts);
     }
 
@@ -136,7 +136,7 @@ proptest! {
         let file = dir.path().join("某局.csv");
         std::fs::write(&file, csv).unwrap();
         let into = dir.path().join("lists");
-        let opts = import::Options { into: into.clone(), force: false, update: false, dry_run: false, quiet: true, department: None };
+        let opts = import::Options { into: into.clone(), force: false, update: false, dry_run: false, quiet: true, department: None, catalogue: false };
         let report = import::run(&[file], &opts).unwrap();
         if !report.written.is_empty() {
             let snap = Snapshot::load_dir(&into).unwrap();

@@ -568,3 +568,40 @@ fn a_district_s_claims_against_its_catalogue() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("独山子区"));
 }
+
+#[test]
+fn a_generated_province_tree_passes_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    let made = qingdan()
+        .args([
+            "gen",
+            "--tree",
+            "--items",
+            "2000",
+            "--prefectures",
+            "2",
+            "--counties",
+            "2",
+        ])
+        .args(["--townships", "2", "--departments", "4", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (code, report) = check_json(&out);
+    assert_eq!(code, 0, "{:#}", report["errors"]);
+    let j = report["jurisdictions"].as_array().unwrap();
+    assert_eq!(j.len(), 1 + 2 + 4 + 8);
+    let items: u64 = j.iter().map(|j| j["items"].as_u64().unwrap()).sum();
+    assert!((1500..3000).contains(&items), "{items} items");
+    assert!(
+        j[1..]
+            .iter()
+            .all(|j| j["missing"] == 0 && j["claimed"].as_u64().unwrap() > 0)
+    );
+}

@@ -5,6 +5,7 @@
 //! ids, and this module writes the tree — never overwriting an editor's file without `--force`.
 
 mod build;
+pub mod catalogue;
 mod header;
 pub mod identity;
 mod rows;
@@ -39,6 +40,9 @@ pub struct Options {
     /// `--department ID`: the department folder the files' own department is, whatever the
     /// spreadsheets call it (see `identity`).
     pub department: Option<String>,
+    /// `--catalogue`: the files are a guiding catalogue, written to `catalogue/` (see
+    /// `catalogue`).
+    pub catalogue: bool,
 }
 
 /// The import report (JSON as in DESIGN.md, plus counts and what was written).
@@ -64,6 +68,10 @@ pub struct Report {
     /// With `--update`: what the update did to the departments' items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update: Option<update::Update>,
+    /// With `--catalogue`: the catalogue items the files make (one per matter, whatever the
+    /// number of levels it has).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalogue_items: Option<usize>,
     /// With `--update`: the adjustment the update makes, as `qingdan diff` between the lists
     /// before and after reports it (with `--dry-run`, before anything is written).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,6 +118,8 @@ pub struct FileReport {
 #[derive(Debug, Serialize)]
 pub struct SheetReport {
     pub name: String,
+    /// The level the sheet's name gives (“市级” → 地州市级), canonical; `null` when it names none.
+    pub level: Option<String>,
     /// 1-based row of the header; `null` when the sheet has none.
     pub header_row: Option<usize>,
     pub entries: usize,
@@ -294,6 +304,7 @@ fn import_file(
     for (sheet, header, drafts, skipped) in parsed {
         let mut sr = SheetReport {
             name: sheet.name.clone(),
+            level: catalogue::sheet_level(&sheet.name).map(str::to_string),
             header_row: header.as_ref().map(|h| h.row + 1),
             entries: 0,
             items: 0,
@@ -415,6 +426,11 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
             });
         }
     }
+    if opts.catalogue && opts.update {
+        return Err(Error::Usage(
+            "--catalogue 与 --update 不能同时用：指导目录按事项比较，重新导入时直接导入（内容不同的文件需加 --force）".into(),
+        ));
+    }
     let existing = if opts.update {
         if !opts.into.join("departments").is_dir() {
             return Err(Error::Usage(format!(
@@ -500,9 +516,59 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
 
     // Plan the files.
     let mut plan: BTreeMap<String, (Planned, String)> = BTreeMap::new();
+    // `--catalogue`: notes per file, and how many catalogue items.
+    let mut catalogue_notes: Vec<(String, Vec<String>)> = Vec::new();
+    let mut catalogue_items = 0;
     let mut new_items: HashMap<String, &Item> = HashMap::new();
     let mut departments: BTreeMap<String, Department> = BTreeMap::new();
-    for i in &imported {
+    if opts.catalogue {
+        for i in &mut imported {
+            // A catalogue has no departments: nothing to tell apart.
+            i.report.department_candidates.clear();
+        }
+    }
+    for i in imported.iter().filter(|_| opts.catalogue) {
+        let sheets: Vec<catalogue::Sheet> = i
+            .report
+            .sheets
+            .iter()
+            .map(|s| catalogue::Sheet {
+                level: catalogue::sheet_level(&s.name),
+                items: i
+                    .items
+                    .iter()
+                    .filter(|it| it.source.as_ref().is_some_and(|r| r.sheet == s.name))
+                    .collect(),
+            })
+            .collect();
+        let sector = identity::name_keys(&i.report.department, None)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let sector = sector
+            .strip_suffix("局")
+            .or_else(|| sector.strip_suffix("委员会"))
+            .unwrap_or(&sector)
+            .to_string();
+        let (items, notes) = catalogue::build(&sheets, &sector);
+        catalogue_notes.push((i.report.path.clone(), notes));
+        for c in items {
+            let path = format!("catalogue/{}.toml", c.code.as_str());
+            plan.insert(
+                path.clone(),
+                (Planned::Item(path), toml::to_string_pretty(&c)?),
+            );
+            catalogue_items += 1;
+        }
+    }
+    for (path, notes) in catalogue_notes {
+        if let Some(i) = imported.iter_mut().find(|i| i.report.path == path)
+            && let Some(first) = i.report.sheets.first_mut()
+        {
+            first.notes.extend(notes);
+        }
+    }
+    for i in imported.iter().filter(|_| !opts.catalogue) {
         if i.items.is_empty() {
             continue;
         }
@@ -547,6 +613,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         );
     }
     if existing_jurisdiction.is_none()
+        && !opts.catalogue
         && let Some(name) = departments
             .values()
             .find_map(|d| build::jurisdiction_prefix(&d.name))
@@ -588,7 +655,9 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         removed: Vec::new(),
         update: None,
         adjustment: None,
+        catalogue_items: opts.catalogue.then_some(catalogue_items),
     };
+
     let mut to_write = Vec::new();
     let mut to_remove = Vec::new();
     let ambiguous = imported
@@ -803,9 +872,13 @@ pub fn render_text(r: &Report) -> String {
             let header = s
                 .header_row
                 .map_or("无表头".to_string(), |h| format!("表头在第 {h} 行"));
+            let level = s
+                .level
+                .as_ref()
+                .map_or(String::new(), |l| format!("（{l}）"));
             let _ = writeln!(
                 out,
-                "  工作表「{}」：{header}，{} 条（{} 个事项，{} 个子项），跳过 {} 行",
+                "  工作表「{}」{level}：{header}，{} 条（{} 个事项，{} 个子项），跳过 {} 行",
                 s.name,
                 s.entries,
                 s.items,
@@ -832,6 +905,12 @@ pub fn render_text(r: &Report) -> String {
         "\n共 {} 条清单条目（{} 个事项，{} 个子项）。",
         r.entries, r.items, r.sub_items
     );
+    if let Some(n) = r.catalogue_items {
+        let _ = writeln!(
+            out,
+            "指导目录：{n} 个事项（同一事项在几个层级的工作表中出现，合为一个事项，每级一条 levels），写入 catalogue/。"
+        );
+    }
     if !r.conflicts.is_empty() {
         let _ = writeln!(
             out,

@@ -1,0 +1,146 @@
+//! `import --catalogue` on a two-level guiding catalogue made from the real 商务局 list
+//! (tests/fixtures/karamay-catalogue/make.py: a 市级 sheet and a 县级 sheet): each matter is one
+//! catalogue item with an entry per level, no department is made, and a district claiming the
+//! result is checked against it.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+const WORKBOOK: &str = "karamay-catalogue/商务系统地县两级权责清单指导目录.xlsx";
+
+fn import(into: &Path, extra: &[&str]) -> serde_json::Value {
+    let out = qingdan()
+        .arg("import")
+        .arg(fixture(WORKBOOK))
+        .args(["--catalogue", "--format", "json", "--into"])
+        .arg(into)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out)
+}
+
+fn catalogue(into: &Path) -> Vec<toml::Table> {
+    let mut files: Vec<_> = std::fs::read_dir(into.join("catalogue"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| toml::from_str(&std::fs::read_to_string(f).unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_two_level_workbook_is_one_catalogue_item_per_matter() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    write(
+        &lists,
+        "jurisdiction.toml",
+        "name = \"克拉玛依市\"\ncode = \"650200\"\nlevel = \"地州市级\"\n",
+    );
+    let report = import(&lists, &[]);
+    let sheets: Vec<(&str, &str, u64)> = report["files"][0]["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["level"].as_str().unwrap(),
+                s["entries"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sheets,
+        [("市级", "地州市级", 21), ("县级", "县（市、区）级", 16)]
+    );
+    assert_eq!(report["catalogue_items"], 21);
+    let items = catalogue(&lists);
+    assert_eq!(items.len(), 21, "one item per matter, not per row");
+    let levels = |t: &toml::Table| t["levels"].as_array().unwrap().len();
+    assert_eq!(items.iter().filter(|t| levels(t) == 2).count(), 16);
+    assert_eq!(items.iter().filter(|t| levels(t) == 1).count(), 5);
+    // Each level keeps its own body; the matter's texts are written once.
+    let two = items.iter().find(|t| levels(t) == 2).unwrap();
+    let bodies: Vec<&str> = two["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["body"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(bodies[1], "县（市、区）商务主管部门");
+    assert_eq!(two["sector"].as_str(), Some("商务"));
+    assert!(two["basis"]["text"].as_str().unwrap().contains('《'));
+    // No department is made of a catalogue.
+    assert!(!lists.join("departments").exists());
+
+    // Importing it again changes nothing.
+    let again = import(&lists, &[]);
+    assert!(again["written"].as_array().unwrap().is_empty(), "{again:#}");
+    assert_eq!(again["unchanged"], 21);
+}
+
+#[test]
+fn a_district_claims_the_imported_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    write(
+        &lists,
+        "jurisdiction.toml",
+        "name = \"克拉玛依市\"\ncode = \"650200\"\nlevel = \"地州市级\"\n",
+    );
+    import(&lists, &[]);
+    let county: Vec<String> = catalogue(&lists)
+        .iter()
+        .filter(|t| t["levels"].as_array().unwrap().len() == 2)
+        .map(|t| t["code"].as_str().unwrap().to_string())
+        .collect();
+    let d = "jurisdictions/dszq";
+    write(
+        &lists,
+        &format!("{d}/jurisdiction.toml"),
+        "name = \"独山子区\"\ncode = \"650202\"\nlevel = \"县级\"\n",
+    );
+    write(
+        &lists,
+        &format!("{d}/departments/swj/department.toml"),
+        "id = \"swj\"\nname = \"独山子区商务局\"\n",
+    );
+    // All but the last claimed.
+    for code in &county[..county.len() - 1] {
+        write(
+            &lists,
+            &format!("{d}/departments/swj/claims/{code}.toml"),
+            format!("catalogue = \"{code}\"\n"),
+        );
+    }
+    let (code, report) = check_json(&lists);
+    assert_eq!(code, 1);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report:#}");
+    assert_eq!(errors[0]["rule"], "unclaimed-catalogue-item");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(county.last().unwrap().as_str())
+    );
+    let j = &report["jurisdictions"][1];
+    assert_eq!(
+        (j["claimed"].as_u64(), j["missing"].as_u64()),
+        (Some(15), Some(1))
+    );
+}
