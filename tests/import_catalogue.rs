@@ -144,3 +144,84 @@ fn a_district_claims_the_imported_catalogue() {
         (Some(15), Some(1))
     );
 }
+
+#[test]
+fn a_district_s_own_spreadsheet_imports_as_claims_of_the_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    write(
+        &lists,
+        "jurisdiction.toml",
+        "name = \"克拉玛依市\"\ncode = \"650200\"\nlevel = \"地州市级\"\n",
+    );
+    import(&lists, &[]);
+    let district = lists.join("jurisdictions/dszq");
+    write(
+        &district,
+        "jurisdiction.toml",
+        "name = \"独山子区\"\ncode = \"650202\"\nlevel = \"县级\"\n",
+    );
+    let out = qingdan()
+        .arg("import")
+        .arg(fixture(
+            "karamay-catalogue/独山子区商务局2025年权责清单.xlsx",
+        ))
+        .args(["--format", "json", "--into"])
+        .arg(&district)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    let c = &report["claims"];
+    assert_eq!(c["catalogue_items"], 16);
+    assert_eq!(c["claimed"], 15);
+    // The reworded row is found by similarity, the rest by name.
+    assert_eq!(
+        (c["by_name"].as_u64(), c["by_similarity"].as_u64()),
+        (Some(14), Some(1))
+    );
+    let unmatched: Vec<&str> = c["unmatched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(unmatched, ["对本区商业网点规划执行情况的监督检查"]);
+    let unclaimed: Vec<&str> = c["unclaimed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(unclaimed, ["对洗染业经营者违规行为的处罚"]);
+    // Claims hold only what is local: no name, no basis.
+    let claims: Vec<_> = std::fs::read_dir(district.join("departments/swj/claims"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(claims.len(), 15);
+    for text in &claims {
+        assert!(!text.contains("name") && !text.contains("basis"), "{text}");
+        assert!(text.contains("body = \"独山子区商务局\""), "{text}");
+    }
+    assert_eq!(
+        std::fs::read_dir(district.join("departments/swj/items"))
+            .unwrap()
+            .count(),
+        1
+    );
+    // check then says exactly what is left: the one unclaimed catalogue item.
+    let (code, check) = check_json(&lists);
+    assert_eq!(code, 1);
+    let rules: Vec<&str> = check["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["unclaimed-catalogue-item"], "{check:#}");
+}

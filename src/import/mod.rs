@@ -6,6 +6,7 @@
 
 mod build;
 pub mod catalogue;
+pub mod claims;
 mod header;
 pub mod identity;
 mod rows;
@@ -68,6 +69,11 @@ pub struct Report {
     /// With `--update`: what the update did to the departments' items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update: Option<update::Update>,
+    /// Into a lower jurisdiction of a multi-level repository: the rows matched with the
+    /// catalogue above it (written as claims), the rows that were not, the catalogue items no
+    /// row claimed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<claims::Report>,
     /// With `--catalogue`: the catalogue items the files make (one per matter, whatever the
     /// number of levels it has).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -568,6 +574,36 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
             first.notes.extend(notes);
         }
     }
+    // Into a lower jurisdiction of a multi-level repository: rows of the catalogue above it
+    // become claims.
+    let mut claimed: HashSet<(String, String)> = HashSet::new();
+    let mut claims_report = None;
+    if let Some((root, rel)) =
+        claims::locate(&opts.into).filter(|_| !opts.catalogue && !opts.update)
+    {
+        let tree = crate::snapshot::tree::Tree::load(&root)?;
+        if let Some(node) = tree.nodes.iter().position(|n| n.path == rel)
+            && !tree.applicable(node).is_empty()
+        {
+            let all: Vec<&Item> = imported.iter().flat_map(|i| &i.items).collect();
+            let owned: Vec<Item> = all.iter().map(|i| (*i).clone()).collect();
+            let (found, report) = claims::find(&tree, node, &owned);
+            for (i, claim) in found {
+                let item = all[i];
+                let path = format!(
+                    "departments/{}/claims/{}.toml",
+                    item.department.as_str(),
+                    claim.catalogue.as_str()
+                );
+                plan.insert(
+                    path.clone(),
+                    (Planned::Item(path), toml::to_string_pretty(&claim)?),
+                );
+                claimed.insert((item.department.value.clone(), item.id.value.clone()));
+            }
+            claims_report = Some(report);
+        }
+    }
     for i in imported.iter().filter(|_| !opts.catalogue) {
         if i.items.is_empty() {
             continue;
@@ -593,6 +629,9 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
             continue;
         }
         for item in &i.items {
+            if claimed.contains(&(item.department.value.clone(), item.id.value.clone())) {
+                continue;
+            }
             let path = format!(
                 "departments/{}/items/{}.toml",
                 item.department.as_str(),
@@ -656,6 +695,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         update: None,
         adjustment: None,
         catalogue_items: opts.catalogue.then_some(catalogue_items),
+        claims: claims_report,
     };
 
     let mut to_write = Vec::new();
@@ -905,6 +945,40 @@ pub fn render_text(r: &Report) -> String {
         "\n共 {} 条清单条目（{} 个事项，{} 个子项）。",
         r.entries, r.items, r.sub_items
     );
+    if let Some(c) = &r.claims {
+        let _ = writeln!(
+            out,
+            "对照上级指导目录（{}，{}，目录事项 {}）：{} 行认领了目录事项（按编码 {}、名称 {}、相似 {}），写入 claims/，只写与目录不同的内容；{} 行目录中没有，作为自设事项写入 items/（须有实施依据）；{} 个目录事项没有对应的行。",
+            c.jurisdiction,
+            c.level,
+            c.catalogue_items,
+            c.claimed,
+            c.by_code,
+            c.by_name,
+            c.by_similarity,
+            c.unmatched.len(),
+            c.unclaimed.len()
+        );
+        for u in c.unmatched.iter().take(30) {
+            let _ = writeln!(
+                out,
+                "  目录中没有：{} 工作表「{}」第 {} 行 {}",
+                u.file,
+                u.sheet,
+                u.row.map_or("?".into(), |r| r.to_string()),
+                u.name
+            );
+        }
+        for u in c.unclaimed.iter().take(30) {
+            let _ = writeln!(out, "  未认领：{} {}", u.code, u.name);
+        }
+        if !c.unclaimed.is_empty() {
+            let _ = writeln!(
+                out,
+                "  应认尽认：未认领的目录事项要认领（departments/<部门>/claims/<基本编码>.toml），或写 not_applicable = \"理由\"；qingdan check 会逐项报告。"
+            );
+        }
+    }
     if let Some(n) = r.catalogue_items {
         let _ = writeln!(
             out,

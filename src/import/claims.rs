@@ -1,0 +1,204 @@
+//! A lower jurisdiction's own spreadsheet imported into a multi-level repository
+//! (`import … --into lists/jurisdictions/<区划>`): each row is matched with the catalogue items
+//! of the jurisdiction's level above it — by code, then by name, then by similarity of name and
+//! basis (the matching of `diff`) — and a matched row becomes a claim
+//! (`departments/<部门>/claims/<基本编码>.toml`) holding only what the row states differently
+//! from the catalogue; an unmatched row stays a local item. The report lists the unmatched rows
+//! and the catalogue items no row claimed, so an editor sees what to settle.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::diff::matching::{Info, match_items};
+use crate::model::{Claim, Item, Located, tier};
+use crate::snapshot::tree::{Tree, level_applies};
+
+/// Where `into` sits in a multi-level repository: the root folder and the node's path from it
+/// ("jurisdictions/dszq"). `None` when `into` is no lower jurisdiction.
+pub fn locate(into: &Path) -> Option<(PathBuf, String)> {
+    let mut cur = std::path::absolute(into).ok()?;
+    let mut parts: Vec<String> = Vec::new();
+    loop {
+        let parent = cur.parent()?;
+        if parent.file_name() != Some(std::ffi::OsStr::new("jurisdictions")) {
+            break;
+        }
+        parts.push(cur.file_name()?.to_string_lossy().to_string());
+        parts.push("jurisdictions".into());
+        cur = parent.parent()?.to_path_buf();
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    parts.reverse();
+    Some((cur, parts.join("/")))
+}
+
+/// What matching the rows with the catalogue found, for the report.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// The jurisdiction (path from the root) and its level.
+    pub jurisdiction: String,
+    pub level: String,
+    /// Catalogue items of its level above it.
+    pub catalogue_items: usize,
+    /// Rows that became claims, by how they were matched.
+    pub claimed: usize,
+    pub by_code: usize,
+    pub by_name: usize,
+    pub by_similarity: usize,
+    /// Rows no catalogue item matched: imported as local items.
+    pub unmatched: Vec<Row>,
+    /// Catalogue items no row claimed: claim them, or write them not applicable.
+    pub unclaimed: Vec<CatalogueRef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub file: String,
+    pub sheet: String,
+    pub row: Option<u32>,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CatalogueRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// The claims the rows make: (index into `items`, claim) and the report.
+pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, Report) {
+    let n = &tree.nodes[node];
+    let rank = n.rank();
+    let applicable = tree.applicable(node);
+    let mut report = Report {
+        jurisdiction: n.path.clone(),
+        level: n
+            .snapshot
+            .jurisdiction
+            .as_ref()
+            .map(|j| j.value.level.clone())
+            .unwrap_or_default(),
+        catalogue_items: applicable.len(),
+        ..Report::default()
+    };
+    let cats: Vec<&crate::model::CatalogueItem> = applicable
+        .iter()
+        .map(|&at| &tree.catalogue_entry(at).value)
+        .collect();
+    // 1. by code
+    let mut taken_cat = vec![false; cats.len()];
+    let mut matched: Vec<Option<(usize, &'static str)>> = vec![None; items.len()];
+    for (i, item) in items.iter().enumerate() {
+        let code = item.code.trim();
+        if code.is_empty() {
+            continue;
+        }
+        if let Some(c) = (0..cats.len()).find(|&c| !taken_cat[c] && cats[c].code.as_str() == code) {
+            taken_cat[c] = true;
+            matched[i] = Some((c, "code"));
+        }
+    }
+    // 2. by name, 3. by similarity: the matching of `diff`, all in one "folder".
+    let rest_cat: Vec<usize> = (0..cats.len()).filter(|&c| !taken_cat[c]).collect();
+    let rest_items: Vec<usize> = (0..items.len()).filter(|&i| matched[i].is_none()).collect();
+    let info_cat: Vec<Info> = rest_cat
+        .iter()
+        .map(|&c| {
+            let cat = cats[c];
+            Info::new(
+                cat.code.as_str(),
+                "",
+                cat.category.as_str(),
+                cat.name.as_str(),
+                &cat.basis,
+            )
+            .with_subs(cat.sub_items.iter().map(|s| s.name.as_str()))
+        })
+        .collect();
+    let info_items: Vec<Info> = rest_items
+        .iter()
+        .map(|&i| {
+            let it = &items[i];
+            Info::new(
+                it.id.as_str(),
+                "",
+                it.category.as_str(),
+                it.name.as_str(),
+                &it.basis,
+            )
+            .with_subs(it.sub_items.iter().map(|s| s.name.as_str()))
+        })
+        .collect();
+    let m = match_items(&info_cat, &info_items);
+    for (c, i, how) in m.pairs {
+        let how = match how {
+            crate::diff::matching::How::Similar(_) => "similarity",
+            _ => "name",
+        };
+        matched[rest_items[i]] = Some((rest_cat[c], how));
+        taken_cat[rest_cat[c]] = true;
+    }
+    let mut claims = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some((c, how)) = matched[i] else {
+            let source = item.source.as_ref();
+            report.unmatched.push(Row {
+                file: source.map(|s| s.file.clone()).unwrap_or_default(),
+                sheet: source.map(|s| s.sheet.clone()).unwrap_or_default(),
+                row: source.and_then(|s| s.row),
+                name: item.name.value.clone(),
+            });
+            continue;
+        };
+        match how {
+            "code" => report.by_code += 1,
+            "name" => report.by_name += 1,
+            _ => report.by_similarity += 1,
+        }
+        report.claimed += 1;
+        let cat = cats[c];
+        let level = cat.levels.iter().find(|l| level_applies(l, rank));
+        claims.push((i, claim(cat.code.as_str(), item, level)));
+    }
+    for (c, cat) in cats.iter().enumerate() {
+        if !taken_cat[c] {
+            report.unclaimed.push(CatalogueRef {
+                code: cat.code.value.clone(),
+                name: cat.name.value.clone(),
+            });
+        }
+    }
+    (claims, report)
+}
+
+/// A claim of catalogue item `code` with what the row states differently from the catalogue's
+/// entry for this level (the rest is inherited).
+fn claim(code: &str, item: &Item, level: Option<&crate::model::CatalogueLevel>) -> Claim {
+    let differs = |local: &str, catalogue: Option<&str>| -> String {
+        if local.trim().is_empty() || Some(local.trim()) == catalogue.map(str::trim) {
+            String::new()
+        } else {
+            local.to_string()
+        }
+    };
+    let same_level = level.is_some_and(|l| tier::levels(&l.level) == tier::levels(&item.level));
+    Claim {
+        catalogue: Located::new(code.to_string()),
+        body: differs(&item.body, level.map(|l| l.body.as_str())),
+        unit: differs(&item.unit, level.map(|l| l.unit.as_str())),
+        level: if same_level || item.level.trim().is_empty() {
+            Located::default()
+        } else {
+            item.level.clone()
+        },
+        scope: differs(&item.scope, level.map(|l| l.scope.as_str())),
+        guide: item.guide.clone(),
+        supervision: item.supervision.clone(),
+        delegation: item.delegation.clone(),
+        remarks: item.remarks.clone(),
+        ..Claim::default()
+    }
+}
