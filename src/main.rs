@@ -83,6 +83,9 @@ enum Command {
         /// 输出格式：终端文字、JSON、Markdown（用于合并请求的评论）、HTML 网页
         #[arg(long, value_enum, default_value = "text")]
         format: DiffFormat,
+        /// 多级清单：对比其中一个下级区划的两个版本（jurisdictions/ 下的文件夹、区划代码或名称），认领的事项按上级目录展开
+        #[arg(long, value_name = "区划")]
+        jurisdiction: Option<String>,
     },
     /// 多级清单：下级区划的清单对照上级的指导目录——认领了哪些、哪些不适用（理由）、哪些未认领、
     /// 本地与目录有哪些不同、有哪些自设事项
@@ -349,8 +352,32 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             new,
             lists,
             format,
+            jurisdiction,
         } => {
-            let (a, b) = Snapshot::load_pair(&lists, &old, &new)?;
+            let (a, b) = match &jurisdiction {
+                None => Snapshot::load_pair(&lists, &old, &new)?,
+                Some(j) => {
+                    let load = |spec: &str| -> Result<qingdan::snapshot::tree::Tree, Error> {
+                        if std::path::Path::new(spec).is_dir() {
+                            qingdan::snapshot::tree::Tree::load(std::path::Path::new(spec))
+                        } else {
+                            let (raw, label) = qingdan::snapshot::git::raw_rev(&lists, spec)?;
+                            Ok(qingdan::snapshot::tree::Tree::from_raw(&label, raw))
+                        }
+                    };
+                    let take = |mut tree: qingdan::snapshot::tree::Tree, spec: &str| {
+                        let Some(i) = tree.find(j) else {
+                            return Err(Error::Usage(format!(
+                                "{spec} 中没有区划“{j}”（写 jurisdictions/ 下的文件夹、区划代码或名称）"
+                            )));
+                        };
+                        let mut snap = tree.nodes.swap_remove(i).snapshot;
+                        snap.label = format!("{spec}（{j}）");
+                        Ok(snap)
+                    };
+                    (take(load(&old)?, &old)?, take(load(&new)?, &new)?)
+                }
+            };
             let diff = qingdan::diff::diff(&a, &b);
             let text = qingdan::progress::timed("diff: output", || -> Result<String, Error> {
                 Ok(match format {

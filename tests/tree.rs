@@ -605,3 +605,86 @@ fn a_generated_province_tree_passes_check() {
             .all(|j| j["missing"] == 0 && j["claimed"].as_u64().unwrap() > 0)
     );
 }
+
+#[test]
+fn editions_of_a_district_diff_with_its_claims_expanded() {
+    let old = tree(&base());
+    let claim = "jurisdictions/dsz/departments/zjj/claims/ZJ-CF-0002.toml";
+    let files = with(
+        base(),
+        claim,
+        Some("catalogue = \"ZJ-CF-0002\"\nunit = \"执法大队\"\n"),
+    );
+    let files = with(
+        files,
+        CLAIM,
+        Some("catalogue = \"ZJ-XK-0001\"\nunit = \"政务服务科\"\n"),
+    );
+    let new = tree(&files);
+    let diff = |a: &Path, b: &Path, extra: &[&str]| {
+        let out = qingdan()
+            .arg("diff")
+            .arg(a)
+            .arg(b)
+            .args(["--format", "json", "--jurisdiction", "dsz"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)
+    };
+    let d = diff(old.path(), new.path(), &[]);
+    let kinds: Vec<(&str, &str)> = d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["kind"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("added", "对未取得施工许可证擅自施工的处罚"),
+            ("modified", "建筑工程施工许可证核发")
+        ],
+        "{d:#}"
+    );
+    assert_eq!(d["changes"][1]["new_ids"][0], "ZJ-XK-0001-650202");
+
+    // The same from git: the old edition committed, the new one in the work tree.
+    let repo = old.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+            .args(args)
+            .current_dir(repo)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "e1"]);
+    let d2 = diff(
+        Path::new("HEAD"),
+        new.path(),
+        &["--lists", repo.to_str().unwrap()],
+    );
+    assert_eq!(d2["summary"], d["summary"]);
+    // An unknown jurisdiction is a usage error.
+    let out = qingdan()
+        .arg("diff")
+        .arg(old.path())
+        .arg(new.path())
+        .args(["--jurisdiction", "nowhere"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

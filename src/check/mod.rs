@@ -69,6 +69,7 @@ pub fn check(snap: &Snapshot) -> Report {
 /// The stats are the root's; `jurisdictions` counts each one.
 pub fn check_tree(t: &crate::snapshot::tree::Tree) -> Report {
     use rayon::prelude::*;
+    let since = std::time::Instant::now();
     let mut all: Vec<Diagnostic> = t
         .nodes
         .par_iter()
@@ -87,7 +88,8 @@ pub fn check_tree(t: &crate::snapshot::tree::Tree) -> Report {
             found
         })
         .collect();
-    let (across, coverage) = tree::run(t);
+    crate::progress::phase("check: rules per jurisdiction", since);
+    let (across, coverage) = crate::progress::timed("check: across jurisdictions", || tree::run(t));
     // A local item without basis is said once, as what it is under a catalogue.
     let local: std::collections::HashSet<String> = across
         .iter()

@@ -79,15 +79,29 @@ impl Cx<'_> {
 
 /// Run the tree's own rules; returns the diagnostics and each jurisdiction's coverage.
 pub fn run(tree: &Tree) -> (Vec<Diagnostic>, Vec<Coverage>) {
+    use rayon::prelude::*;
     let mut cx = Cx {
         tree,
         out: Vec::new(),
     };
     jurisdictions(&mut cx);
+    // Each jurisdiction's catalogue and claims on its own, in parallel.
+    let per_node: Vec<(Vec<Diagnostic>, Coverage)> = (0..tree.nodes.len())
+        .into_par_iter()
+        .map(|node| {
+            let mut own = Cx {
+                tree,
+                out: Vec::new(),
+            };
+            catalogue(&mut own, node);
+            let coverage = claims(&mut own, node);
+            (own.out, coverage)
+        })
+        .collect();
     let mut coverage = Vec::new();
-    for node in 0..tree.nodes.len() {
-        catalogue(&mut cx, node);
-        coverage.push(claims(&mut cx, node));
+    for (out, c) in per_node {
+        cx.out.extend(out);
+        coverage.push(c);
     }
     delegation(&mut cx);
     (cx.out, coverage)

@@ -118,22 +118,25 @@ impl Tree {
     pub fn load(dir: &Path) -> Result<Tree, crate::Error> {
         let mut folders = Vec::new();
         collect(dir, String::new(), None, &mut folders)?;
-        let snapshots: Vec<Result<Snapshot, crate::Error>> = folders
-            .par_iter()
-            .map(|(path, _)| {
-                let full = if path.is_empty() {
-                    dir.to_path_buf()
-                } else {
-                    dir.join(path)
-                };
-                let mut snap = Snapshot::load_dir(&full)?;
-                if !path.is_empty() {
-                    snap.label = path.clone();
-                    prefix(&mut snap, path);
-                }
-                Ok(snap)
-            })
-            .collect();
+        let snapshots: Vec<Result<Snapshot, crate::Error>> =
+            crate::progress::timed("tree: load jurisdictions", || {
+                folders
+                    .par_iter()
+                    .map(|(path, _)| {
+                        let full = if path.is_empty() {
+                            dir.to_path_buf()
+                        } else {
+                            dir.join(path)
+                        };
+                        let mut snap = Snapshot::load_dir(&full)?;
+                        if !path.is_empty() {
+                            snap.label = path.clone();
+                            prefix(&mut snap, path);
+                        }
+                        Ok(snap)
+                    })
+                    .collect()
+            });
         let mut tree = Tree::default();
         for ((path, parent), snap) in folders.into_iter().zip(snapshots) {
             tree.nodes.push(Node {
@@ -145,6 +148,48 @@ impl Tree {
         }
         tree.resolve_claims();
         Ok(tree)
+    }
+
+    /// A tree from files in memory (a git revision's lists folder): each file goes to the
+    /// deepest jurisdiction folder it is in.
+    pub fn from_raw(label: &str, files: Vec<super::RawFile>) -> Tree {
+        let mut by_node: std::collections::BTreeMap<String, Vec<super::RawFile>> =
+            std::collections::BTreeMap::new();
+        by_node.entry(String::new()).or_default();
+        for mut f in files {
+            let node = node_of(&f.path);
+            if !node.is_empty() {
+                f.path = f.path[node.len() + 1..].to_string();
+                // The folders above it are jurisdictions too, even without files of their own.
+                let mut above = node.as_str();
+                while let Some(cut) = above.rfind("/jurisdictions/") {
+                    above = &above[..cut];
+                    by_node.entry(above.to_string()).or_default();
+                }
+            }
+            by_node.entry(node).or_default().push(f);
+        }
+        // Parents before children: sorted paths put "a" before "a/jurisdictions/b".
+        let paths: Vec<String> = by_node.keys().cloned().collect();
+        let mut tree = Tree::default();
+        for (path, files) in by_node {
+            let mut snap = Snapshot::from_raw(&format!("{label}/{path}"), files);
+            let parent = parent_of(&path).and_then(|p| paths.iter().position(|x| *x == p));
+            if !path.is_empty() {
+                prefix(&mut snap, &path);
+            } else {
+                snap.label = label.to_string();
+            }
+            tree.nodes.push(Node {
+                path,
+                parent,
+                snapshot: snap,
+                claims: Vec::new(),
+            });
+        }
+        // `paths` is in the order nodes were pushed: parent indices are right.
+        tree.resolve_claims();
+        tree
     }
 
     /// A tree of one jurisdiction (an ordinary lists folder).
@@ -228,9 +273,29 @@ impl Tree {
         out
     }
 
-    /// Turn each node's applicable claims into items.
+    /// Turn each node's applicable claims into items (the nodes in parallel).
     fn resolve_claims(&mut self) {
-        for node in 0..self.nodes.len() {
+        let made: Vec<(Vec<Resolved>, Vec<Entry<std::sync::Arc<Item>>>)> =
+            crate::progress::timed("tree: claims to items", || {
+                (0..self.nodes.len())
+                    .into_par_iter()
+                    .map(|node| self.claims_of(node))
+                    .collect()
+            });
+        for (n, (resolved, items)) in self.nodes.iter_mut().zip(made) {
+            n.claims = resolved;
+            if !items.is_empty() {
+                n.snapshot.items.extend(items);
+                n.snapshot
+                    .items
+                    .sort_by(|a, b| (&a.folder, &a.stem).cmp(&(&b.folder, &b.stem)));
+            }
+        }
+    }
+
+    /// What a node's claims resolve to, and the items they make.
+    fn claims_of(&self, node: usize) -> (Vec<Resolved>, Vec<Entry<std::sync::Arc<Item>>>) {
+        {
             let mut resolved = Vec::new();
             let mut items = Vec::new();
             let rank = self.nodes[node].rank();
@@ -264,16 +329,40 @@ impl Tree {
                     value: std::sync::Arc::new(item),
                 });
             }
-            let n = &mut self.nodes[node];
-            n.claims = resolved;
-            if !items.is_empty() {
-                n.snapshot.items.extend(items);
-                n.snapshot
-                    .items
-                    .sort_by(|a, b| (&a.folder, &a.stem).cmp(&(&b.folder, &b.stem)));
-            }
+            (resolved, items)
         }
     }
+}
+
+/// The jurisdiction folder a file is in: the path up to its last `jurisdictions/<x>`.
+fn node_of(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    let mut end = 0;
+    let mut i = 0;
+    while i + 2 < parts.len() {
+        if parts[i] == "jurisdictions" {
+            end = i + 2;
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    // Only nested as jurisdictions/<x>/jurisdictions/<y>/…: anything else ends the chain.
+    if end == 0 {
+        return String::new();
+    }
+    parts[..end].join("/")
+}
+
+/// The parent jurisdiction folder of a node's path ("" for a child of the root).
+fn parent_of(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    Some(match path.rfind("/jurisdictions/") {
+        Some(cut) => path[..cut].to_string(),
+        None => String::new(),
+    })
 }
 
 /// The lists folders under `dir` (relative paths, parents first) with their parents.
@@ -509,5 +598,43 @@ promised_limit = "7个工作日"
         assert_eq!(tree.applicable(1), [(0, 0)]);
         // The city itself has no catalogue above it.
         assert!(tree.applicable(0).is_empty());
+
+        // The same tree from files in memory (as from a git revision).
+        let raw: Vec<super::super::RawFile> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+                super::super::RawFile::text(rel, std::fs::read_to_string(e.path()).unwrap())
+            })
+            .collect();
+        let again = Tree::from_raw("git:v1", raw);
+        let paths: Vec<&str> = again.nodes.iter().map(|n| n.path.as_str()).collect();
+        assert_eq!(paths, ["", "jurisdictions/dsz"]);
+        assert_eq!(again.nodes[1].parent, Some(0));
+        assert_eq!(
+            again.nodes[1].snapshot.items[0].value.as_ref(),
+            tree.nodes[1].snapshot.items[0].value.as_ref()
+        );
+    }
+
+    #[test]
+    fn jurisdiction_folders_of_paths() {
+        assert_eq!(node_of("departments/a/items/x.toml"), "");
+        assert_eq!(
+            node_of("jurisdictions/dsz/jurisdiction.toml"),
+            "jurisdictions/dsz"
+        );
+        assert_eq!(
+            node_of("jurisdictions/dsz/jurisdictions/t1/departments/a/items/x.toml"),
+            "jurisdictions/dsz/jurisdictions/t1"
+        );
+        assert_eq!(
+            parent_of("jurisdictions/dsz/jurisdictions/t1").as_deref(),
+            Some("jurisdictions/dsz")
+        );
+        assert_eq!(parent_of("jurisdictions/dsz").as_deref(), Some(""));
+        assert_eq!(parent_of(""), None);
     }
 }
