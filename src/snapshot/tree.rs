@@ -48,6 +48,9 @@ pub enum Resolved {
     Unknown,
 }
 
+/// What a node's claims resolve to, and the items they make.
+type Claimed = (Vec<Resolved>, Vec<Entry<std::sync::Arc<Item>>>);
+
 /// A repository of jurisdictions; `nodes[0]` is the root, and every parent comes before its
 /// children.
 #[derive(Debug, Default)]
@@ -275,13 +278,12 @@ impl Tree {
 
     /// Turn each node's applicable claims into items (the nodes in parallel).
     fn resolve_claims(&mut self) {
-        let made: Vec<(Vec<Resolved>, Vec<Entry<std::sync::Arc<Item>>>)> =
-            crate::progress::timed("tree: claims to items", || {
-                (0..self.nodes.len())
-                    .into_par_iter()
-                    .map(|node| self.claims_of(node))
-                    .collect()
-            });
+        let made: Vec<Claimed> = crate::progress::timed("tree: claims to items", || {
+            (0..self.nodes.len())
+                .into_par_iter()
+                .map(|node| self.claims_of(node))
+                .collect()
+        });
         for (n, (resolved, items)) in self.nodes.iter_mut().zip(made) {
             n.claims = resolved;
             if !items.is_empty() {
@@ -294,7 +296,7 @@ impl Tree {
     }
 
     /// What a node's claims resolve to, and the items they make.
-    fn claims_of(&self, node: usize) -> (Vec<Resolved>, Vec<Entry<std::sync::Arc<Item>>>) {
+    fn claims_of(&self, node: usize) -> Claimed {
         {
             let mut resolved = Vec::new();
             let mut items = Vec::new();
