@@ -230,6 +230,32 @@ pub struct Response {
     /// Matches per department and per category, most first; each counted with the other
     /// filter applied but not its own, so that every choice shows what it would give.
     pub facets: Facets,
+    /// Answered by the second, loose run (`Searcher::search_uncached`): no word of the query
+    /// found anything as a word, so the results rest on character pairs or common words alone.
+    /// Not part of the JSON; the search log reads it.
+    #[serde(skip)]
+    pub loose: bool,
+}
+
+/// How well the first hit of a response answers its query, for the search log (`searchlog`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    /// Share (0–1) of the query's words that the first hit's name holds; 1 when the name holds
+    /// one of the official terms a synonym added. `None` without hits or words.
+    pub coverage: Option<f32>,
+    /// The response came from the loose run (see `Response::loose`).
+    pub loose: bool,
+}
+
+impl Assessment {
+    /// Fewer of the query's words than this share in the first hit's name is low confidence.
+    pub const MIN_COVERAGE: f32 = 0.5;
+
+    /// Results, but probably not what was looked for: the loose run answered, or the first
+    /// hit's name holds less than half of the query's words (and no synonym's official term).
+    pub fn low(&self) -> bool {
+        self.loose || self.coverage.is_some_and(|c| c < Self::MIN_COVERAGE)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -530,7 +556,9 @@ impl Searcher {
     pub fn search_uncached(&self, req: &Request) -> Result<Response, Error> {
         let r = self.run(req, true)?;
         if r.total == 0 && r.facets.department.is_empty() {
-            return self.run(req, false);
+            let mut loose = self.run(req, false)?;
+            loose.loose = loose.total > 0;
+            return Ok(loose);
         }
         Ok(r)
     }
@@ -547,6 +575,7 @@ impl Searcher {
             expanded: expanded.clone(),
             did_you_mean: None,
             facets: Facets::default(),
+            loose: false,
         };
         if searched.chars().all(|c| !c.is_alphanumeric()) {
             return Ok(empty);
@@ -663,6 +692,7 @@ impl Searcher {
             expanded,
             did_you_mean: None,
             facets,
+            loose: false,
         })
     }
 
@@ -719,12 +749,78 @@ impl Searcher {
         }
     }
 
-    /// The item name sharing most character pairs with the query (Dice coefficient over an
-    /// inverted list of pairs, so only names sharing a pair are looked at).
-    fn suggest(&self, q: &str) -> Option<String> {
+    /// How well `r`'s first hit answers its query (see `Assessment`): one jieba pass over the
+    /// searched text, no index access.
+    pub fn assess(&self, r: &Response) -> Assessment {
+        let coverage = r.hits.first().and_then(|top| {
+            let name = query::normalize(&top.name);
+            if r.expanded.iter().any(|e| name.contains(e.as_str())) {
+                return Some(1.0);
+            }
+            let words: Vec<String> = self
+                .tokens("jieba", &r.searched)
+                .into_iter()
+                .filter(|t| t.chars().any(|c| c.is_alphanumeric()))
+                .collect();
+            // Search mode also yields the parts of a long word (食品经营 → 食品, 经营): the
+            // longest words that cover the query count, not their parts.
+            let words: Vec<&String> = words
+                .iter()
+                .filter(|w| {
+                    !words
+                        .iter()
+                        .any(|o| o.len() > w.len() && o.contains(String::as_str(w)))
+                })
+                .collect();
+            if words.is_empty() {
+                return None;
+            }
+            let held = words
+                .iter()
+                .filter(|w| name.contains(String::as_str(w)))
+                .count();
+            Some(held as f32 / words.len() as f32)
+        });
+        Assessment {
+            coverage,
+            loose: r.loose,
+        }
+    }
+
+    /// Is `id` a department folder of the index? (The search log keeps only filters that are.)
+    pub fn has_department(&self, id: &str) -> bool {
+        self.cells.department(id).is_some()
+    }
+
+    /// Is `name` a category of the index?
+    pub fn has_category(&self, name: &str) -> bool {
+        self.cells.category(name).is_some()
+    }
+
+    /// Up to `n` item names sharing most character pairs with `q` (folded), best first: hints
+    /// for editors (`qingdan search-report --site`).
+    pub fn nearest(&self, q: &str, n: usize) -> Vec<String> {
+        let mut scored = self.similar(&query::strip(&query::normalize(q)));
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut names: Vec<String> = Vec::new();
+        for (_, i) in scored {
+            let name = &self.names[i as usize];
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+            if names.len() == n {
+                break;
+            }
+        }
+        names
+    }
+
+    /// (Dice coefficient, name number) of the names sharing a character pair with `q`, above
+    /// 0.2.
+    fn similar(&self, q: &str) -> Vec<(f32, u32)> {
         let qp = char_pairs(q);
         if qp.is_empty() {
-            return None;
+            return Vec::new();
         }
         let mut shared: std::collections::HashMap<u32, u16> = Default::default();
         for p in &qp {
@@ -739,6 +835,14 @@ impl Searcher {
                 (2.0 * f32::from(common) / total.max(1) as f32, n)
             })
             .filter(|(score, _)| *score > 0.2)
+            .collect()
+    }
+
+    /// The item name sharing most character pairs with the query (Dice coefficient over an
+    /// inverted list of pairs, so only names sharing a pair are looked at).
+    fn suggest(&self, q: &str) -> Option<String> {
+        self.similar(q)
+            .into_iter()
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
             .map(|(_, n)| self.names[n as usize].clone())
     }
