@@ -584,7 +584,7 @@ fn group(kind: Kind, q: &str, es: &[&Entry], searcher: Option<&crate::index::Sea
             count,
         })
         .collect();
-    filters.sort_by(|a, b| b.count.cmp(&a.count));
+    filters.sort_by_key(|f| std::cmp::Reverse(f.count));
     let last = es.iter().max_by(|a, b| a.hour.cmp(&b.hour));
     let words = query::strip(q);
     let mut g = Group {

@@ -798,9 +798,10 @@ impl Searcher {
     }
 
     /// Up to `n` item names sharing most character pairs with `q` (folded), best first: hints
-    /// for editors (`qingdan search-report --site`).
+    /// for editors (`qingdan search-report --site`). Looser than "did you mean": one shared
+    /// pair is enough.
     pub fn nearest(&self, q: &str, n: usize) -> Vec<String> {
-        let mut scored = self.similar(&query::strip(&query::normalize(q)));
+        let mut scored = self.similar(&query::strip(&query::normalize(q)), 0.0);
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut names: Vec<String> = Vec::new();
         for (_, i) in scored {
@@ -816,8 +817,8 @@ impl Searcher {
     }
 
     /// (Dice coefficient, name number) of the names sharing a character pair with `q`, above
-    /// 0.2.
-    fn similar(&self, q: &str) -> Vec<(f32, u32)> {
+    /// `floor`.
+    fn similar(&self, q: &str, floor: f32) -> Vec<(f32, u32)> {
         let qp = char_pairs(q);
         if qp.is_empty() {
             return Vec::new();
@@ -834,14 +835,14 @@ impl Searcher {
                 let total = qp.len() + self.pair_count[n as usize] as usize;
                 (2.0 * f32::from(common) / total.max(1) as f32, n)
             })
-            .filter(|(score, _)| *score > 0.2)
+            .filter(|(score, _)| *score > floor)
             .collect()
     }
 
     /// The item name sharing most character pairs with the query (Dice coefficient over an
     /// inverted list of pairs, so only names sharing a pair are looked at).
     fn suggest(&self, q: &str) -> Option<String> {
-        self.similar(q)
+        self.similar(q, 0.2)
             .into_iter()
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
             .map(|(_, n)| self.names[n as usize].clone())
