@@ -196,7 +196,8 @@ def main():
     server.shutdown()
     # The same under `qingdan serve`, where search.js asks /api/search.
     serve = subprocess.Popen([binary, "serve", "--lists", os.path.join(ROOT, "lists"), "--out", site,
-                              "--addr", "127.0.0.1:0"], stderr=subprocess.PIPE, text=True)
+                              "--addr", "127.0.0.1:0", "--no-search-log"],
+                             stderr=subprocess.PIPE, text=True)
     try:
         served = None
         for line in serve.stderr:
