@@ -84,7 +84,7 @@ pub struct Entry {
     pub top: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f32>,
-    /// Share of the query's words in the first hit's name (`Assessment::coverage`).
+    /// Share of the query in words of the first hit's name (`Assessment::coverage`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<f32>,
     /// Found only by the loose run (character pairs, common words).
@@ -427,8 +427,8 @@ pub struct Group {
     pub last_seen: String,
     /// Filters used with it, with their counts (`部门`/`类别` as searched), most first.
     pub filters: Vec<FilterCount>,
-    /// Of the last search: number of results, first hit's name, share of the query's words in
-    /// it, found only by the loose run (`low` only).
+    /// Of the last search: number of results, first hit's name, share of the query in its
+    /// words, found only by the loose run (`low` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -627,7 +627,7 @@ fn hint(g: &Group) -> String {
             s.push_str("查询中的词都没有作为词找到事项，结果只靠单字、字对匹配。");
         } else if let Some(c) = g.coverage {
             s.push_str(&format!(
-                "首条结果的名称只含查询中 {:.0}% 的词。",
+                "查询中只有 {:.0}% 的字作为词出现在首条结果的名称里。",
                 f64::from(c) * 100.0
             ));
         }

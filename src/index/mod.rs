@@ -240,19 +240,20 @@ pub struct Response {
 /// How well the first hit of a response answers its query, for the search log (`searchlog`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Assessment {
-    /// Share (0–1) of the query's words that the first hit's name holds; 1 when the name holds
-    /// one of the official terms a synonym added. `None` without hits or words.
+    /// Share (0–1) of the query's letters (as searched: folded, without phrases that carry no
+    /// meaning) that belong to words of the query the first hit's name holds; 1 when the name
+    /// holds one of the official terms a synonym added. `None` without hits or letters.
     pub coverage: Option<f32>,
     /// The response came from the loose run (see `Response::loose`).
     pub loose: bool,
 }
 
 impl Assessment {
-    /// Fewer of the query's words than this share in the first hit's name is low confidence.
+    /// Less of the query than this share in words of the first hit's name is low confidence.
     pub const MIN_COVERAGE: f32 = 0.5;
 
-    /// Results, but probably not what was looked for: the loose run answered, or the first
-    /// hit's name holds less than half of the query's words (and no synonym's official term).
+    /// Results, but probably not what was looked for: the loose run answered, or words of the
+    /// first hit's name cover less than half of the query (and it holds no synonym's term).
     pub fn low(&self) -> bool {
         self.loose || self.coverage.is_some_and(|c| c < Self::MIN_COVERAGE)
     }
@@ -757,29 +758,31 @@ impl Searcher {
             if r.expanded.iter().any(|e| name.contains(e.as_str())) {
                 return Some(1.0);
             }
-            let words: Vec<String> = self
-                .tokens("jieba", &r.searched)
-                .into_iter()
-                .filter(|t| t.chars().any(|c| c.is_alphanumeric()))
-                .collect();
-            // Search mode also yields the parts of a long word (食品经营 → 食品, 经营): the
-            // longest words that cover the query count, not their parts.
-            let words: Vec<&String> = words
-                .iter()
-                .filter(|w| {
-                    !words
-                        .iter()
-                        .any(|o| o.len() > w.len() && o.contains(String::as_str(w)))
-                })
-                .collect();
-            if words.is_empty() {
+            // Every word jieba finds in the query (search mode: 拖欠工资 and its parts 拖欠,
+            // 工资) that the name holds marks the query's characters it covers.
+            let chars: Vec<char> = r.searched.chars().collect();
+            let mut covered = vec![false; chars.len()];
+            for w in self.tokens("jieba", &r.searched) {
+                let wc: Vec<char> = w.chars().collect();
+                if wc.is_empty() || wc.len() > chars.len() || !name.contains(w.as_str()) {
+                    continue;
+                }
+                for i in 0..=chars.len() - wc.len() {
+                    if chars[i..i + wc.len()] == wc[..] {
+                        covered[i..i + wc.len()].iter_mut().for_each(|c| *c = true);
+                    }
+                }
+            }
+            let letters = chars.iter().filter(|c| c.is_alphanumeric()).count();
+            if letters == 0 {
                 return None;
             }
-            let held = words
+            let held = chars
                 .iter()
-                .filter(|w| name.contains(String::as_str(w)))
+                .zip(&covered)
+                .filter(|(c, k)| **k && c.is_alphanumeric())
                 .count();
-            Some(held as f32 / words.len() as f32)
+            Some(held as f32 / letters as f32)
         });
         Assessment {
             coverage,
