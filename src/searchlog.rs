@@ -11,7 +11,8 @@
 //! numbers) or an e-mail address is replaced by [`PERSONAL`].
 //!
 //! Writing never slows a search: entries go through a bounded queue to a background thread
-//! that appends them; when the queue is full the entry is dropped, not waited for. The file
+//! that appends them four times a second; when the queue is full the entry is dropped, not
+//! waited for. The file
 //! rotates at [`CAP`] bytes to `.1`, `.2`, `.3` (the oldest is deleted), so it never holds more
 //! than four times the cap on disk.
 //!
@@ -36,8 +37,12 @@ pub const CAP: u64 = 1 << 20;
 /// Rotated files kept (`search-log.jsonl.1` … `.3`).
 pub const KEEP: usize = 3;
 
-/// Entries waiting to be written; more are dropped.
+/// Entries waiting to be written; more are dropped. At `serve`'s 1,300 searches a second on
+/// two cores, a tick's searches all fit even if every one were logged.
 const QUEUE: usize = 4096;
+
+/// How often the writer writes what was queued.
+const TICK: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Longest filter value kept, in characters.
 const MAX_FILTER_CHARS: usize = 50;
@@ -309,22 +314,32 @@ struct Writer {
 }
 
 impl Writer {
-    /// Write entries as they come; flush whenever the queue is empty, so that a line reaches
-    /// the file within moments of the search and nothing waits in memory.
+    /// Every `TICK`, write what was queued and flush. The thread never waits on the queue
+    /// itself: a receiver waiting there would have to be woken by each search that logs (a
+    /// system call on the request path, measured at 5–40 µs a search on 2 cores), while a
+    /// queue nobody waits on takes an entry with one atomic operation.
     fn run(mut self, rx: Receiver<Entry>) {
-        while let Ok(e) = rx.recv() {
-            self.write(&e);
-            while let Ok(e) = rx.try_recv() {
-                self.write(&e);
+        loop {
+            std::thread::sleep(TICK);
+            let mut open = true;
+            loop {
+                match rx.try_recv() {
+                    Ok(e) => self.write(&e),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        open = false;
+                        break;
+                    }
+                }
             }
             if let Some(out) = &mut self.out
                 && let Err(e) = out.flush()
             {
                 self.fail(&e);
             }
-        }
-        if let Some(out) = &mut self.out {
-            let _ = out.flush();
+            if !open {
+                return;
+            }
         }
     }
 
