@@ -12,9 +12,8 @@
 //!
 //! Writing never slows a search: entries go through a bounded queue to a background thread
 //! that appends them four times a second; when the queue is full the entry is dropped, not
-//! waited for. The file
-//! rotates at [`CAP`] bytes to `.1`, `.2`, `.3` (the oldest is deleted), so it never holds more
-//! than four times the cap on disk.
+//! waited for. The file rotates at [`CAP`] bytes to `.1`, `.2`, `.3` (the oldest is deleted),
+//! so the log never takes more than four times the cap on disk.
 //!
 //! `qingdan search-report` reads the log and its rotations and lists the most frequent queries of
 //! each kind ([`report`]), with hints for editors.
@@ -54,12 +53,15 @@ pub const PERSONAL: &str = "〔疑似个人信息，已隐去〕";
 pub const FILE_NAME: &str = "search-log.jsonl";
 
 /// Where `serve` logs by default: `.qingdan/search-log.jsonl` beside the lists folder (in the
-/// repository that holds it), never inside the site folder, which `build` replaces whole.
+/// repository that holds it), never inside the site folder, which `build` replaces whole, nor
+/// inside the lists folder, which `serve --watch` watches (`--lists .` is the current folder:
+/// the log goes into its parent).
 pub fn default_path(lists: &Path) -> PathBuf {
-    let beside = match lists.parent() {
+    let full = lists.canonicalize().unwrap_or_else(|_| lists.to_path_buf());
+    let beside = match full.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         Some(_) => PathBuf::from("."),
-        None => lists.to_path_buf(),
+        None => full.clone(),
     };
     beside.join(".qingdan").join(FILE_NAME)
 }
@@ -233,13 +235,20 @@ impl Log {
         })
     }
 
-    /// Write what is queued and stop (at the end of `serve`).
-    pub fn close(self) {
-        let Log { tx, writer, .. } = self;
+    /// Write what is queued and stop (at the end of `serve`); the number of entries dropped
+    /// because the queue was full.
+    pub fn close(self) -> u64 {
+        let Log {
+            tx,
+            writer,
+            dropped,
+            ..
+        } = self;
         drop(tx);
         if let Some(w) = writer {
             let _ = w.join();
         }
+        dropped.load(Ordering::Relaxed)
     }
 
     /// Queue `e` for writing; never waits (a full queue drops it).
@@ -742,6 +751,24 @@ mod tests {
     }
 
     #[test]
+    fn the_default_log_is_beside_the_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let lists = dir.path().join("repo/lists");
+        std::fs::create_dir_all(&lists).unwrap();
+        let root = dir.path().join("repo").canonicalize().unwrap();
+        assert_eq!(default_path(&lists), root.join(".qingdan/search-log.jsonl"));
+        assert_eq!(
+            default_path(&lists.join(".")),
+            root.join(".qingdan/search-log.jsonl"),
+            "lists/. is the lists folder"
+        );
+        assert_eq!(
+            default_path(Path::new("no-such-lists")),
+            Path::new("./.qingdan/search-log.jsonl")
+        );
+    }
+
+    #[test]
     fn personal_data_is_replaced() {
         for q in [
             "13812345678",
@@ -791,8 +818,7 @@ mod tests {
         for i in 0..n {
             log.record(e(Kind::Zero, &format!("查询{i}"), "2026-12-06T04"));
         }
-        assert_eq!(log.dropped(), 0, "{n} entries fit in the queue");
-        log.close();
+        assert_eq!(log.close(), 0, "{n} entries fit in the queue");
         assert!(rotation(&path, 3).exists(), "rotated three times at least");
         assert!(!rotation(&path, 4).exists(), "only three rotations kept");
         let mut total = 0;

@@ -646,7 +646,14 @@ pub fn run(
     // Write what the log has queued before the process ends.
     drop(runtime);
     if let Some(log) = log.and_then(Arc::into_inner) {
-        log.close();
+        let path = log.path().to_path_buf();
+        let dropped = log.close();
+        if dropped > 0 {
+            eprintln!(
+                "搜索太多、写不过来时丢掉了 {dropped} 条搜索记录（{}）；磁盘很慢时会这样，搜索不受影响。",
+                path.display()
+            );
+        }
     }
     served
 }
