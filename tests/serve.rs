@@ -12,6 +12,8 @@ use common::*;
 struct Server {
     child: Child,
     addr: String,
+    /// What serve printed before its address.
+    said: String,
 }
 
 impl Drop for Server {
@@ -44,13 +46,16 @@ fn start_with(
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
+    let mut said = String::new();
     let addr = loop {
         let line = lines.next().expect("serve printed its address").unwrap();
         if let Some(rest) = line.split("http://").nth(1) {
             break rest.split('/').next().unwrap().to_string();
         }
+        said.push_str(&line);
+        said.push('\n');
     };
-    Server { child, addr }
+    Server { child, addr, said }
 }
 
 /// (status, body) of a raw GET.
@@ -255,6 +260,7 @@ fn watch_rebuilds_on_change_keeps_the_old_site_on_errors_and_reloads_pages() {
     }
     let server = Server {
         child,
+        said: String::new(),
         addr: addr_rx
             .recv_timeout(std::time::Duration::from_secs(120))
             .expect("serve printed its address"),
@@ -524,4 +530,25 @@ fn odd_queries_neither_crash_serve_nor_bloat_the_search_log() {
         assert!(!q.chars().any(char::is_control), "{q:?}");
     }
     assert_eq!(get(a, "/").0, 200, "still serving");
+}
+
+#[test]
+fn a_search_log_that_cannot_be_written_leaves_search_working() {
+    let dir = valid_tree();
+    let out = dir.path().join("site");
+    // A file where the log's folder should be.
+    let log = dir.path().join("jurisdiction.toml/search-log.jsonl");
+    let server = start_with(
+        dir.path(),
+        &out,
+        &["--search-log".as_ref(), log.as_os_str()],
+    );
+    assert!(
+        server.said.contains("搜索记录不可用") && server.said.contains("--no-search-log"),
+        "{}",
+        server.said
+    );
+    let (code, body) = get(&server.addr, &format!("/api/search?q={}", enc("宠物美容")));
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(get(&server.addr, "/").0, 200);
 }
