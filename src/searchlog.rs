@@ -400,7 +400,7 @@ impl Writer {
 
 /// The log and its rotations that exist, oldest first.
 pub fn files(path: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = (1..=KEEP.max(9))
+    let mut v: Vec<PathBuf> = (1..=KEEP)
         .rev()
         .map(|n| rotation(path, n))
         .filter(|p| p.is_file())
@@ -665,6 +665,19 @@ fn hint(g: &Group) -> String {
     s
 }
 
+/// The `[[synonym]]` table of `hint` as it would be written in `lists/synonyms.toml`, when it
+/// says what the words may mean.
+fn synonym_toml(hint: &SynonymHint) -> Option<String> {
+    #[derive(Serialize)]
+    struct File<'a> {
+        synonym: [&'a SynonymHint; 1],
+    }
+    if hint.means.is_empty() {
+        return None;
+    }
+    toml::to_string(&File { synonym: [hint] }).ok()
+}
+
 /// The report as text, in Chinese.
 pub fn render_text(r: &Report) -> String {
     let mut s = String::new();
@@ -724,6 +737,12 @@ pub fn render_text(r: &Report) -> String {
                 s.push_str(&format!("     {total} 条结果，第一条：{top}\n"));
             }
             s.push_str(&format!("     {}\n", g.hint));
+            if let Some(toml) = synonym_toml(&g.synonym) {
+                s.push_str("     可以这样写（means 按清单的用语改）：\n");
+                for line in toml.lines() {
+                    s.push_str(&format!("       {line}\n"));
+                }
+            }
         }
     };
     section(&mut s, "没有结果的查询", &r.zero, r.zero_queries);
@@ -933,6 +952,13 @@ mod tests {
         assert_eq!(since.low.len(), 1);
         assert_eq!(since.low[0].q, "开干洗店");
         assert!(parse_since("12/02").is_err());
+        let mut with_means = all.zero[0].clone();
+        with_means.synonym.means = vec!["洗染业备案".into()];
+        assert_eq!(
+            synonym_toml(&with_means.synonym).as_deref(),
+            Some("[[synonym]]\nwords = [\"开干洗店\"]\nmeans = [\"洗染业备案\"]\n")
+        );
+        assert_eq!(synonym_toml(&all.zero[0].synonym), None);
         let text = render_text(&all);
         assert!(
             text.contains("没有结果的查询") && text.contains("开干洗店　3 次"),
