@@ -17,6 +17,7 @@ pub mod model;
 pub mod progress;
 pub mod render;
 pub mod schema;
+pub mod searchlog;
 pub mod serve;
 pub mod snapshot;
 pub mod timelimit;

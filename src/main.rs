@@ -231,6 +231,33 @@ enum Command {
         /// 监视清单文件夹：有改动时重新生成网站，并让打开的网页自动刷新
         #[arg(long)]
         watch: bool,
+        /// 没有结果、结果可能不对的搜索记到这个文件（默认：清单文件夹旁的 .qingdan/search-log.jsonl）
+        #[arg(long, value_name = "PATH", conflicts_with = "no_search_log")]
+        search_log: Option<PathBuf>,
+        /// 不记录搜索
+        #[arg(long)]
+        no_search_log: bool,
+    },
+    /// 汇总 serve 记下的搜索：群众搜了、没找到（或结果可能不对）的查询，供编辑增补同义词
+    SearchReport {
+        /// 搜索记录文件（连同它的 .1 .2 .3 轮换文件；默认：清单文件夹旁的 .qingdan/search-log.jsonl）
+        #[arg(long, value_name = "PATH")]
+        log: Option<PathBuf>,
+        /// 清单文件夹（用来找到默认的搜索记录）
+        #[arg(long, default_value = "lists")]
+        lists: PathBuf,
+        /// 网站文件夹：给出每个查询名称最接近的事项（读取其中的 _index/）
+        #[arg(long)]
+        site: Option<PathBuf>,
+        /// 只汇总这一天（年-月-日，UTC）及以后的记录
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// 每类最多列出几个查询
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
 }
 
@@ -742,8 +769,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             out,
             addr,
             watch,
+            search_log,
+            no_search_log,
         } => {
             let watched = watch.then(|| lists.clone());
+            let search_log = (!no_search_log)
+                .then(|| search_log.unwrap_or_else(|| qingdan::searchlog::default_path(&lists)));
             if qingdan::serve::needs_build(&lists, &out) {
                 let mut site = render::Site::load(qingdan::serve::options(&lists, &out))?;
                 if !site.report.ok {
@@ -764,7 +795,38 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 eprintln!("{} 已是最新，直接提供服务。", out.display());
             }
-            qingdan::serve::run(out, &addr, watched)?;
+            qingdan::serve::run(out, &addr, watched, search_log)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SearchReport {
+            log,
+            lists,
+            site,
+            since,
+            limit,
+            format,
+        } => {
+            use qingdan::searchlog;
+            let since = since.as_deref().map(searchlog::parse_since).transpose()?;
+            let path = log.unwrap_or_else(|| searchlog::default_path(&lists));
+            let (entries, unreadable, files) = searchlog::read(&path)?;
+            let searcher = site
+                .map(|s| qingdan::index::Searcher::open(&s.join(qingdan::index::DIR)))
+                .transpose()?;
+            let report = searchlog::report(
+                &entries,
+                unreadable,
+                &files,
+                &searchlog::ReportOptions {
+                    since,
+                    limit,
+                    searcher: searcher.as_ref(),
+                },
+            );
+            match format {
+                Format::Json => print(&(serde_json::to_string_pretty(&report)? + "\n"))?,
+                Format::Text => print(&searchlog::render_text(&report))?,
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

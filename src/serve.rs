@@ -3,6 +3,9 @@
 //! the search index folder (`_index/`) are never served; unknown paths get the site's 404 page
 //! with status 404.
 //!
+//! Searches with no result or results of low confidence are appended to the search log
+//! (`crate::searchlog`) through a queue that never makes a request wait.
+//!
 //! With `--watch`, a change in the lists folder rebuilds the site (the old one stays served when
 //! the lists no longer pass `check`, and the errors go to the terminal), and open pages reload:
 //! HTML responses then carry a script that listens to `/_qingdan/events` (Server-Sent Events).
@@ -118,6 +121,9 @@ pub struct Params {
     department: Option<String>,
     category: Option<String>,
     page: Option<String>,
+    /// Set by `search.js` while the visitor is still typing: answered, not logged (a prefix
+    /// is not a search).
+    live: Option<String>,
 }
 
 /// Longest query accepted, in bytes (a longer one is an error, not a slow search).
@@ -186,8 +192,12 @@ async fn api_search(
         Err(m) => return bad(m),
     };
     let req = request(&p, q, page);
-    match shared.search(app, req).await {
-        Some(Ok(r)) => Json(r).into_response(),
+    let logged = shared.logs(&p, page);
+    match shared.search(app.clone(), req.clone(), logged).await {
+        Some(Ok((r, a))) => {
+            shared.consider(&app, &req, &r, a);
+            Json(r).into_response()
+        }
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({ "error": "搜索暂时不可用" })),
@@ -223,11 +233,17 @@ async fn search_page(
         Err(m) => return (StatusCode::BAD_REQUEST, Html(format!("<p>{m}</p>"))).into_response(),
     };
     let req = request(&p, q.clone(), page);
-    let app2 = app.clone();
+    let logged = shared.logs(&p, page);
     let result = if q.trim().is_empty() {
         None
     } else {
-        shared.search(app2, req).await.and_then(Result::ok)
+        match shared.search(app.clone(), req.clone(), logged).await {
+            Some(Ok((r, a))) => {
+                shared.consider(&app, &req, &r, a);
+                Some(r)
+            }
+            _ => None,
+        }
     };
     let total = result.as_ref().map_or(0, |r| r.total);
     let pages = total.div_ceil(PER_PAGE).max(1);
@@ -276,6 +292,9 @@ async fn search_page(
     }
 }
 
+/// A response and, when asked for, its assessment.
+type Searched = (crate::index::Response, Option<crate::index::Assessment>);
+
 /// The search routes' state: the open index (replaced after each rebuild) and, when watching,
 /// the channel that tells open pages to reload.
 #[derive(Clone)]
@@ -286,11 +305,19 @@ pub struct Shared {
     /// Threads that search, one per core (none if they could not be started: then tokio's
     /// blocking threads do).
     pool: Option<Arc<rayon::ThreadPool>>,
+    /// The search log (none with `--no-search-log`).
+    log: Option<Arc<crate::searchlog::Log>>,
 }
 
 impl Shared {
-    pub fn new(site: PathBuf, app: Option<App>, watching: bool) -> Shared {
+    pub fn new(
+        site: PathBuf,
+        app: Option<App>,
+        watching: bool,
+        log: Option<Arc<crate::searchlog::Log>>,
+    ) -> Shared {
         Shared {
+            log,
             site,
             app: Arc::new(RwLock::new(app.map(Arc::new))),
             reload: watching.then(|| broadcast::channel(16).0),
@@ -307,22 +334,61 @@ impl Shared {
     /// Runs a search on the search threads, first come first served, one per core. With
     /// tokio's blocking threads every waiting search ran at once, sharing the cores, so each
     /// took as long as several: under 8 concurrent requests p99 was 32 ms for searches of
-    /// 0.3–3 ms. `None` when the search panicked.
+    /// 0.3–3 ms. `None` when the search panicked. With `assess` (the search is to be
+    /// considered for the log), also how well the first hit answers the query, on the same
+    /// thread (one jieba pass over the query).
     async fn search(
         &self,
         app: Arc<App>,
         req: crate::index::Request,
-    ) -> Option<Result<crate::index::Response, Error>> {
+        assess: bool,
+    ) -> Option<Result<Searched, Error>> {
+        let work = move || {
+            app.searcher.search(&req).map(|r| {
+                let a = assess.then(|| app.searcher.assess(&r));
+                (r, a)
+            })
+        };
         let Some(pool) = &self.pool else {
-            return tokio::task::spawn_blocking(move || app.searcher.search(&req))
-                .await
-                .ok();
+            return tokio::task::spawn_blocking(work).await.ok();
         };
         let (tx, rx) = tokio::sync::oneshot::channel();
         pool.spawn_fifo(move || {
-            let _ = tx.send(app.searcher.search(&req));
+            let _ = tx.send(work());
         });
         rx.await.ok()
+    }
+
+    /// Is this search one for the log? The first page of a search the visitor made (not a
+    /// request `search.js` sends while they type), when there is a log.
+    fn logs(&self, p: &Params, page: usize) -> bool {
+        let live = p.live.as_deref().is_some_and(|v| !v.is_empty() && v != "0");
+        self.log.is_some() && page == 1 && !live
+    }
+
+    /// Queue the log entry of a search with no result or results of low confidence. No I/O:
+    /// the log's own thread writes.
+    fn consider(
+        &self,
+        app: &App,
+        req: &crate::index::Request,
+        r: &crate::index::Response,
+        a: Option<crate::index::Assessment>,
+    ) {
+        let (Some(log), Some(a)) = (&self.log, a) else {
+            return;
+        };
+        let department = req
+            .department
+            .as_deref()
+            .filter(|d| app.searcher.has_department(d));
+        let category = req
+            .category
+            .as_deref()
+            .filter(|c| app.searcher.has_category(c));
+        if let Some(e) = crate::searchlog::entry(&req.q, department, category, r, &a) {
+            log.record(e);
+        }
     }
 
     fn app(&self) -> Option<Arc<App>> {
@@ -508,8 +574,14 @@ fn watch(
     Ok(watcher)
 }
 
-/// Serve `site` on `addr` until Ctrl-C; with `watch` (the lists folder), rebuild on change.
-pub fn run(site: PathBuf, addr: &str, watch_lists: Option<PathBuf>) -> Result<(), Error> {
+/// Serve `site` on `addr` until Ctrl-C; with `watch` (the lists folder), rebuild on change;
+/// with `search_log`, log searches with no result or results of low confidence there.
+pub fn run(
+    site: PathBuf,
+    addr: &str,
+    watch_lists: Option<PathBuf>,
+    search_log: Option<PathBuf>,
+) -> Result<(), Error> {
     let addr: SocketAddr = addr.parse().map_err(|_| {
         Error::Usage(format!(
             "监听地址 {addr} 不对，应写成 主机:端口，如 127.0.0.1:8080"
@@ -526,7 +598,25 @@ pub fn run(site: PathBuf, addr: &str, watch_lists: Option<PathBuf>) -> Result<()
     if let Err(e) = &app {
         eprintln!("搜索不可用：{e}");
     }
-    let shared = Shared::new(site.clone(), app.ok(), watch_lists.is_some());
+    let log = search_log.and_then(|path| {
+        match crate::searchlog::Log::open(&path, crate::searchlog::CAP, crate::searchlog::KEEP) {
+            Ok(log) => {
+                eprintln!(
+                    "没有结果、结果可能不对的搜索记在 {}（不含个人信息；qingdan search-report 汇总；--no-search-log 关闭）。",
+                    path.display()
+                );
+                Some(Arc::new(log))
+            }
+            Err(e) => {
+                eprintln!(
+                    "搜索记录不可用，搜索照常：{:?}用 --search-log 指定可写的文件，或用 --no-search-log 关闭记录。",
+                    miette::Report::new(e)
+                );
+                None
+            }
+        }
+    });
+    let shared = Shared::new(site.clone(), app.ok(), watch_lists.is_some(), log.clone());
     let _watcher = match watch_lists {
         Some(lists) => {
             let w = watch(lists.clone(), site.clone(), shared.clone())?;
@@ -538,7 +628,7 @@ pub fn run(site: PathBuf, addr: &str, watch_lists: Option<PathBuf>) -> Result<()
         }
         None => None,
     };
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             Error::Usage(format!(
                 "无法监听 {addr}：{e}；换一个端口，如 --addr 127.0.0.1:8081"
@@ -552,7 +642,20 @@ pub fn run(site: PathBuf, addr: &str, watch_lists: Option<PathBuf>) -> Result<()
             })
             .await
             .map_err(|e| Error::Usage(format!("服务出错：{e}")))
-    })
+    });
+    // Write what the log has queued before the process ends.
+    drop(runtime);
+    if let Some(log) = log.and_then(Arc::into_inner) {
+        let path = log.path().to_path_buf();
+        let dropped = log.close();
+        if dropped > 0 {
+            eprintln!(
+                "搜索太多、写不过来时丢掉了 {dropped} 条搜索记录（{}）；磁盘很慢时会这样，搜索不受影响。",
+                path.display()
+            );
+        }
+    }
+    served
 }
 
 #[cfg(test)]

@@ -147,3 +147,61 @@ fn filters_narrow_results_in_the_same_order_and_facets_count_all() {
     assert!(nowhere.hits.is_empty());
     assert_eq!(nowhere.facets.department, all.facets.department);
 }
+
+/// The search log's low-confidence signal (`Assessment::low`) on the judged queries: it seldom
+/// flags a query whose first hit is right (false alarms would bury the real gaps in
+/// `search-report`), and it flags the query whose first hit shares one word with it.
+#[test]
+fn low_confidence_seldom_flags_a_right_first_hit() {
+    let (_dir, searcher) = demo_index();
+    let judged: Judged =
+        toml::from_str(&std::fs::read_to_string(fixture("search_queries.toml")).unwrap()).unwrap();
+    let (mut right, mut right_low, mut wrong, mut wrong_low) = (0, 0, 0, 0);
+    for case in &judged.query {
+        let r = searcher
+            .search(&qingdan::index::Request {
+                q: case.q.clone(),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        let a = searcher.assess(&r);
+        let top = r.hits.first().map_or("", |h| h.name.as_str());
+        if r.hits.first().is_some_and(|h| case.expect.contains(&h.id)) {
+            right += 1;
+            if a.low() {
+                right_low += 1;
+                eprintln!("  flagged, first hit right: {} → {top} {a:?}", case.q);
+            }
+        } else {
+            wrong += 1;
+            if a.low() {
+                wrong_low += 1;
+                eprintln!("  flagged, first hit wrong: {} → {top} {a:?}", case.q);
+            }
+        }
+    }
+    eprintln!(
+        "low confidence: {right_low} of {right} right first hits, {wrong_low} of {wrong} wrong ones"
+    );
+    assert!(
+        right_low * 10 <= right,
+        "{right_low} of {right} right first hits flagged"
+    );
+    let r = searcher
+        .search(&qingdan::index::Request {
+            q: "开干洗店要备案吗".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(searcher.assess(&r).low(), "{:?}", searcher.assess(&r));
+    let r = searcher
+        .search(&qingdan::index::Request {
+            q: "排污许可".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(searcher.assess(&r).coverage, Some(1.0));
+}

@@ -12,6 +12,8 @@ use common::*;
 struct Server {
     child: Child,
     addr: String,
+    /// What serve printed before its address.
+    said: String,
 }
 
 impl Drop for Server {
@@ -21,25 +23,39 @@ impl Drop for Server {
     }
 }
 
+/// `serve` without a search log (its default place, beside a temporary lists folder, is the
+/// shared temporary folder).
 fn start(lists: &std::path::Path, out: &std::path::Path) -> Server {
+    start_with(lists, out, &["--no-search-log".as_ref()])
+}
+
+fn start_with(
+    lists: &std::path::Path,
+    out: &std::path::Path,
+    options: &[&std::ffi::OsStr],
+) -> Server {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
         .args(["serve", "--addr", "127.0.0.1:0", "--lists"])
         .arg(lists)
         .arg("--out")
         .arg(out)
+        .args(options)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
+    let mut said = String::new();
     let addr = loop {
         let line = lines.next().expect("serve printed its address").unwrap();
         if let Some(rest) = line.split("http://").nth(1) {
             break rest.split('/').next().unwrap().to_string();
         }
+        said.push_str(&line);
+        said.push('\n');
     };
-    Server { child, addr }
+    Server { child, addr, said }
 }
 
 /// (status, body) of a raw GET.
@@ -213,7 +229,14 @@ fn watch_rebuilds_on_change_keeps_the_old_site_on_errors_and_reloads_pages() {
     let dir = valid_tree();
     let out = dir.path().join("site");
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
-        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--lists"])
+        .args([
+            "serve",
+            "--watch",
+            "--no-search-log",
+            "--addr",
+            "127.0.0.1:0",
+            "--lists",
+        ])
         .arg(dir.path())
         .arg("--out")
         .arg(&out)
@@ -237,6 +260,7 @@ fn watch_rebuilds_on_change_keeps_the_old_site_on_errors_and_reloads_pages() {
     }
     let server = Server {
         child,
+        said: String::new(),
         addr: addr_rx
             .recv_timeout(std::time::Duration::from_secs(120))
             .expect("serve printed its address"),
@@ -306,4 +330,225 @@ fn watch_rebuilds_on_change_keeps_the_old_site_on_errors_and_reloads_pages() {
         "old site kept"
     );
     assert_eq!(get(a, "/api/search?q=x").0, 200);
+}
+
+fn enc(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// Lines of the search log once it has `n` (the log's thread writes a moment after the answer).
+fn log_lines(log: &std::path::Path, n: usize) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        if lines.len() >= n || std::time::Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_search_log_lists_what_citizens_did_not_find() {
+    let dir = valid_tree();
+    let out = dir.path().join("site");
+    let log = dir.path().join("log/search-log.jsonl");
+    let server = start_with(
+        dir.path(),
+        &out,
+        &["--search-log".as_ref(), log.as_os_str()],
+    );
+    let a = &server.addr;
+    let api = |q: &str, extra: &str| {
+        let (code, body) = get(a, &format!("/api/search?q={}{extra}", enc(q)));
+        assert_eq!(code, 200, "{q}: {body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()
+    };
+    // Not found: three times on the API (once traditional, once with spaces), once on the page.
+    for q in ["宠物美容", "寵物美容", "  宠物美容 "] {
+        assert_eq!(api(q, "")["total"], 0, "{q}");
+    }
+    assert_eq!(get(a, &format!("/search/?q={}", enc("宠物美容"))).0, 200);
+    assert_eq!(api("无人机航拍", "")["total"], 0);
+    // Found: never logged, however often.
+    for _ in 0..3 {
+        assert!(api("统计", "")["total"].as_u64().unwrap() >= 1);
+        assert_eq!(get(a, &format!("/search/?q={}", enc("成品油零售"))).0, 200);
+    }
+    // Found, but the first hit holds one of three words: low confidence.
+    let low = api("统计 宠物 美容", "");
+    assert!(low["total"].as_u64().unwrap() >= 1, "{low}");
+    // Typing (search.js's live requests), later pages and filters that hide results: not
+    // searches to log.
+    api("宠物美", "&live=1");
+    api("宠物美容", "&page=2");
+    assert_eq!(api("统计", "&department=swj")["total"], 0);
+    // Personal data: replaced, counted, not listed.
+    api("13812345678", "");
+    api("张三 zhangsan@example.com", "");
+    // With a filter the index has, and one it does not.
+    api("宠物美容", "&department=tjj");
+    api("无人机航拍", "&department=nosuch");
+
+    let lines = log_lines(&log, 10);
+    let text = lines.join("\n");
+    assert_eq!(lines.len(), 10, "{text}");
+    for forbidden in ["127.0.0.1", "13812345678", "zhangsan", "nosuch", "宠物美\""] {
+        assert!(!text.contains(forbidden), "{forbidden} in the log: {text}");
+    }
+    for line in &lines {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        let hour = e["hour"].as_str().unwrap();
+        assert_eq!(hour.len(), "2026-12-06T04".len(), "only the hour: {line}");
+    }
+
+    let report = |args: &[&str]| {
+        let o = qingdan()
+            .arg("search-report")
+            .arg("--log")
+            .arg(&log)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&report(&["--format", "json"])).unwrap();
+    let counts = |kind: &str| -> Vec<(String, u64)> {
+        json[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["q"].as_str().unwrap().to_string(),
+                    g["count"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        counts("zero"),
+        [("宠物美容".to_string(), 5), ("无人机航拍".to_string(), 2)],
+        "{json}"
+    );
+    assert_eq!(counts("low"), [("统计 宠物 美容".to_string(), 1)], "{json}");
+    assert_eq!(json["personal"], 2);
+    assert_eq!(json["entries"], 10);
+    let zero = &json["zero"][0];
+    assert_eq!(zero["filters"][0]["department"], "tjj");
+    assert_eq!(zero["filters"][0]["count"], 1);
+    assert!(zero["hint"].as_str().unwrap().contains("synonyms.toml"));
+    assert_eq!(zero["synonym"]["words"][0], "宠物美容");
+    assert_eq!(json["low"][0]["top"], "对拒绝配合统计调查的处罚");
+    for found in ["统计", "成品油零售"] {
+        assert!(
+            !json.to_string().contains(&format!("\"q\":\"{found}\"")),
+            "{found}"
+        );
+    }
+    // With the site: the nearest item names.
+    let json: serde_json::Value = serde_json::from_str(&report(&[
+        "--format",
+        "json",
+        "--site",
+        out.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(
+        json["low"][0]["nearest"][0], "对拒绝配合统计调查的处罚",
+        "{json}"
+    );
+    // Text, in Chinese; --since after today lists nothing; --limit.
+    let text = report(&[]);
+    assert!(
+        text.contains("没有结果的查询") && text.contains("宠物美容　5 次"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&report(&["--format", "json", "--since", "2999-01-01"])).unwrap();
+    assert_eq!(json["entries"], 0);
+    let json: serde_json::Value =
+        serde_json::from_str(&report(&["--format", "json", "--limit", "1"])).unwrap();
+    assert_eq!(
+        (
+            json["zero"].as_array().unwrap().len(),
+            json["zero_queries"].as_u64()
+        ),
+        (1, Some(2))
+    );
+    // No log: exit 2 and what to do.
+    let o = qingdan()
+        .args(["search-report", "--log"])
+        .arg(dir.path().join("nothing.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("没有搜索记录"));
+}
+
+#[test]
+fn odd_queries_neither_crash_serve_nor_bloat_the_search_log() {
+    let dir = valid_tree();
+    let out = dir.path().join("site");
+    let log = dir.path().join("search-log.jsonl");
+    let server = start_with(
+        dir.path(),
+        &out,
+        &["--search-log".as_ref(), log.as_os_str()],
+    );
+    let a = &server.addr;
+    // 10 KB: refused before searching, not logged.
+    let huge = format!("/api/search?q={}", enc(&"宠".repeat(3400)));
+    assert_eq!(get(a, &huge).0, 400);
+    assert_eq!(get(a, &huge.replace("/api/search", "/search/")).0, 400);
+    // Just under the limit, with control characters, bidi marks and odd text: answered and
+    // logged folded, bounded, without control characters.
+    let odd = format!(
+        "{}\u{0}\u{7}\u{1b}[31m\u{202e}\r\n\t{}",
+        "鬲".repeat(150),
+        "\u{fffd}".repeat(100)
+    );
+    assert!(odd.len() <= 1000);
+    for _ in 0..50 {
+        assert_eq!(get(a, &format!("/api/search?q={}", enc(&odd))).0, 200);
+    }
+    assert_eq!(get(a, &format!("/search/?q={}", enc(&odd))).0, 200);
+    let lines = log_lines(&log, 51);
+    assert_eq!(lines.len(), 51);
+    for line in &lines {
+        assert!(line.len() < 1024, "{} bytes", line.len());
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        let q = e["q"].as_str().unwrap();
+        assert!(q.chars().count() <= 100, "{q}");
+        assert!(!q.chars().any(char::is_control), "{q:?}");
+    }
+    assert_eq!(get(a, "/").0, 200, "still serving");
+}
+
+#[test]
+fn a_search_log_that_cannot_be_written_leaves_search_working() {
+    let dir = valid_tree();
+    let out = dir.path().join("site");
+    // A file where the log's folder should be.
+    let log = dir.path().join("jurisdiction.toml/search-log.jsonl");
+    let server = start_with(
+        dir.path(),
+        &out,
+        &["--search-log".as_ref(), log.as_os_str()],
+    );
+    assert!(
+        server.said.contains("搜索记录不可用") && server.said.contains("--no-search-log"),
+        "{}",
+        server.said
+    );
+    let (code, body) = get(&server.addr, &format!("/api/search?q={}", enc("宠物美容")));
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(get(&server.addr, "/").0, 200);
 }

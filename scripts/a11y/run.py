@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import functools
 import http.server
 import urllib.parse
@@ -137,6 +138,24 @@ def search_ui(browser, work, port, width, api=False):
     return not problems, problems
 
 
+def search_log_counts(browser, work, port, log):
+    """search_log.html's searches, each counted once in the search log, prefixes not at all."""
+    result = dump(browser, work, f"http://127.0.0.1:{port}/__axe/search_log.html")
+    if "error" in result:
+        return False, [result["error"]]
+    time.sleep(1)  # the log's writer takes its queue four times a second
+    try:
+        with open(log, encoding="utf-8") as f:
+            queries = [json.loads(line)["q"] for line in f if line.strip()]
+    except OSError as e:
+        return False, [f"no search log: {e}"]
+    # 排污许可 (search_ui.html's) finds its item: never logged.
+    want = ["qzk", "qzxvw", "qzxvwy"]
+    if queries != want:
+        return False, [f"search log {queries}, want {want}"]
+    return True, []
+
+
 def main():
     binary = sys.argv[1]
     work = tempfile.mkdtemp(prefix="qingdan-a11y-")
@@ -195,8 +214,12 @@ def main():
         passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
     server.shutdown()
     # The same under `qingdan serve`, where search.js asks /api/search.
+    search_log = os.path.join(work, "search-log.jsonl")
+    shutil.copy(os.path.join(ROOT, "scripts", "a11y", "search_log.html"),
+                os.path.join(site, "__axe", "search_log.html"))
     serve = subprocess.Popen([binary, "serve", "--lists", os.path.join(ROOT, "lists"), "--out", site,
-                              "--addr", "127.0.0.1:0"], stderr=subprocess.PIPE, text=True)
+                              "--addr", "127.0.0.1:0", "--search-log", search_log],
+                             stderr=subprocess.PIPE, text=True)
     try:
         served = None
         for line in serve.stderr:
@@ -210,6 +233,9 @@ def main():
             threading.Thread(target=serve.stderr.read, daemon=True).start()
             ok, problems = search_ui(browser, work, served, "1280", api=True)
             report("qingdan serve", "1280", ok, problems)
+            passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+            ok, problems = search_log_counts(browser, work, served, search_log)
+            report("qingdan serve, counted in the search log,", "1280", ok, problems)
             passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
     finally:
         serve.terminate()

@@ -230,6 +230,33 @@ pub struct Response {
     /// Matches per department and per category, most first; each counted with the other
     /// filter applied but not its own, so that every choice shows what it would give.
     pub facets: Facets,
+    /// Answered by the second, loose run (`Searcher::search_uncached`): no word of the query
+    /// found anything as a word, so the results rest on character pairs or common words alone.
+    /// Not part of the JSON; the search log reads it.
+    #[serde(skip)]
+    pub loose: bool,
+}
+
+/// How well the first hit of a response answers its query, for the search log (`searchlog`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    /// Share (0–1) of the query's letters (as searched: folded, without phrases that carry no
+    /// meaning) that belong to words of the query the first hit's name holds; 1 when the name
+    /// holds one of the official terms a synonym added. `None` without hits or letters.
+    pub coverage: Option<f32>,
+    /// The response came from the loose run (see `Response::loose`).
+    pub loose: bool,
+}
+
+impl Assessment {
+    /// Less of the query than this share in words of the first hit's name is low confidence.
+    pub const MIN_COVERAGE: f32 = 0.5;
+
+    /// Results, but probably not what was looked for: the loose run answered, or words of the
+    /// first hit's name cover less than half of the query (and it holds no synonym's term).
+    pub fn low(&self) -> bool {
+        self.loose || self.coverage.is_some_and(|c| c < Self::MIN_COVERAGE)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -530,7 +557,9 @@ impl Searcher {
     pub fn search_uncached(&self, req: &Request) -> Result<Response, Error> {
         let r = self.run(req, true)?;
         if r.total == 0 && r.facets.department.is_empty() {
-            return self.run(req, false);
+            let mut loose = self.run(req, false)?;
+            loose.loose = loose.total > 0;
+            return Ok(loose);
         }
         Ok(r)
     }
@@ -547,6 +576,7 @@ impl Searcher {
             expanded: expanded.clone(),
             did_you_mean: None,
             facets: Facets::default(),
+            loose: false,
         };
         if searched.chars().all(|c| !c.is_alphanumeric()) {
             return Ok(empty);
@@ -663,6 +693,7 @@ impl Searcher {
             expanded,
             did_you_mean: None,
             facets,
+            loose: false,
         })
     }
 
@@ -719,12 +750,81 @@ impl Searcher {
         }
     }
 
-    /// The item name sharing most character pairs with the query (Dice coefficient over an
-    /// inverted list of pairs, so only names sharing a pair are looked at).
-    fn suggest(&self, q: &str) -> Option<String> {
+    /// How well `r`'s first hit answers its query (see `Assessment`): one jieba pass over the
+    /// searched text, no index access.
+    pub fn assess(&self, r: &Response) -> Assessment {
+        let coverage = r.hits.first().and_then(|top| {
+            let name = query::normalize(&top.name);
+            if r.expanded.iter().any(|e| name.contains(e.as_str())) {
+                return Some(1.0);
+            }
+            // Every word jieba finds in the query (search mode: 拖欠工资 and its parts 拖欠,
+            // 工资) that the name holds marks the query's characters it covers.
+            let chars: Vec<char> = r.searched.chars().collect();
+            let mut covered = vec![false; chars.len()];
+            for w in self.tokens("jieba", &r.searched) {
+                let wc: Vec<char> = w.chars().collect();
+                if wc.is_empty() || wc.len() > chars.len() || !name.contains(w.as_str()) {
+                    continue;
+                }
+                for i in 0..=chars.len() - wc.len() {
+                    if chars[i..i + wc.len()] == wc[..] {
+                        covered[i..i + wc.len()].iter_mut().for_each(|c| *c = true);
+                    }
+                }
+            }
+            let letters = chars.iter().filter(|c| c.is_alphanumeric()).count();
+            if letters == 0 {
+                return None;
+            }
+            let held = chars
+                .iter()
+                .zip(&covered)
+                .filter(|(c, k)| **k && c.is_alphanumeric())
+                .count();
+            Some(held as f32 / letters as f32)
+        });
+        Assessment {
+            coverage,
+            loose: r.loose,
+        }
+    }
+
+    /// Is `id` a department folder of the index? (The search log keeps only filters that are.)
+    pub fn has_department(&self, id: &str) -> bool {
+        self.cells.department(id).is_some()
+    }
+
+    /// Is `name` a category of the index?
+    pub fn has_category(&self, name: &str) -> bool {
+        self.cells.category(name).is_some()
+    }
+
+    /// Up to `n` item names sharing most character pairs with `q` (folded), best first: hints
+    /// for editors (`qingdan search-report --site`). Looser than "did you mean": one shared
+    /// pair is enough.
+    pub fn nearest(&self, q: &str, n: usize) -> Vec<String> {
+        let mut scored = self.similar(&query::strip(&query::normalize(q)), 0.0);
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut names: Vec<String> = Vec::new();
+        for (_, i) in scored {
+            let name = &self.names[i as usize];
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+            if names.len() == n {
+                break;
+            }
+        }
+        names
+    }
+
+    /// (Dice coefficient, name number) of the names sharing a character pair with `q`, above
+    /// `floor`.
+    fn similar(&self, q: &str, floor: f32) -> Vec<(f32, u32)> {
         let qp = char_pairs(q);
         if qp.is_empty() {
-            return None;
+            return Vec::new();
         }
         let mut shared: std::collections::HashMap<u32, u16> = Default::default();
         for p in &qp {
@@ -738,7 +838,15 @@ impl Searcher {
                 let total = qp.len() + self.pair_count[n as usize] as usize;
                 (2.0 * f32::from(common) / total.max(1) as f32, n)
             })
-            .filter(|(score, _)| *score > 0.2)
+            .filter(|(score, _)| *score > floor)
+            .collect()
+    }
+
+    /// The item name sharing most character pairs with the query (Dice coefficient over an
+    /// inverted list of pairs, so only names sharing a pair are looked at).
+    fn suggest(&self, q: &str) -> Option<String> {
+        self.similar(q, 0.2)
+            .into_iter()
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
             .map(|(_, n)| self.names[n as usize].clone())
     }

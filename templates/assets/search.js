@@ -456,12 +456,16 @@
       var u = base + '/api/search?q=' + encodeURIComponent(req.q) +
         '&department=' + encodeURIComponent(req.department || '') +
         '&category=' + encodeURIComponent(req.category || '') +
-        '&page=' + (Math.floor((req.offset || 0) / PAGE) + 1);
+        '&page=' + (Math.floor((req.offset || 0) / PAGE) + 1) +
+        // A search while typing, or one the server already counted: not for the search log.
+        (req.live ? '&live=1' : '');
       return fetch(u).then(function (r) {
         if (!r.ok) throw new Error('search ' + r.status);
         return r.json();
       });
     };
+    api.counts = true; // the server keeps a search log
+
     var useStatic = function () {
       return StaticIndex.open(loadStatic).then(function (index) {
         return function (req) { return index.search(req); };
@@ -589,7 +593,33 @@
       return sec;
     }
 
-    function run(append, refocus) {
+    // The search log under qingdan serve counts searches, not keystrokes: requests made while
+    // typing, for a facet or for more results are sent as live; a query counts once it is
+    // submitted, or when typing has stopped for 2 s. The page as loaded was counted by the
+    // server that rendered it.
+    var counted = state.q.trim();
+    var settleTimer = null;
+    function count() {
+      clearTimeout(settleTimer);
+      var q = state.q.trim();
+      if (!q || q === counted) return false;
+      counted = q;
+      return true;
+    }
+    function settleLater() {
+      clearTimeout(settleTimer);
+      settleTimer = setTimeout(function () {
+        if (!count()) return;
+        getBackend().then(function (search) {
+          if (search.counts) {
+            search({ q: state.q, department: state.department, category: state.category, offset: 0 })
+              .catch(function () {});
+          }
+        });
+      }, 2000);
+    }
+
+    function run(append, refocus, live) {
       var mine = ++seq;
       var q = state.q;
       history.replaceState(null, '', url());
@@ -604,7 +634,10 @@
       var offset = append ? state.shown : 0;
       return getBackend()
         .then(function (search) {
-          return search({ q: q, department: state.department, category: state.category, limit: PAGE, offset: offset });
+          return search({
+            q: q, department: state.department, category: state.category, limit: PAGE, offset: offset,
+            live: live !== false,
+          });
         })
         .then(function (r) {
           if (mine !== seq) return;
@@ -643,12 +676,13 @@
     var live = debounce(function () {
       state.q = input.value;
       run(false);
+      settleLater();
     }, 200);
     input.addEventListener('input', live);
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       state.q = input.value;
-      run(false);
+      run(false, null, !count());
     });
     more.addEventListener('click', function () {
       var first = state.shown;
@@ -686,7 +720,7 @@
         return;
       }
       getBackend()
-        .then(function (search) { return search({ q: q, limit: 5, offset: 0 }); })
+        .then(function (search) { return search({ q: q, limit: 5, offset: 0, live: true }); })
         .then(function (r) {
           if (mine !== seq) return;
           list.textContent = '';
