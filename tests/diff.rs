@@ -501,6 +501,9 @@ fn bad_revisions_say_what_to_do() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("v9") && err.contains("git tag"), "{err}");
+    // In Chinese, naming the tags that exist.
+    assert!(err.contains("仓库中没有这个版本"), "{err}");
+    assert!(err.contains("已有的标签：v1、v2"), "{err}");
     // Not a repository at all.
     let plain = tempfile::tempdir().unwrap();
     tree(&plain.path().join("lists"), "2024", &old_items());

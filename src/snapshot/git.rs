@@ -28,6 +28,43 @@ fn git_error(rev: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// The tags and branches of a repository, for a message about a revision it does not have.
+fn known_revisions(repo: &gix::Repository) -> String {
+    let names = |tags: bool| -> Vec<String> {
+        let Ok(platform) = repo.references() else {
+            return Vec::new();
+        };
+        let refs = if tags {
+            platform.tags()
+        } else {
+            platform.local_branches()
+        };
+        let Ok(refs) = refs else {
+            return Vec::new();
+        };
+        let mut v: Vec<String> = refs
+            .filter_map(Result::ok)
+            .map(|r| r.name().shorten().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let list = |v: Vec<String>| -> String {
+        if v.is_empty() {
+            "（没有）".to_string()
+        } else if v.len() > 20 {
+            format!("{} 等 {} 个", v[v.len() - 20..].join("、"), v.len())
+        } else {
+            v.join("、")
+        }
+    };
+    format!(
+        "已有的标签：{}；分支：{}",
+        list(names(true)),
+        list(names(false))
+    )
+}
+
 /// The repository holding `lists` (or the current folder) and the path of `lists` in it.
 fn locate(lists: &Path) -> Result<(gix::Repository, String), Error> {
     let cwd = std::env::current_dir().map_err(|source| Error::Read {
@@ -112,7 +149,13 @@ pub fn resolve_in(
     default_path: &str,
 ) -> Result<Revision, Error> {
     let (rev, path) = split_spec(spec);
-    let id = repo.rev_parse_single(rev).map_err(|e| git_error(rev, e))?;
+    let id = repo.rev_parse_single(rev).map_err(|_| Error::Git {
+        rev: rev.to_string(),
+        message: format!(
+            "仓库中没有这个版本（不是已有的标签、分支或提交号）。{}",
+            known_revisions(repo)
+        ),
+    })?;
     let commit = id
         .object()
         .map_err(|e| git_error(rev, e))?
