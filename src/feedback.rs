@@ -72,6 +72,27 @@ pub struct Form {
     pub contact: Option<String>,
 }
 
+impl Form {
+    /// A form posted as `application/x-www-form-urlencoded` (the first of a repeated field; bytes
+    /// that are not UTF-8 become U+FFFD).
+    pub fn parse(body: &[u8]) -> Form {
+        let mut form = Form::default();
+        for (k, v) in form_urlencoded::parse(body) {
+            let slot = match &*k {
+                "item" => &mut form.item,
+                "kind" => &mut form.kind,
+                "text" => &mut form.text,
+                "contact" => &mut form.contact,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(v.into_owned());
+            }
+        }
+        form
+    }
+}
+
 /// A checked submission, ready to store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Submission {
@@ -367,25 +388,22 @@ impl Store {
             )
             .map_err(err)?;
         let rows = stmt
-            .query_map(
-                params![filter.department, filter.item, filter.since],
-                |r| {
-                    let kind: String = r.get(7)?;
-                    Ok(Record {
-                        id: r.get(0)?,
-                        created: r.get(1)?,
-                        item: r.get(2)?,
-                        code: r.get(3)?,
-                        name: r.get(4)?,
-                        department: r.get(5)?,
-                        department_name: r.get(6)?,
-                        kind_label: label(&kind).to_string(),
-                        kind,
-                        text: r.get(8)?,
-                        contact: r.get(9)?,
-                    })
-                },
-            )
+            .query_map(params![filter.department, filter.item, filter.since], |r| {
+                let kind: String = r.get(7)?;
+                Ok(Record {
+                    id: r.get(0)?,
+                    created: r.get(1)?,
+                    item: r.get(2)?,
+                    code: r.get(3)?,
+                    name: r.get(4)?,
+                    department: r.get(5)?,
+                    department_name: r.get(6)?,
+                    kind_label: label(&kind).to_string(),
+                    kind,
+                    text: r.get(8)?,
+                    contact: r.get(9)?,
+                })
+            })
             .map_err(err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err)
     }
@@ -488,9 +506,7 @@ impl RateLimiter {
                 buckets.clear();
             }
         }
-        let (tokens, at) = buckets
-            .entry(Self::key(ip))
-            .or_insert((self.burst, now));
+        let (tokens, at) = buckets.entry(Self::key(ip)).or_insert((self.burst, now));
         let refilled = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.per_sec)
             .min(self.burst);
         *at = now;
@@ -696,6 +712,17 @@ mod tests {
         for e in [Invalid::NoItem, Invalid::TextTooLong] {
             assert!(e.message().contains('；') || e.message().contains('。'));
         }
+    }
+
+    #[test]
+    fn parses_forms() {
+        let f = Form::parse(b"item=a1&kind=error&text=%E7%94%B5%E8%AF%9D+%3Cb%3E&text=second&x=1");
+        assert_eq!(f.item.as_deref(), Some("a1"));
+        assert_eq!(f.text.as_deref(), Some("电话 <b>"));
+        assert_eq!(f.contact, None);
+        let f = Form::parse(b"item=%FF%FE&kind");
+        assert_eq!(f.item.as_deref(), Some("\u{fffd}\u{fffd}"));
+        assert_eq!(f.kind.as_deref(), Some(""));
     }
 
     #[test]
