@@ -435,7 +435,11 @@ async fn post_feedback(State(shared): State<Shared>, request: Request) -> Respon
         return (StatusCode::NOT_FOUND, "404").into_response();
     };
     let pages = fb.pages();
-    if !same_origin(request.headers()) {
+    // The body is read (bounded) before any answer, so that the connection stays usable for
+    // the client's next request whatever the answer.
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, crate::feedback::MAX_BODY_BYTES).await;
+    if !same_origin(&parts.headers) {
         return feedback_page(
             &pages,
             StatusCode::FORBIDDEN,
@@ -444,8 +448,8 @@ async fn post_feedback(State(shared): State<Shared>, request: Request) -> Respon
             None,
         );
     }
-    let peer = request
-        .extensions()
+    let peer = parts
+        .extensions
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
@@ -461,8 +465,8 @@ async fn post_feedback(State(shared): State<Shared>, request: Request) -> Respon
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         return r;
     }
-    let form_type = request
-        .headers()
+    let form_type = parts
+        .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
@@ -480,8 +484,7 @@ async fn post_feedback(State(shared): State<Shared>, request: Request) -> Respon
             None,
         );
     }
-    let Ok(body) = axum::body::to_bytes(request.into_body(), crate::feedback::MAX_BODY_BYTES).await
-    else {
+    let Ok(body) = body else {
         return feedback_page(
             &pages,
             StatusCode::PAYLOAD_TOO_LARGE,
