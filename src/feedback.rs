@@ -577,9 +577,15 @@ pub fn write(
         Format::Text => {
             let mut s = String::new();
             for r in records {
+                // The item's id only when it is not its code.
+                let id = if r.item == r.code {
+                    String::new()
+                } else {
+                    format!(" {}", r.item)
+                };
                 s.push_str(&format!(
-                    "#{} {} {} {}（{}）{} [{}]\n",
-                    r.id, r.created, r.code, r.name, r.department_name, r.item, r.kind_label
+                    "#{} {} {} {}（{}）{id} [{}]\n",
+                    r.id, r.created, r.code, r.name, r.department_name, r.kind_label
                 ));
                 if !r.text.is_empty() {
                     for line in r.text.lines() {

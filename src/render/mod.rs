@@ -709,7 +709,7 @@ impl FeedbackItem {
             .guide
             .as_ref()
             .map(|g| g.complaint_phone.trim())
-            .filter(|p| !p.is_empty());
+            .filter(|p| !p.is_empty() && view::tel(p) != "12345");
         let (phone, phone_label) = match complaint {
             Some(p) => (p.to_string(), "监督投诉电话"),
             None => (
@@ -718,6 +718,12 @@ impl FeedbackItem {
                     .unwrap_or_default(),
                 "部门电话",
             ),
+        };
+        // The hotline is shown anyway: not twice.
+        let phone = if view::tel(&phone) == "12345" {
+            String::new()
+        } else {
+            phone
         };
         let mailto = |kind: &str| {
             if site.email.is_empty() {
