@@ -310,6 +310,10 @@ impl Store {
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
+        // The log is emptied into the database every 1000 pages; this keeps the file it
+        // leaves behind small too.
+        conn.pragma_update(None, "journal_size_limit", 16i64 << 20)
+            .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
         let page_size: u64 = conn
             .pragma_query_value(None, "page_size", |r| r.get::<_, i64>(0))

@@ -876,6 +876,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn feedback_posts_only_from_this_site() {
+        let headers = |pairs: &[(&str, &str)]| {
+            let mut h = axum::http::HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            h
+        };
+        let host = ("host", "qd.example.gov.cn:8080");
+        assert!(same_origin(&headers(&[
+            host,
+            ("origin", "https://QD.example.gov.cn:8080")
+        ])));
+        assert!(same_origin(&headers(&[
+            host,
+            ("referer", "http://qd.example.gov.cn:8080/items/a.html?x#y")
+        ])));
+        assert!(same_origin(&headers(&[host])), "not a browser");
+        for bad in [
+            ("origin", "https://evil.example"),
+            ("origin", "null"),
+            ("origin", "https://qd.example.gov.cn:8080.evil.example"),
+            ("origin", "https://qd.example.gov.cn"),
+            ("referer", "https://evil.example/qd.example.gov.cn:8080/"),
+        ] {
+            assert!(!same_origin(&headers(&[host, bad])), "{bad:?}");
+        }
+        // Origin wins over a matching Referer; no Host at all is refused.
+        assert!(!same_origin(&headers(&[
+            host,
+            ("origin", "https://evil.example"),
+            ("referer", "http://qd.example.gov.cn:8080/")
+        ])));
+        assert!(!same_origin(&headers(&[(
+            "origin",
+            "https://qd.example.gov.cn:8080"
+        )])));
+    }
+
+    #[test]
     fn rebuilds_for_other_lists_changes_and_deletions() {
         let tmp = tempfile::tempdir().unwrap();
         let (a, b, out) = (

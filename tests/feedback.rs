@@ -472,3 +472,104 @@ fn static_sites_fall_back_to_the_configured_address() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("重新生成网站会删除它"));
 }
+
+#[test]
+fn unusable_feedback_addresses_are_warned_about() {
+    let dir = valid_tree();
+    write(
+        dir.path(),
+        "jurisdiction.toml",
+        "name = \"测试市\"\nfeedback_url = \"javascript:alert(1)\"\nfeedback_email = \"a@b?cc=x\"\n",
+    );
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 0, "warnings only");
+    let places = diags(&report);
+    let want = |line| {
+        (
+            "feedback-address".to_string(),
+            "jurisdiction.toml".to_string(),
+            line,
+            if line == 2 { 16 } else { 18 },
+        )
+    };
+    assert!(
+        places.contains(&want(2)) && places.contains(&want(3)),
+        "{places:?}"
+    );
+    // Neither is used: the page shows the phones only.
+    let out = dir.path().join("site");
+    qingdan()
+        .args(["build", "--lists"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(out.join(format!("items/{ITEM}.html"))).unwrap();
+    assert!(!page.contains("javascript:") && !page.contains("mailto:"));
+}
+
+#[test]
+fn list_text_in_the_feedback_block_and_answers_is_escaped() {
+    let dir = valid_tree();
+    write(
+        dir.path(),
+        "departments/tjj/department.toml",
+        "id = \"tjj\"\nname = \"测试市<b>统计局</b>\"\nphone = \"0990-1\\\"><script>alert(2)</script>\"\n",
+    );
+    let item = std::fs::read_to_string(
+        dir.path()
+            .join(format!("departments/tjj/items/{ITEM}.toml")),
+    )
+    .unwrap();
+    let item = item.replacen(
+        "name = \"",
+        "code = \"X<i>1</i>\"\nname = \"<img src=x onerror=alert(1)>",
+        1,
+    );
+    write(
+        dir.path(),
+        &format!("departments/tjj/items/{ITEM}.toml"),
+        item,
+    );
+    write(
+        dir.path(),
+        "jurisdiction.toml",
+        "name = \"测试市\"\nfeedback_email = \"jiucuo@example.gov.cn\"\n",
+    );
+    let out = dir.path().join("site");
+    qingdan()
+        .args(["build", "--lists"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(out.join(format!("items/{ITEM}.html"))).unwrap();
+    let block = page
+        .split("<section class=\"feedback")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    for raw in ["<img", "<script", "<i>", "<b>"] {
+        assert!(!block.contains(raw), "{raw} in {block}");
+    }
+    assert!(block.contains("&lt;i&gt;"), "{block}");
+    // Served: the thank-you page names the item and department, escaped.
+    let server = start(dir.path(), &out, &[]);
+    let (code, body) = post(
+        &server.addr,
+        &[
+            ("item", ITEM),
+            ("kind", "error"),
+            ("text", "<script>alert(3)</script>"),
+        ],
+    );
+    assert_eq!(code, 200);
+    for raw in ["<img", "<script>", "<i>", "<b>"] {
+        assert!(!body.contains(raw), "{raw} in {body}");
+    }
+    assert!(body.contains("&lt;img"));
+}

@@ -670,17 +670,22 @@ impl FeedbackSite {
         let action = j.map_or(String::new(), |j| view::safe_url(&j.feedback_url));
         let email = j
             .map(|j| j.feedback_email.trim())
-            .filter(|e| {
-                action.is_empty()
-                    && e.contains('@')
-                    && !e
-                        .chars()
-                        .any(|c| c.is_whitespace() || "<>\"'?&".contains(c))
-            })
+            .filter(|e| action.is_empty() && usable_email(e))
             .unwrap_or("")
             .to_string();
         FeedbackSite { action, email }
     }
+}
+
+/// Can `email` go into a mailto: link as it is? (One `@` with something either side, none of
+/// the characters that would end or extend the address.)
+pub fn usable_email(email: &str) -> bool {
+    email.split('@').count() == 2
+        && !email.starts_with('@')
+        && !email.ends_with('@')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"'?&#%/\\:;,".contains(c))
 }
 
 /// The feedback block of one item page.
