@@ -256,11 +256,10 @@ pub struct Store {
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
-    Error::Usage(format!(
-        "反馈数据库 {} 出错：{e}；检查该文件是否完好、是否有读写权限（可用 sqlite3 {} \"PRAGMA integrity_check\" 检查）",
-        path.display(),
-        path.display()
-    ))
+    Error::Database {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS feedback (

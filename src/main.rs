@@ -209,7 +209,7 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         feedback_db: Option<PathBuf>,
         /// 每个访问者（IP 地址；IPv6 按 /64）每分钟最多提交几条反馈（也是连续提交的上限）
-        #[arg(long, value_name = "N", default_value_t = 10)]
+        #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
         feedback_rate: u32,
         /// 反馈数据库最多保存几条反馈，满了就拒收（不删除旧的）
         #[arg(long, value_name = "N", default_value_t = 200_000)]
@@ -712,13 +712,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     db.display(),
                     store.rows()
                 );
-                Some(store)
+                store
             };
             if qingdan::serve::needs_build(&lists, &out) {
-                let votes = match &store {
-                    Some(s) => Some(s.votes()?),
-                    None => None,
-                };
+                let votes = Some(store.votes()?);
                 let mut site = render::Site::load(qingdan::serve::options(&lists, &out, votes))?;
                 if !site.report.ok {
                     let color = std::io::stdout().is_terminal();
@@ -738,10 +735,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 eprintln!("{} 已是最新，直接提供服务。", out.display());
             }
-            let feedback = store.map(|s| {
-                qingdan::serve::Feedback::new(&out, s, feedback_rate, feedback_rate.max(1))
-            });
-            qingdan::serve::run(out, &addr, watched, feedback)?;
+            let feedback = qingdan::serve::Feedback::new(&out, store, feedback_rate, feedback_rate);
+            qingdan::serve::run(out, &addr, watched, Some(feedback))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Feedback {

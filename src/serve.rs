@@ -343,7 +343,10 @@ impl Feedback {
 
     /// The "有帮助" counts, for a rebuild's item pages.
     pub fn votes(&self) -> Option<std::collections::HashMap<String, crate::feedback::Votes>> {
-        let store = self.store.lock().ok()?;
+        let store = self
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match store.votes() {
             Ok(v) => Some(v),
             Err(e) => {
@@ -511,10 +514,12 @@ async fn post_feedback(State(shared): State<Shared>, request: Request) -> Respon
     let fb2 = fb.clone();
     let sub = submission.clone();
     let stored = tokio::task::spawn_blocking(move || {
+        // A panic elsewhere while holding the lock leaves the connection as SQLite left it
+        // (each insert is one transaction): go on with it.
         let mut store = fb2
             .store
             .lock()
-            .map_err(|_| crate::feedback::StoreError::Full)?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         store.insert(&sub, &crate::feedback::now())
     })
     .await;
