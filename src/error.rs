@@ -86,6 +86,15 @@ pub enum Error {
     )]
     Git { rev: String, message: String },
 
+    #[error("意见反馈数据库 {path} 出错：{message}")]
+    #[diagnostic(
+        code(qingdan::feedback_db),
+        help(
+            "检查该文件是否存在、是否有读写权限、磁盘是否已满；可用 sqlite3 该文件 \"PRAGMA integrity_check\" 检查它是否完好；用 --db（serve 用 --feedback-db）指定别的文件"
+        )
+    )]
+    Database { path: PathBuf, message: String },
+
     #[error("{path} 不在 git 仓库中：{message}")]
     #[diagnostic(
         code(qingdan::not_git),

@@ -9,6 +9,7 @@ pub mod diag;
 pub mod diff;
 pub mod error;
 pub mod export;
+pub mod feedback;
 pub mod generate;
 pub mod generate_tree;
 pub mod import;

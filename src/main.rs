@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use miette::Report;
 
-use qingdan::{Error, Snapshot, atomic, check, export, generate, import, render, schema};
+use qingdan::{Error, Snapshot, atomic, check, export, feedback, generate, import, render, schema};
 
 /// mimalloc instead of the system allocator: loading, diffing and rendering 100,000 items make
 /// millions of small allocations from several threads, where glibc's malloc spent about 15% of
@@ -54,6 +54,14 @@ enum ClaimsFormat {
 enum ExportFormat {
     Csv,
     Json,
+    Xlsx,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FeedbackFormat {
+    Text,
+    Json,
+    Csv,
     Xlsx,
 }
 
@@ -140,6 +148,9 @@ enum Command {
         /// 自定义模板所在的文件夹（同名文件替换内置模板）
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// 意见反馈数据库：事项页显示其中“N 人认为有帮助”（不写则不显示）
+        #[arg(long, value_name = "PATH")]
+        feedback_db: Option<PathBuf>,
         /// 输出格式
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -237,6 +248,18 @@ enum Command {
         /// 不记录搜索
         #[arg(long)]
         no_search_log: bool,
+        /// 意见反馈数据库（SQLite）；默认是网站输出文件夹旁的 qingdan-feedback.sqlite（不在网站文件夹里，重新生成网站不会删除它）
+        #[arg(long, value_name = "PATH")]
+        feedback_db: Option<PathBuf>,
+        /// 每个访问者（IP 地址；IPv6 按 /64）每分钟最多提交几条反馈（也是连续提交的上限）
+        #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+        feedback_rate: u32,
+        /// 反馈数据库最多保存几条反馈，满了就拒收（不删除旧的）
+        #[arg(long, value_name = "N", default_value_t = 200_000)]
+        feedback_max_rows: u64,
+        /// 反馈数据库文件最大多少 MiB，满了就拒收
+        #[arg(long, value_name = "MIB", default_value_t = 256)]
+        feedback_max_mib: u64,
     },
     /// 汇总 serve 记下的搜索：群众搜了、没找到（或结果可能不对）的查询，供编辑增补同义词
     SearchReport {
@@ -259,6 +282,60 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// 列出或导出 qingdan serve 收到的意见反馈（有帮助、没帮助、纠错、投诉）
+    Feedback {
+        /// 反馈数据库（qingdan serve 的 --feedback-db）
+        #[arg(long, value_name = "PATH", default_value = "qingdan-feedback.sqlite")]
+        db: PathBuf,
+        /// 只列这个部门的（departments/ 下的文件夹名）
+        #[arg(long, value_name = "ID")]
+        department: Option<String>,
+        /// 只列这个事项的（事项标识）
+        #[arg(long, value_name = "ID")]
+        item: Option<String>,
+        /// 只列这一天（UTC，YYYY-MM-DD）及以后的
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// 输出格式（json 还给出每个事项的“有帮助”“没帮助”票数）
+        #[arg(long, value_enum, default_value = "text")]
+        format: FeedbackFormat,
+        /// 写入这个文件（写完整后才替换原文件）；不写则输出到终端（xlsx 默认写入 qingdan-feedback.xlsx）
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Is `path` (which may not exist yet) inside the folder `dir`?
+fn inside(path: &std::path::Path, dir: &std::path::Path) -> bool {
+    let abs = |p: &std::path::Path| {
+        let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        // The nearest existing ancestor, resolved, with the rest appended.
+        let mut existing = p.as_path();
+        let mut rest = Vec::new();
+        while !existing.exists() {
+            match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_owned());
+                    existing = parent;
+                }
+                _ => break,
+            }
+        }
+        let mut resolved = std::fs::canonicalize(existing).unwrap_or(existing.to_path_buf());
+        resolved.extend(rest.iter().rev());
+        resolved
+    };
+    abs(path).starts_with(abs(dir))
+}
+
+/// Where serve keeps feedback when not told: beside the site folder, never inside it (a build
+/// replaces the site folder whole).
+fn default_feedback_db(out: &std::path::Path) -> PathBuf {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    parent.join("qingdan-feedback.sqlite")
 }
 
 fn main() -> ExitCode {
@@ -502,13 +579,22 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             out,
             base_url,
             templates,
+            feedback_db,
             format,
         } => {
+            let votes = match &feedback_db {
+                Some(db) => {
+                    Some(feedback::Store::open(db, feedback::Limits::default(), false)?.votes()?)
+                }
+                None => None,
+            };
             let mut site = render::Site::load(render::Options {
                 lists,
                 out,
                 base_url,
                 templates,
+                feedback_served: false,
+                votes,
             })?;
             if !site.report.ok {
                 match format {
@@ -771,12 +857,38 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             watch,
             search_log,
             no_search_log,
+            feedback_db,
+            feedback_rate,
+            feedback_max_rows,
+            feedback_max_mib,
         } => {
             let watched = watch.then(|| lists.clone());
             let search_log = (!no_search_log)
                 .then(|| search_log.unwrap_or_else(|| qingdan::searchlog::default_path(&lists)));
+            let store = {
+                let db = feedback_db.unwrap_or_else(|| default_feedback_db(&out));
+                if inside(&db, &out) {
+                    return Err(Error::Usage(format!(
+                        "反馈数据库 {} 在网站输出文件夹 {} 里，重新生成网站会删除它；请用 --feedback-db 放到别处",
+                        db.display(),
+                        out.display()
+                    )));
+                }
+                let limits = feedback::Limits {
+                    max_rows: feedback_max_rows,
+                    max_bytes: feedback_max_mib.saturating_mul(1 << 20),
+                };
+                let store = feedback::Store::open(&db, limits, true)?;
+                eprintln!(
+                    "意见反馈保存在 {}（已有 {} 条）。",
+                    db.display(),
+                    store.rows()
+                );
+                store
+            };
             if qingdan::serve::needs_build(&lists, &out) {
-                let mut site = render::Site::load(qingdan::serve::options(&lists, &out))?;
+                let votes = Some(store.votes()?);
+                let mut site = render::Site::load(qingdan::serve::options(&lists, &out, votes))?;
                 if !site.report.ok {
                     let color = std::io::stdout().is_terminal();
                     print(&check::render_text(&site.report, &site.snap, color))?;
@@ -795,7 +907,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 eprintln!("{} 已是最新，直接提供服务。", out.display());
             }
-            qingdan::serve::run(out, &addr, watched, search_log)?;
+            let feedback = qingdan::serve::Feedback::new(&out, store, feedback_rate, feedback_rate);
+            qingdan::serve::run(out, &addr, watched, search_log, Some(feedback))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::SearchReport {
@@ -826,6 +939,49 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             match format {
                 Format::Json => print(&(serde_json::to_string_pretty(&report)? + "\n"))?,
                 Format::Text => print(&searchlog::render_text(&report))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feedback {
+            db,
+            department,
+            item,
+            since,
+            format,
+            out,
+        } => {
+            let store = feedback::Store::open(&db, feedback::Limits::default(), false)?;
+            let filter = feedback::Filter {
+                department,
+                item,
+                since: since.as_deref().map(feedback::since).transpose()?,
+            };
+            let records = store.list(&filter)?;
+            let votes = store.votes()?;
+            let format = match format {
+                FeedbackFormat::Text => feedback::Format::Text,
+                FeedbackFormat::Json => feedback::Format::Json,
+                FeedbackFormat::Csv => feedback::Format::Csv,
+                FeedbackFormat::Xlsx => feedback::Format::Xlsx,
+            };
+            let bytes = feedback::write(&records, &votes, format)?;
+            let out = match out {
+                Some(p) if p.as_os_str() == "-" || p.as_os_str() == "/dev/stdout" => None,
+                None if format == feedback::Format::Xlsx => {
+                    Some(PathBuf::from("qingdan-feedback.xlsx"))
+                }
+                out => out,
+            };
+            match out {
+                Some(path) => {
+                    atomic::write(&path, &bytes)?;
+                    eprintln!("已写出 {} 条反馈到 {}。", records.len(), path.display());
+                }
+                None => {
+                    let mut stdout = std::io::stdout().lock();
+                    let _ = stdout.write_all(&bytes);
+                    let _ = stdout.flush();
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -9,6 +9,10 @@
 //! With `--watch`, a change in the lists folder rebuilds the site (the old one stays served when
 //! the lists no longer pass `check`, and the errors go to the terminal), and open pages reload:
 //! HTML responses then carry a script that listens to `/_qingdan/events` (Server-Sent Events).
+//!
+//! Item pages' feedback forms post to `/_qingdan/feedback` (see `feedback`): refused when from
+//! another site (Origin or Referer not this Host: 403), too often from one client (429), too
+//! large (413) or invalid (400/404); stored, then thanked for with a page linking back.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -23,7 +27,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Json, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 use tower_http::services::{ServeDir, ServeFile};
@@ -45,12 +49,18 @@ fn newest(dir: &Path) -> Option<SystemTime> {
 
 /// What `serve` builds: the site of `lists` in `out`, for no base URL, with the built-in
 /// templates. `needs_build` compares a site's marker with these same options.
-pub fn options(lists: &Path, out: &Path) -> crate::render::Options {
+pub fn options(
+    lists: &Path,
+    out: &Path,
+    votes: Option<std::collections::HashMap<String, crate::feedback::Votes>>,
+) -> crate::render::Options {
     crate::render::Options {
         lists: lists.to_path_buf(),
         out: out.to_path_buf(),
         base_url: None,
         templates: None,
+        feedback_served: true,
+        votes,
     }
 }
 
@@ -58,7 +68,7 @@ pub fn options(lists: &Path, out: &Path) -> crate::render::Options {
 /// by another qingdan version, or when anything in `lists` changed since.
 pub fn needs_build(lists: &Path, out: &Path) -> bool {
     let marker = out.join(MARKER);
-    let wanted = crate::render::marker(&options(lists, out));
+    let wanted = crate::render::marker(&options(lists, out, None));
     if std::fs::read_to_string(&marker).ok() != Some(wanted) {
         return true;
     }
@@ -295,11 +305,297 @@ async fn search_page(
 /// A response and, when asked for, its assessment.
 type Searched = (crate::index::Response, Option<crate::index::Assessment>);
 
+/// What the feedback endpoint needs: the store, the limiter and, from the built site, the items
+/// feedback may be about and the templates of its answer pages (both replaced after a rebuild).
+pub struct Feedback {
+    store: std::sync::Mutex<crate::feedback::Store>,
+    limiter: crate::feedback::RateLimiter,
+    pages: RwLock<Arc<FeedbackPages>>,
+}
+
+struct FeedbackPages {
+    items: std::collections::HashMap<String, crate::feedback::ItemInfo>,
+    tera: Option<tera::Tera>,
+}
+
+impl FeedbackPages {
+    fn load(site: &Path) -> FeedbackPages {
+        let index = site.join(crate::index::DIR);
+        let items = std::fs::read(index.join(crate::feedback::ITEMS_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if items.is_none() {
+            log(&format!(
+                "意见反馈：网站中没有 {}/{}，收不到任何事项的反馈；请重新生成网站。",
+                crate::index::DIR,
+                crate::feedback::ITEMS_FILE
+            ));
+        }
+        let view: serde_json::Value = std::fs::read(index.join("site.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let tera = crate::render::templates::load(None).ok().map(|mut t| {
+            t.global_context().insert("site", &view);
+            t
+        });
+        FeedbackPages {
+            items: items.unwrap_or_default(),
+            tera,
+        }
+    }
+}
+
+impl Feedback {
+    pub fn new(
+        site: &Path,
+        store: crate::feedback::Store,
+        per_minute: u32,
+        burst: u32,
+    ) -> Feedback {
+        Feedback {
+            store: std::sync::Mutex::new(store),
+            limiter: crate::feedback::RateLimiter::new(per_minute, burst),
+            pages: RwLock::new(Arc::new(FeedbackPages::load(site))),
+        }
+    }
+
+    /// The "有帮助" counts, for a rebuild's item pages.
+    pub fn votes(&self) -> Option<std::collections::HashMap<String, crate::feedback::Votes>> {
+        let store = self
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match store.votes() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                log(&format!("意见反馈：{e}"));
+                None
+            }
+        }
+    }
+
+    fn pages(&self) -> Arc<FeedbackPages> {
+        match self.pages.read() {
+            Ok(p) => p.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+}
+
+/// Is a POST with these headers from this site? The browser's Origin (or, without it, the
+/// Referer) must name the Host the request was sent to; a request with neither is not from a
+/// browser's cross-site form (browsers send Origin with every cross-site POST) and is let in.
+fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let authority = |url: &str| -> Option<String> {
+        let (_, rest) = url.split_once("://")?;
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        Some(rest[..end].to_ascii_lowercase())
+    };
+    let claimed = match (headers.get(header::ORIGIN), headers.get(header::REFERER)) {
+        (Some(origin), _) => origin.to_str().ok().and_then(authority),
+        (None, Some(referer)) => referer.to_str().ok().and_then(authority),
+        (None, None) => return true,
+    };
+    match (claimed, host) {
+        (Some(c), Some(h)) => c == h.to_ascii_lowercase(),
+        _ => false,
+    }
+}
+
+/// An answer page of the feedback endpoint (the site's look; plain HTML if the templates fail).
+fn feedback_page(
+    pages: &FeedbackPages,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    item: Option<&crate::feedback::ItemInfo>,
+) -> Response {
+    let mut ctx = tera::Context::new();
+    ctx.insert(
+        "message",
+        &serde_json::json!({
+            "title": title,
+            "text": text,
+            "item_url": item.map(|i| i.url.as_str()),
+            "item_name": item.map(|i| i.name.as_str()),
+        }),
+    );
+    ctx.insert("breadcrumb", &serde_json::json!([]));
+    ctx.insert(
+        "page",
+        &serde_json::json!({"title": title, "description": title, "url": "/_qingdan/feedback", "url_full": ""}),
+    );
+    let html = pages
+        .tera
+        .as_ref()
+        .and_then(|t| t.render("feedback.html", &ctx).ok())
+        .unwrap_or_else(|| {
+            let esc = crate::render::markdown::escape;
+            format!(
+                "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>{}</title><h1>{}</h1><p>{}</p></html>",
+                esc(title),
+                esc(title),
+                esc(text)
+            )
+        });
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// A line for the terminal or the service's log; a closed stderr is no reason to fail a request.
+fn log(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+async fn post_feedback(State(shared): State<Shared>, request: Request) -> Response {
+    let Some(fb) = shared.feedback.clone() else {
+        return (StatusCode::NOT_FOUND, "404").into_response();
+    };
+    let pages = fb.pages();
+    // The body is read (bounded) before any answer, so that the connection stays usable for
+    // the client's next request whatever the answer.
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, crate::feedback::MAX_BODY_BYTES).await;
+    if !same_origin(&parts.headers) {
+        return feedback_page(
+            &pages,
+            StatusCode::FORBIDDEN,
+            "无法提交",
+            "这份反馈不是从本网站的页面提交的，已拒绝。请打开本网站的事项页面，在页面下方的“意见反馈”中提交。",
+            None,
+        );
+    }
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if !fb.limiter.allow(peer, std::time::Instant::now()) {
+        let mut r = feedback_page(
+            &pages,
+            StatusCode::TOO_MANY_REQUESTS,
+            "提交太频繁",
+            "您在短时间内提交了太多次反馈。请过一分钟再提交，或拨打政务服务便民热线 12345。",
+            None,
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        return r;
+    }
+    let form_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    if !form_type {
+        return feedback_page(
+            &pages,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "无法提交",
+            "表单的格式不对（应为 application/x-www-form-urlencoded）；请在事项页面上的表单中提交。",
+            None,
+        );
+    }
+    let Ok(body) = body else {
+        return feedback_page(
+            &pages,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "内容太长",
+            &format!(
+                "提交的内容太长：反馈内容最多 {} 个字。请删减后再提交。",
+                crate::feedback::MAX_TEXT_CHARS
+            ),
+            None,
+        );
+    };
+    let form = crate::feedback::Form::parse(&body);
+    let submission = match crate::feedback::validate(&form, &pages.items) {
+        Ok(s) => s,
+        Err(e) => {
+            let status = match e {
+                crate::feedback::Invalid::UnknownItem => StatusCode::NOT_FOUND,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let item = form.item.as_deref().and_then(|i| pages.items.get(i.trim()));
+            return feedback_page(&pages, status, "无法提交", &e.message(), item);
+        }
+    };
+    let fb2 = fb.clone();
+    let sub = submission.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        // A panic elsewhere while holding the lock leaves the connection as SQLite left it
+        // (each insert is one transaction): go on with it.
+        let mut store = fb2
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        store.insert(&sub, &crate::feedback::now())
+    })
+    .await;
+    let info = &submission.info;
+    match stored {
+        Ok(Ok(_)) => {
+            let text = match submission.kind {
+                "helpful" | "unhelpful" => "您的评价已记录，它会帮助我们改进这一页。".to_string(),
+                kind => format!(
+                    "我们已收到您对“{}”（事项编码 {}）的{}，会转给{}处理。",
+                    info.name,
+                    info.code,
+                    crate::feedback::label(kind),
+                    info.department_name
+                ),
+            };
+            feedback_page(&pages, StatusCode::OK, "谢谢您的反馈", &text, Some(info))
+        }
+        Ok(Err(crate::feedback::StoreError::Full)) => {
+            log("意见反馈：数据库已满，拒绝了一条反馈");
+            feedback_page(
+                &pages,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "暂时无法接收反馈",
+                "网站的反馈已达到存储上限，暂时不能接收新的反馈。请拨打页面上的电话或政务服务便民热线 12345 反映。",
+                Some(info),
+            )
+        }
+        Ok(Err(e)) => {
+            log(&format!("意见反馈：{e}"));
+            feedback_page(
+                &pages,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "提交没有成功",
+                "保存反馈时出错，您的反馈没有保存。请稍后再试，或拨打政务服务便民热线 12345。",
+                Some(info),
+            )
+        }
+        Err(e) => {
+            log(&format!("意见反馈：保存线程出错：{e}"));
+            feedback_page(
+                &pages,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "提交没有成功",
+                "保存反馈时出错，您的反馈没有保存。请稍后再试，或拨打政务服务便民热线 12345。",
+                Some(info),
+            )
+        }
+    }
+}
+
 /// The search routes' state: the open index (replaced after each rebuild) and, when watching,
 /// the channel that tells open pages to reload.
 #[derive(Clone)]
 pub struct Shared {
     site: PathBuf,
+    feedback: Option<Arc<Feedback>>,
     app: Arc<RwLock<Option<Arc<App>>>>,
     reload: Option<broadcast::Sender<u64>>,
     /// Threads that search, one per core (none if they could not be started: then tokio's
@@ -315,10 +611,12 @@ impl Shared {
         app: Option<App>,
         watching: bool,
         log: Option<Arc<crate::searchlog::Log>>,
+        feedback: Option<Feedback>,
     ) -> Shared {
         Shared {
             log,
             site,
+            feedback: feedback.map(Arc::new),
             app: Arc::new(RwLock::new(app.map(Arc::new))),
             reload: watching.then(|| broadcast::channel(16).0),
             pool: rayon::ThreadPoolBuilder::new()
@@ -405,6 +703,11 @@ impl Shared {
             }
             Err(e) => eprintln!("搜索不可用：{e}"),
         }
+        if let Some(fb) = &self.feedback
+            && let Ok(mut pages) = fb.pages.write()
+        {
+            *pages = Arc::new(FeedbackPages::load(&self.site));
+        }
         if let Some(tx) = &self.reload {
             let _ = tx.send(generation);
         }
@@ -478,7 +781,8 @@ pub fn router(shared: Shared) -> Router {
     let mut router = Router::new()
         .route("/api/search", get(api_search))
         .route("/search", get(search_page))
-        .route("/search/", get(search_page));
+        .route("/search/", get(search_page))
+        .route("/_qingdan/feedback", post(post_feedback));
     if watching {
         router = router.route("/_qingdan/events", get(events)).route(
             "/_qingdan/reload.js",
@@ -495,8 +799,12 @@ pub fn router(shared: Shared) -> Router {
 }
 
 /// Check and build the lists into the site; on failure, what went wrong, for the terminal.
-pub fn rebuild(lists: &Path, out: &Path) -> Result<String, String> {
-    let mut site = crate::render::Site::load(options(lists, out))
+pub fn rebuild(
+    lists: &Path,
+    out: &Path,
+    votes: Option<std::collections::HashMap<String, crate::feedback::Votes>>,
+) -> Result<String, String> {
+    let mut site = crate::render::Site::load(options(lists, out, votes))
         .map_err(|e| format!("{:?}", miette::Report::new(e)))?;
     if !site.report.ok {
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -558,7 +866,8 @@ fn watch(
                 }
             }
             eprintln!("清单有改动，正在重新生成网站……");
-            match rebuild(&lists, &out) {
+            let votes = shared.feedback.as_ref().and_then(|f| f.votes());
+            match rebuild(&lists, &out, votes) {
                 Ok(summary) => {
                     generation += 1;
                     shared.rebuilt(generation);
@@ -575,12 +884,14 @@ fn watch(
 }
 
 /// Serve `site` on `addr` until Ctrl-C; with `watch` (the lists folder), rebuild on change;
-/// with `search_log`, log searches with no result or results of low confidence there.
+/// with `search_log`, log searches with no result or results of low confidence there; with
+/// `feedback`, take the item pages' feedback forms.
 pub fn run(
     site: PathBuf,
     addr: &str,
     watch_lists: Option<PathBuf>,
     search_log: Option<PathBuf>,
+    feedback: Option<Feedback>,
 ) -> Result<(), Error> {
     let addr: SocketAddr = addr.parse().map_err(|_| {
         Error::Usage(format!(
@@ -616,7 +927,13 @@ pub fn run(
             }
         }
     });
-    let shared = Shared::new(site.clone(), app.ok(), watch_lists.is_some(), log.clone());
+    let shared = Shared::new(
+        site.clone(),
+        app.ok(),
+        watch_lists.is_some(),
+        log.clone(),
+        feedback,
+    );
     let _watcher = match watch_lists {
         Some(lists) => {
             let w = watch(lists.clone(), site.clone(), shared.clone())?;
@@ -636,12 +953,15 @@ pub fn run(
         })?;
         let bound = listener.local_addr().unwrap_or(addr);
         eprintln!("网站已在 http://{bound}/ 上提供，按 Ctrl-C 停止。");
-        axum::serve(listener, router(shared))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Error::Usage(format!("服务出错：{e}")))
+        axum::serve(
+            listener,
+            router(shared).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Error::Usage(format!("服务出错：{e}")))
     });
     // Write what the log has queued before the process ends.
     drop(runtime);
@@ -661,6 +981,49 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feedback_posts_only_from_this_site() {
+        let headers = |pairs: &[(&str, &str)]| {
+            let mut h = axum::http::HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            h
+        };
+        let host = ("host", "qd.example.gov.cn:8080");
+        assert!(same_origin(&headers(&[
+            host,
+            ("origin", "https://QD.example.gov.cn:8080")
+        ])));
+        assert!(same_origin(&headers(&[
+            host,
+            ("referer", "http://qd.example.gov.cn:8080/items/a.html?x#y")
+        ])));
+        assert!(same_origin(&headers(&[host])), "not a browser");
+        for bad in [
+            ("origin", "https://evil.example"),
+            ("origin", "null"),
+            ("origin", "https://qd.example.gov.cn:8080.evil.example"),
+            ("origin", "https://qd.example.gov.cn"),
+            ("referer", "https://evil.example/qd.example.gov.cn:8080/"),
+        ] {
+            assert!(!same_origin(&headers(&[host, bad])), "{bad:?}");
+        }
+        // Origin wins over a matching Referer; no Host at all is refused.
+        assert!(!same_origin(&headers(&[
+            host,
+            ("origin", "https://evil.example"),
+            ("referer", "http://qd.example.gov.cn:8080/")
+        ])));
+        assert!(!same_origin(&headers(&[(
+            "origin",
+            "https://qd.example.gov.cn:8080"
+        )])));
+    }
 
     #[test]
     fn rebuilds_for_other_lists_changes_and_deletions() {
@@ -685,6 +1048,8 @@ mod tests {
             out: out.clone(),
             base_url: base_url.map(str::to_string),
             templates: templates.map(Path::to_path_buf),
+            feedback_served: true,
+            votes: None,
         };
         std::fs::write(
             out.join(MARKER),

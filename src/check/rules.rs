@@ -56,6 +56,11 @@ pub const RULES: &[(&str, &str, &str)] = &[
     ),
     ("time-limit-format", "warning", "时限写法无法识别"),
     (
+        "feedback-address",
+        "warning",
+        "意见反馈的地址（feedback_url、feedback_email）不能用",
+    ),
+    (
         "unknown-delegation-mode",
         "error",
         "下放方式不是授权、委托、延伸服务、代办之一",
@@ -236,6 +241,44 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
+/// `feedback-address`: a feedback address item pages could not use (they then leave it out).
+fn feedback_address(cx: &mut Ctx, file: usize, j: &crate::model::Jurisdiction) {
+    let url = j.feedback_url.trim();
+    if !url.is_empty() && crate::render::view::safe_url(url).is_empty() {
+        cx.at(
+            "feedback-address",
+            Severity::Warning,
+            file,
+            j.feedback_url.span,
+            format!("feedback_url \"{url}\" 不是 http:// 或 https:// 地址，事项页不会用它"),
+        );
+        cx.with_help(
+            "写成完整的网址，如 \"https://www.example.gov.cn/fankui\"；不接收网上反馈就删去这一行",
+        );
+    }
+    let email = j.feedback_email.trim();
+    if !email.is_empty() && !crate::render::usable_email(email) {
+        cx.at(
+            "feedback-address",
+            Severity::Warning,
+            file,
+            j.feedback_email.span,
+            format!("feedback_email \"{email}\" 不是电子邮件地址，事项页不会用它"),
+        );
+        cx.with_help("写成 \"名字@域名\"，如 \"jiucuo@example.gov.cn\"，不带空格、尖括号或问号");
+    } else if !email.is_empty() && !url.is_empty() {
+        cx.at(
+            "feedback-address",
+            Severity::Warning,
+            file,
+            j.feedback_email.span,
+            "同时写了 feedback_url 和 feedback_email：表单提交到 feedback_url，不显示邮件链接"
+                .into(),
+        );
+        cx.with_help("只保留要用的一个");
+    }
+}
+
 fn layout(cx: &mut Ctx) {
     let snap = cx.snap;
     if snap.jurisdiction.is_none() && !snap.files.iter().any(|f| f.path == "jurisdiction.toml") {
@@ -250,6 +293,9 @@ fn layout(cx: &mut Ctx) {
                 "在清单根目录新建 jurisdiction.toml，至少写 name = \"…\"；见 docs/format.md",
             ),
         );
+    }
+    if let Some(j) = &snap.jurisdiction {
+        feedback_address(cx, j.file, &j.value);
     }
     if let Some(j) = &snap.jurisdiction
         && j.value.name.trim().is_empty()

@@ -61,6 +61,14 @@ pub struct Jurisdiction {
     /// 也可以用 git 标签列出往期版本：匹配该模式的标签（如 "lists-*"，* 代表任意文字）
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub edition_tags: String,
+    /// 网站放在静态主机上（不用 qingdan serve）时，事项页“意见反馈”表单提交到的地址
+    /// （http 或 https，接收 POST 的字段 item、kind、text、contact，见 docs/site.md）；
+    /// 用 qingdan serve 提供网站时不用它，表单提交给 serve 自己
+    #[serde(default, skip_serializing_if = "blank")]
+    pub feedback_url: Located<String>,
+    /// 静态主机上没有 feedback_url 时，“纠错”“投诉”改为发邮件到这个地址（mailto: 链接）
+    #[serde(default, skip_serializing_if = "blank")]
+    pub feedback_email: Located<String>,
 }
 
 /// 往期版本

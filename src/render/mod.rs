@@ -51,6 +51,10 @@ pub fn marker(opts: &Options) -> String {
     if let Some(t) = &opts.templates {
         m.push_str(&format!("templates {}\n", canonical(t).display()));
     }
+    // A static build's feedback form posts elsewhere (or is absent); serve's posts to serve.
+    if opts.feedback_served {
+        m.push_str("feedback served\n");
+    }
     m
 }
 
@@ -62,6 +66,11 @@ pub struct Options {
     pub base_url: Option<String>,
     /// A folder whose templates (and assets/style.css) replace the built-in ones by name.
     pub templates: Option<PathBuf>,
+    /// The site is served by `qingdan serve`: item pages' feedback forms post to its
+    /// `/_qingdan/feedback` (else to `feedback_url` of jurisdiction.toml, if any).
+    pub feedback_served: bool,
+    /// "有帮助" counts to show on item pages (from a feedback database), if any.
+    pub votes: Option<HashMap<String, crate::feedback::Votes>>,
 }
 
 /// What a build did.
@@ -170,12 +179,9 @@ impl Site {
             .unwrap_or_default();
         let tera = self.step("模板", |s| templates::load(s.opts.templates.as_deref()))?;
         let site = self.step("准备数据", |s| {
-            Ok(SiteData::new(
-                &s.snap,
-                &s.report.stats,
-                &base,
-                base_url.clone(),
-            ))
+            let mut data = SiteData::new(&s.snap, &s.report.stats, &base, base_url.clone());
+            data.view.feedback = FeedbackSite::new(&s.snap, &base, s.opts.feedback_served);
+            Ok(data)
         })?;
         let history = self.step("往期版本与调整", |s| {
             Ok(editions::load(&s.opts.lists, &s.snap))
@@ -235,8 +241,11 @@ impl Site {
                 // file changed, else written side by side.
                 let linked = reuse_data
                     && previous.as_ref().is_some_and(|p| {
-                        p.link_tree(crate::index::DIR, dir, &["build.json", "site.json"])
-                            && p.link_tree(crate::index::client::DIR, dir, &["index.html"])
+                        p.link_tree(
+                            crate::index::DIR,
+                            dir,
+                            &["build.json", "site.json", crate::feedback::ITEMS_FILE],
+                        ) && p.link_tree(crate::index::client::DIR, dir, &["index.html"])
                     });
                 if !linked {
                     let _ = std::fs::remove_dir_all(dir.join(crate::index::DIR));
@@ -268,7 +277,18 @@ impl Site {
                         path: dir.join(crate::index::DIR),
                         source,
                     },
+                )?;
+                // The items feedback may be about, for `serve`.
+                let items = feedback_items(&s.snap, &base);
+                std::fs::write(
+                    dir.join(crate::index::DIR)
+                        .join(crate::feedback::ITEMS_FILE),
+                    serde_json::to_vec(&items)?,
                 )
+                .map_err(|source| Error::Write {
+                    path: dir.join(crate::index::DIR),
+                    source,
+                })
             };
         // The open data of the previous build, when no list file changed.
         let data_linked = reuse_data
@@ -303,7 +323,13 @@ impl Site {
                                     })?;
                                     let pages = timed("pages: items", || {
                                         render_items(
-                                            &s.snap, &tera, &site, &writer, &histories, &reuse,
+                                            &s.snap,
+                                            &tera,
+                                            &site,
+                                            &writer,
+                                            &histories,
+                                            &reuse,
+                                            s.opts.votes.as_ref(),
                                         )
                                     })?;
                                     Ok((pages, other))
@@ -620,6 +646,141 @@ struct SiteView {
     departments: Vec<DeptLink>,
     categories: Vec<CatLink>,
     life_events: Vec<LifeLink>,
+    feedback: FeedbackSite,
+}
+
+/// Where item pages send feedback: `action`, the address the forms post to (serve's endpoint,
+/// or `feedback_url` on a static host), else `email` for mailto: links, else neither (the
+/// page shows only the phones).
+#[derive(Serialize, Default, Clone)]
+struct FeedbackSite {
+    action: String,
+    email: String,
+}
+
+impl FeedbackSite {
+    fn new(snap: &Snapshot, base: &str, served: bool) -> FeedbackSite {
+        let j = snap.jurisdiction.as_ref().map(|j| &j.value);
+        if served {
+            return FeedbackSite {
+                action: format!("{base}/_qingdan/feedback"),
+                email: String::new(),
+            };
+        }
+        let action = j.map_or(String::new(), |j| view::safe_url(&j.feedback_url));
+        let email = j
+            .map(|j| j.feedback_email.trim())
+            .filter(|e| action.is_empty() && usable_email(e))
+            .unwrap_or("")
+            .to_string();
+        FeedbackSite { action, email }
+    }
+}
+
+/// Can `email` go into a mailto: link as it is? (One `@` with something either side, none of
+/// the characters that would end or extend the address.)
+pub fn usable_email(email: &str) -> bool {
+    email.split('@').count() == 2
+        && !email.starts_with('@')
+        && !email.ends_with('@')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"'?&#%/\\:;,".contains(c))
+}
+
+/// The feedback block of one item page.
+#[derive(Serialize)]
+struct FeedbackItem {
+    /// The official code: the item's `code`, else its id.
+    code: String,
+    phone: String,
+    phone_tel: String,
+    phone_label: &'static str,
+    mailto_error: String,
+    mailto_complaint: String,
+    helpful: Option<u64>,
+}
+
+impl FeedbackItem {
+    fn new(
+        snap: &Snapshot,
+        folder: &str,
+        item: &crate::model::Item,
+        site: &FeedbackSite,
+        votes: Option<&crate::feedback::Votes>,
+    ) -> FeedbackItem {
+        let code = official_code(item);
+        let complaint = item
+            .guide
+            .as_ref()
+            .map(|g| g.complaint_phone.trim())
+            .filter(|p| !p.is_empty() && view::tel(p) != "12345");
+        let (phone, phone_label) = match complaint {
+            Some(p) => (p.to_string(), "监督投诉电话"),
+            None => (
+                snap.department(folder)
+                    .map(|d| d.phone.trim().to_string())
+                    .unwrap_or_default(),
+                "部门电话",
+            ),
+        };
+        // The hotline is shown anyway: not twice.
+        let phone = if view::tel(&phone) == "12345" {
+            String::new()
+        } else {
+            phone
+        };
+        let mailto = |kind: &str| {
+            if site.email.is_empty() {
+                return String::new();
+            }
+            let subject = format!("{kind}：{code} {}", item.name.as_str());
+            format!(
+                "mailto:{}?subject={}",
+                site.email,
+                percent_encoding::utf8_percent_encode(&subject, percent_encoding::NON_ALPHANUMERIC)
+            )
+        };
+        FeedbackItem {
+            phone_tel: view::tel(&phone),
+            phone,
+            phone_label,
+            mailto_error: mailto("纠错"),
+            mailto_complaint: mailto("投诉"),
+            helpful: votes.map(|v| v.helpful).filter(|n| *n > 0),
+            code,
+        }
+    }
+}
+
+/// An item's official code: its `code`, else its id.
+fn official_code(item: &crate::model::Item) -> String {
+    if item.code.trim().is_empty() {
+        item.id.value.clone()
+    } else {
+        item.code.trim().to_string()
+    }
+}
+
+/// What `serve` needs to know of each item feedback may be about.
+fn feedback_items(snap: &Snapshot, base: &str) -> HashMap<String, crate::feedback::ItemInfo> {
+    let urls = Urls { base };
+    snap.items
+        .iter()
+        .map(|e| {
+            let item = &e.value;
+            (
+                item.id.value.clone(),
+                crate::feedback::ItemInfo {
+                    department: e.folder.clone(),
+                    department_name: snap.department_name(&e.folder).to_string(),
+                    code: official_code(item),
+                    name: item.name.value.clone(),
+                    url: urls.item(&item.id),
+                },
+            )
+        })
+        .collect()
 }
 
 struct SiteData {
@@ -740,6 +901,7 @@ impl SiteData {
             departments,
             categories,
             life_events,
+            feedback: FeedbackSite::default(),
         };
         SiteData {
             view,
@@ -825,6 +987,7 @@ fn render_items(
     w: &Writer,
     histories: &HashMap<String, Vec<editions::HistoryEntry>>,
     reuse: &Reuse,
+    votes: Option<&HashMap<String, crate::feedback::Votes>>,
 ) -> Result<usize, Error> {
     let urls = site.urls();
     snap.items.par_iter().try_for_each(|e| {
@@ -838,6 +1001,13 @@ fn render_items(
         let history = histories
             .get(item.id.as_str())
             .map_or(&[][..], Vec::as_slice);
+        let feedback = FeedbackItem::new(
+            snap,
+            &e.folder,
+            item,
+            &site.view.feedback,
+            votes.and_then(|v| v.get(item.id.as_str())),
+        );
         // Everything this page is made of besides the site-wide inputs.
         let key = reuse
             .global
@@ -847,6 +1017,7 @@ fn render_items(
             .add(dept.as_bytes())
             .add(&serde_json::to_vec(&boundaries)?)
             .add(&serde_json::to_vec(history)?)
+            .add(&serde_json::to_vec(&feedback)?)
             .finish();
         let url = urls.item(&item.id);
         let rel = w.rel(&url);
@@ -880,6 +1051,7 @@ fn render_items(
         ctx.insert("page", &site.page(&item.name, &description, &view.url));
         ctx.insert("item", &view);
         ctx.insert("history", history);
+        ctx.insert("feedback", &feedback);
         render_page(tera, "item.html", &ctx, w, &view.url)
     })?;
     Ok(snap.items.len())

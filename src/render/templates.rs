@@ -11,6 +11,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("index.html", include_str!("../../templates/index.html")),
     ("item.html", include_str!("../../templates/item.html")),
     (
+        "feedback.html",
+        include_str!("../../templates/feedback.html"),
+    ),
+    (
         "department.html",
         include_str!("../../templates/department.html"),
     ),
