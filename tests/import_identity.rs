@@ -332,3 +332,82 @@ fn the_department_part_of_item_codes_finds_the_department() {
         "{s:#}"
     );
 }
+
+#[test]
+fn generic_item_names_in_common_make_no_department_another_s() {
+    // Two names every department has are no reason to take 财政局's list for 统计局's.
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    let stats = csv(
+        dir.path(),
+        "克拉玛依市统计局权责清单.csv",
+        "克拉玛依市统计局",
+        "克拉玛依市统计局",
+        &[
+            ("表彰奖励", "行政奖励"),
+            ("政府信息公开", "其他行政权力"),
+            ("对统计违法行为的处罚", "行政处罚"),
+            ("统计执法检查", "行政检查"),
+        ],
+    );
+    let finance = csv(
+        dir.path(),
+        "克拉玛依市财政局权责清单.csv",
+        "克拉玛依市财政局",
+        "克拉玛依市财政局",
+        &[
+            ("表彰奖励", "行政奖励"),
+            ("政府信息公开", "其他行政权力"),
+            ("对财政违法行为的处罚", "行政处罚"),
+        ],
+    );
+    // In one import …
+    let (code, report) = import(&lists, &[&stats, &finance], &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(folders(&lists), ["czj", "tjj"]);
+    // … and as an update of lists that hold only 统计局.
+    let other = dir.path().join("other");
+    import(&other, &[&stats], &[]);
+    let before = tree(&other);
+    let (code, report) = import(&other, &[&finance], &["--update"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["files"][0]["department_id"], "czj");
+    assert_eq!(folders(&other), ["czj", "tjj"]);
+    let kept: Vec<_> = before
+        .iter()
+        .filter(|(p, _)| p.starts_with("departments/tjj"))
+        .collect();
+    assert!(
+        kept.iter().all(|f| tree(&other).contains(f)),
+        "统计局's files untouched"
+    );
+}
+
+#[test]
+fn two_files_of_one_new_department_share_its_folder_by_their_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    let file = |name: &str, title: &str, rows: &[(&str, &str)]| {
+        let mut text = format!("{title}权责清单,,,,\n序号,职权编码,事项名称,职权类别,行使主体\n");
+        for (i, (code, item)) in rows.iter().enumerate() {
+            text.push_str(&format!("{},{code},{item},行政检查,{title}\n", i + 1));
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let a = file(
+        "a.csv",
+        "克拉玛依市消防救援支队",
+        &[("650200207JC00100", "对公众聚集场所的消防监督检查")],
+    );
+    let b = file(
+        "b.csv",
+        "消防支队",
+        &[("650200207JC00200", "对社会单位的消防监督检查")],
+    );
+    let (code, report) = import(&lists, &[&a, &b], &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(folders(&lists), ["xfjyzd"]);
+    assert_eq!(report["files"][1]["department_match"], "code");
+}

@@ -83,7 +83,7 @@ impl<'a> Info<'a> {
         }
         laws.sort();
         laws.dedup();
-        let joined = name.contains(['和', '及', '与', '并', '、']);
+        let joined = joins(name);
         let name = normalize(name);
         let mut grams: Vec<u64> = grams(&name).collect();
         grams.sort_unstable();
@@ -120,6 +120,46 @@ impl<'a> Info<'a> {
         Arc::make_mut(&mut self.key).subs = subs.map(normalize).collect::<Vec<_>>().join("|");
         self
     }
+}
+
+/// Does a name join several things (对A和B的处罚, A及B, A、B)? Not the 和 of a law's title
+/// (《中华人民共和国…》) nor of words that only contain a joining character (涉及, 参与, 合并 …).
+pub fn joins(name: &str) -> bool {
+    let mut outside = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '《' | '<' => depth += 1,
+            '》' | '>' => depth = depth.saturating_sub(1),
+            c if depth == 0 => outside.push(c),
+            _ => {}
+        }
+    }
+    for word in [
+        "共和国",
+        "涉及",
+        "参与",
+        "合并",
+        "兼并",
+        "吞并",
+        "并购",
+        "并网",
+        "及时",
+        "危及",
+        "普及",
+        "波及",
+        "和谐",
+        "和平",
+        "给与",
+        "授与",
+        "与否",
+        "并处",
+        "并罚",
+        "并行",
+    ] {
+        outside = outside.replace(word, "");
+    }
+    outside.contains(['和', '及', '与', '并', '、'])
 }
 
 /// How a pair was found.
@@ -1074,5 +1114,37 @@ mod tests {
             let r = match_items(&b, &a);
             assert_eq!(r.splits, vec![(0, vec![0, 1])], "{merged}: {r:?}");
         }
+    }
+
+    #[test]
+    fn what_joins_a_name() {
+        assert!(joins("对零售商供应商公平交易和促销违法违规行为的处罚"));
+        assert!(joins("建设工程消防设计审查及消防验收"));
+        assert!(joins("对拒绝提供统计资料、提供不真实统计资料的处罚"));
+        assert!(!joins("对违反《中华人民共和国统计法》规定的处罚"));
+        assert!(!joins("对涉及国家秘密的档案的检查"));
+        assert!(!joins("对未按规定参与评审的处罚"));
+        assert!(!joins("企业合并登记"));
+    }
+
+    #[test]
+    fn a_law_title_is_no_merge() {
+        // A left-over whose name sits in another item's name, citing other laws, is no part
+        // of it just because that name cites 《中华人民共和国…》.
+        let a = vec![
+            info("x1", "d", "对违反行政许可规定的处罚", "行政许可法"),
+            info("x2", "d", "对档案工作的监督检查", "档案法"),
+        ];
+        let b = vec![
+            info(
+                "y1",
+                "d",
+                "对违反《中华人民共和国行政处罚法》行政许可规定的处罚",
+                "行政处罚法",
+            ),
+            info("x2", "d", "对档案工作的监督检查", "档案法"),
+        ];
+        let m = match_items(&a, &b);
+        assert!(m.merges.is_empty(), "{m:?}");
     }
 }

@@ -38,6 +38,9 @@ pub struct Known {
     pub code: String,
     /// Normalised names of its items.
     pub items: HashSet<String>,
+    /// Made by an earlier file of this import: never found by its items (two departments' first
+    /// imports share generic names such as 表彰奖励), only by its name or code.
+    pub new_here: bool,
 }
 
 /// How a department was recognised.
@@ -91,9 +94,9 @@ pub enum Found {
 /// The least share of a spreadsheet's items a department must hold to be taken for it by
 /// item names alone …
 pub const MIN_OVERLAP: f64 = 0.5;
-/// … and the least number: one name two departments share (表彰奖励, 行政事业性收费) says
-/// nothing.
-pub const MIN_COMMON: usize = 2;
+/// … and the least number: a name or two that departments share (表彰奖励, 政府信息公开,
+/// 行政事业性收费) says nothing.
+pub const MIN_COMMON: usize = 3;
 
 /// The department part of a 16-position code: 6 区划 + 3 主体 ("650200207CF48600" → "650200207").
 pub fn code_part(code: &str) -> Option<&str> {
@@ -297,7 +300,8 @@ pub fn find(
     let found: Vec<usize> = (0..known.len())
         .filter(|&i| {
             let k = &known[i];
-            plain(&k.name) == p
+            // No name is nobody's name (a folder without department.toml has none).
+            !p.is_empty() && plain(&k.name) == p
                 || (!k.short_name.is_empty() && plain(&k.short_name) == p)
                 || k.former_names.iter().any(|f| plain(f) == p)
         })
@@ -321,11 +325,15 @@ pub fn find(
     if let Some(f) = pick(found, How::NormalisedName) {
         return f;
     }
-    // 4. the items
+    // 4. the items: most of the spreadsheet's are the department's, and most of the
+    // department's are in the spreadsheet (a renamed department keeps its powers).
     let found: Vec<usize> = (0..known.len())
         .filter(|&i| {
-            overlaps[i] >= MIN_OVERLAP
-                && items.iter().filter(|n| known[i].items.contains(*n)).count() >= MIN_COMMON
+            let common = items.iter().filter(|n| known[i].items.contains(*n)).count();
+            !known[i].new_here
+                && overlaps[i] >= MIN_OVERLAP
+                && common >= MIN_COMMON
+                && common as f64 >= MIN_OVERLAP * known[i].items.len() as f64
         })
         .collect();
     pick(found, How::Items).unwrap_or(Found::New)
@@ -368,6 +376,7 @@ impl Registry {
                 former_names: d.value.former_names.clone(),
                 code: d.value.code.clone(),
                 items: HashSet::new(),
+                new_here: false,
             })
             .collect();
         for folder in &snap.department_folders {
@@ -424,7 +433,7 @@ impl Registry {
             },
             Some(c) => {
                 // A new department in the folder the editor chose.
-                return self.add(c.to_string(), name, items, None, Vec::new());
+                return self.add(c.to_string(), name, items, codes, None, Vec::new());
             }
             None => find(
                 &self.known,
@@ -438,7 +447,7 @@ impl Registry {
             Found::One { folder, how } => {
                 let Some(k) = self.known.iter_mut().find(|k| k.folder == folder) else {
                     // `find` only answers folders of `known`.
-                    return self.add(folder, name, items, None, Vec::new());
+                    return self.add(folder, name, items, codes, None, Vec::new());
                 };
                 k.items.extend(items.iter().cloned());
                 let note = (how != How::Name && plain(&k.name) != plain(name)).then(|| {
@@ -469,7 +478,7 @@ impl Registry {
                         build::department_id(name)
                     )
                 });
-                self.add(folder, name, items, note, Vec::new())
+                self.add(folder, name, items, codes, note, Vec::new())
             }
             Found::Ambiguous(candidates) => {
                 let folder = self.new_folder(name);
@@ -491,7 +500,7 @@ impl Registry {
                      请加 --department 部门标识 指定（如 --department {}）",
                     candidates[0].folder
                 );
-                let mut r = self.add(folder, name, items, Some(note), candidates);
+                let mut r = self.add(folder, name, items, codes, Some(note), candidates);
                 r.how = None;
                 r
             }
@@ -510,11 +519,13 @@ impl Registry {
         id
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         folder: String,
         name: &str,
         items: &HashSet<String>,
+        codes: &[&str],
         note: Option<String>,
         candidates: Vec<Candidate>,
     ) -> Resolved {
@@ -524,6 +535,8 @@ impl Registry {
                 folder: folder.clone(),
                 name: name.to_string(),
                 items: items.clone(),
+                code: majority_code(codes.iter().copied()).unwrap_or_default(),
+                new_here: true,
                 ..Known::default()
             });
         }
@@ -608,7 +621,7 @@ mod tests {
                 "tjj",
                 "克拉玛依市统计局",
                 "市统计局",
-                &["对统计违法的处罚", "统计调查"],
+                &["对统计违法的处罚", "统计调查", "统计执法检查"],
             ),
             Known {
                 code: "650200207".into(),
@@ -631,7 +644,7 @@ mod tests {
                 &ks,
                 "克拉玛依市统计和调查局",
                 &[],
-                &items(&["对统计违法的处罚", "统计调查", "新事项"]),
+                &items(&["对统计违法的处罚", "统计调查", "统计执法检查", "新事项"]),
                 J
             ),
             one("tjj", How::Items)
