@@ -156,6 +156,28 @@ def search_log_counts(browser, work, port, log):
     return True, []
 
 
+def install_harness(site):
+    """The audit's own pages under site/__axe/ (again after a rebuild replaced the site)."""
+    os.makedirs(os.path.join(site, "__axe"), exist_ok=True)
+    shutil.copy(axe_path(), os.path.join(site, "__axe", "axe.min.js"))
+    shutil.copy(os.path.join(ROOT, "scripts", "a11y", "harness.html"), os.path.join(site, "__axe", "index.html"))
+    for name in ("search_ui.html", "search_log.html"):
+        shutil.copy(os.path.join(ROOT, "scripts", "a11y", name), os.path.join(site, "__axe", name))
+
+
+def audit(browser, work, port, page, width, label=""):
+    """axe on one page: (ok, line to print)."""
+    result = run_axe(browser, work, port, page, width, "")
+    if "error" in result:
+        return False, f"FAIL {page}{label} @{width}px: {result['error']}"
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    if bad:
+        lines = [f"FAIL {page}{label} @{width}px"] + [
+            f"  {v['impact']}: {v['id']} – {v['help']} ({v['nodes']}×: {'; '.join(v['targets'])})" for v in bad]
+        return False, "\n".join(lines)
+    return True, f"ok   {page}{label} @{width}px ({result['passes']} rules passed)"
+
+
 def main():
     binary = sys.argv[1]
     work = tempfile.mkdtemp(prefix="qingdan-a11y-")
@@ -215,8 +237,6 @@ def main():
     server.shutdown()
     # The same under `qingdan serve`, where search.js asks /api/search.
     search_log = os.path.join(work, "search-log.jsonl")
-    shutil.copy(os.path.join(ROOT, "scripts", "a11y", "search_log.html"),
-                os.path.join(site, "__axe", "search_log.html"))
     serve = subprocess.Popen([binary, "serve", "--lists", os.path.join(ROOT, "lists"), "--out", site,
                               "--addr", "127.0.0.1:0", "--search-log", search_log],
                              stderr=subprocess.PIPE, text=True)
@@ -231,6 +251,14 @@ def main():
             print("FAIL qingdan serve did not start")
         else:
             threading.Thread(target=serve.stderr.read, daemon=True).start()
+            # serve rebuilt the site for itself (its pages carry the feedback form): the
+            # audit's pages go back in.
+            install_harness(site)
+            # The item page as serve builds it, with the feedback form.
+            for width in WIDTHS:
+                ok, line = audit(browser, work, served, "/items/swj-XK-24c671.html", width, " (serve, feedback form)")
+                print(line)
+                passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
             ok, problems = search_ui(browser, work, served, "1280", api=True)
             report("qingdan serve", "1280", ok, problems)
             passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
