@@ -225,3 +225,50 @@ fn a_district_s_own_spreadsheet_imports_as_claims_of_the_catalogue() {
         .collect();
     assert_eq!(rules, ["unclaimed-catalogue-item"], "{check:#}");
 }
+
+#[test]
+fn importing_into_a_district_needs_its_level_and_refuses_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    write(
+        &lists,
+        "jurisdiction.toml",
+        "name = \"克拉玛依市\"\ncode = \"650200\"\nlevel = \"地州市级\"\n",
+    );
+    import(&lists, &[]);
+    let district = lists.join("jurisdictions/dszq");
+    let run = |extra: &[&str]| {
+        qingdan()
+            .arg("import")
+            .arg(fixture(
+                "karamay-catalogue/独山子区商务局2025年权责清单.xlsx",
+            ))
+            .arg("--into")
+            .arg(&district)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // No jurisdiction.toml yet: nothing written, and it says what to write.
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("level"));
+    assert!(!district.join("departments").exists());
+    write(
+        &district,
+        "jurisdiction.toml",
+        "name = \"独山子区\"\ncode = \"650202\"\nlevel = \"县级\"\n",
+    );
+    assert!(run(&[]).status.success());
+    // Imported again: the same claims, nothing new.
+    let again = run(&["--format", "json"]);
+    let report = json(&again);
+    assert!(
+        report["written"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    // --update does not know claims yet: refused, in Chinese.
+    let out = run(&["--update"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--update"));
+}

@@ -688,3 +688,19 @@ fn editions_of_a_district_diff_with_its_claims_expanded() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_catalogue_code_that_cannot_be_a_file_name() {
+    let files = with(
+        base(),
+        "catalogue/ZJ 许可.toml",
+        Some(
+            "code = \"ZJ 许可\"\nname = \"某项许可\"\ncategory = \"行政许可\"\n\n[basis]\ntext = \"【法律】《某法》第一条\"\n\n[[levels]]\nlevel = \"地州市级\"\n",
+        ),
+    );
+    let dir = tree(&files);
+    assert_eq!(
+        at(dir.path(), "invalid-id"),
+        place("catalogue/ZJ 许可.toml", 1, 8)
+    );
+}

@@ -9,6 +9,7 @@ pub mod tree;
 
 pub use report::{render_json, render_text, render_text_files};
 pub use rules::RULES;
+pub(crate) use rules::valid_id;
 
 use serde::Serialize;
 

@@ -233,7 +233,8 @@ pub fn run(snap: &Snapshot) -> Vec<Diagnostic> {
 }
 
 /// Ids become file names and URL segments: keep them to letters, digits, `-`, `_` and `.`.
-fn valid_id(id: &str) -> bool {
+/// Can `id` be a file name and a URL part (ASCII letters, digits, - _ .)?
+pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('.')
         && id
@@ -281,7 +282,13 @@ fn feedback_address(cx: &mut Ctx, file: usize, j: &crate::model::Jurisdiction) {
 
 fn layout(cx: &mut Ctx) {
     let snap = cx.snap;
-    if snap.jurisdiction.is_none() && !snap.files.iter().any(|f| f.path == "jurisdiction.toml") {
+    if snap.jurisdiction.is_none()
+        && !snap.files.iter().any(|f| {
+            // A lower jurisdiction's paths start from the root (snapshot::tree).
+            f.path == "jurisdiction.toml"
+                || f.path.ends_with("/jurisdiction.toml") && !f.path.contains("/departments/")
+        })
+    {
         cx.out.push(
             Diagnostic::file_level(
                 "missing-jurisdiction",

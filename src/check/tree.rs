@@ -131,6 +131,19 @@ fn jurisdictions(cx: &mut Cx) {
             cx.help("每个区划的 code 写它自己的 6 位行政区划代码");
         }
         codes.entry(code).or_insert(i);
+        if n.parent.is_some() && code.is_empty() && !crate::check::valid_id(n.folder()) {
+            cx.at_jurisdiction(
+                i,
+                "jurisdiction-level",
+                Severity::Error,
+                format!(
+                    "下级区划“{}”没有区划代码，文件夹名“{}”也不能用作实施编码的一部分",
+                    n.name(),
+                    n.folder()
+                ),
+            );
+            cx.help("在 jurisdiction.toml 中写 code = \"650202\"（区划代码）：认领的事项的实施编码是“基本编码-区划代码”");
+        }
         let Some(parent) = n.parent else {
             continue;
         };
@@ -183,6 +196,20 @@ fn catalogue(cx: &mut Cx, node: usize) {
                 e.stem,
                 c.code.as_str()
             ));
+        }
+        if !crate::check::valid_id(c.code.as_str()) {
+            cx.at(
+                node,
+                e.file,
+                c.code.span,
+                "invalid-id",
+                Severity::Error,
+                format!(
+                    "基本编码 \"{}\" 含有不能用于文件名或网址的字符",
+                    c.code.as_str()
+                ),
+            );
+            cx.help("基本编码只用英文字母、数字和 - _ .，如 \"ZJ-XK-0001\"；认领文件以它为文件名");
         }
         if c.levels.is_empty() {
             cx.at(

@@ -84,12 +84,31 @@ pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, R
         catalogue_items: applicable.len(),
         ..Report::default()
     };
+    // A code that cannot be a file name is `check`'s error (invalid-id); never a path here.
     let cats: Vec<&crate::model::CatalogueItem> = applicable
         .iter()
         .map(|&at| &tree.catalogue_entry(at).value)
+        .filter(|c| crate::check::valid_id(c.code.as_str()))
+        .collect();
+    // Catalogue items the jurisdiction has claimed already: by another department than the
+    // rows', they are no candidates (a second claim is an error); none is listed unclaimed.
+    let rows_departments: std::collections::HashSet<&str> =
+        items.iter().map(|i| i.department.as_str()).collect();
+    let claimed_before: std::collections::HashMap<&str, &str> = n
+        .snapshot
+        .claims
+        .iter()
+        .map(|c| (c.value.catalogue.as_str(), c.folder.as_str()))
         .collect();
     // 1. by code
-    let mut taken_cat = vec![false; cats.len()];
+    let mut taken_cat: Vec<bool> = cats
+        .iter()
+        .map(|c| {
+            claimed_before
+                .get(c.code.as_str())
+                .is_some_and(|folder| !rows_departments.contains(folder))
+        })
+        .collect();
     let mut matched: Vec<Option<(usize, &'static str)>> = vec![None; items.len()];
     for (i, item) in items.iter().enumerate() {
         let code = item.code.trim();
@@ -164,7 +183,7 @@ pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, R
         claims.push((i, claim(cat.code.as_str(), item, level)));
     }
     for (c, cat) in cats.iter().enumerate() {
-        if !taken_cat[c] {
+        if !taken_cat[c] && !claimed_before.contains_key(cat.code.as_str()) {
             report.unclaimed.push(CatalogueRef {
                 code: cat.code.value.clone(),
                 name: cat.name.value.clone(),

@@ -437,6 +437,38 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
             "--catalogue 与 --update 不能同时用：指导目录按事项比较，重新导入时直接导入（内容不同的文件需加 --force）".into(),
         ));
     }
+    // Into a lower jurisdiction under a catalogue: its level must be known to match rows with
+    // the catalogue items of that level, and `--update` (which knows no claims) is refused.
+    if !opts.catalogue
+        && let Some((root, rel)) = claims::locate(&opts.into)
+    {
+        let tree = crate::snapshot::tree::Tree::load(&root)?;
+        let node = tree.nodes.iter().position(|n| n.path == rel);
+        let parent = node.and_then(|n| tree.nodes[n].parent).or_else(|| {
+            crate::snapshot::tree::parent_of(&rel)
+                .and_then(|p| tree.nodes.iter().position(|n| n.path == p))
+        });
+        let under_catalogue = parent.is_some_and(|p| {
+            !tree.nodes[p].snapshot.catalogue.is_empty()
+                || tree
+                    .ancestors(p)
+                    .any(|a| !tree.nodes[a].snapshot.catalogue.is_empty())
+        });
+        if under_catalogue {
+            if node.is_none_or(|n| tree.nodes[n].rank() == 0) {
+                return Err(Error::Usage(format!(
+                    "{} 是多级清单中的下级区划，上级有指导目录：先在 {} 中写 name、code 和 level（如 level = \"县级\"），导入时才能把表格的行与本级的目录事项对照",
+                    rel,
+                    opts.into.join("jurisdiction.toml").display()
+                )));
+            }
+            if opts.update {
+                return Err(Error::Usage(format!(
+                    "{rel} 的清单认领上级指导目录，--update 还不能更新认领：请不加 --update 导入到一个空的下级区划文件夹，用 qingdan claims 和 qingdan diff --jurisdiction 对照后再改"
+                )));
+            }
+        }
+    }
     let existing = if opts.update {
         if !opts.into.join("departments").is_dir() {
             return Err(Error::Usage(format!(

@@ -357,7 +357,7 @@ fn node_of(path: &str) -> String {
 }
 
 /// The parent jurisdiction folder of a node's path ("" for a child of the root).
-fn parent_of(path: &str) -> Option<String> {
+pub fn parent_of(path: &str) -> Option<String> {
     if path.is_empty() {
         return None;
     }
