@@ -59,13 +59,17 @@ fn row_levels(sheet: Option<&'static str>, item: &Item) -> Vec<&'static str> {
 
 /// A basic code for a matter: its sheet code when every row agrees on a usable one, else one
 /// made of the category and the name (stable across imports).
-fn code_of(rows: &[&Item]) -> String {
+fn code_of(rows: &[&Item], sector: &str) -> String {
     let first = rows[0].code.trim();
     if super::build::usable_code(first) && rows.iter().all(|r| r.code.trim() == first) {
         return first.to_string();
     }
     let abbrev = Category::from_name(rows[0].category.as_str()).map_or("QT", |c| c.abbrev());
-    let key = crate::diff::matching::normalize(rows[0].name.as_str());
+    // The sector too: 政府信息公开 of 商务 and of 统计 are two matters.
+    let key = format!(
+        "{sector}|{}",
+        crate::diff::matching::normalize(rows[0].name.as_str())
+    );
     let mut h = fnv::FnvHasher::default();
     std::hash::Hasher::write(&mut h, key.as_bytes());
     format!("{abbrev}-{:06x}", std::hash::Hasher::finish(&h) & 0xFF_FFFF)
@@ -79,7 +83,12 @@ pub struct Sheet<'a> {
 
 /// The catalogue items of the sheets, with notes for the report (rows without a level, texts
 /// that differ between the levels of one matter).
-pub fn build(sheets: &[Sheet], sector: &str) -> (Vec<CatalogueItem>, Vec<String>) {
+/// `taken`: the codes given out so far in this import (several files), which no item takes again.
+pub fn build(
+    sheets: &[Sheet],
+    sector: &str,
+    taken: &mut std::collections::HashSet<String>,
+) -> (Vec<CatalogueItem>, Vec<String>) {
     let mut notes = Vec::new();
     // Matters in the order they first appear, with (level, row) pairs.
     let mut order: Vec<(String, String)> = Vec::new();
@@ -116,7 +125,6 @@ pub fn build(sheets: &[Sheet], sector: &str) -> (Vec<CatalogueItem>, Vec<String>
         }
     }
     let mut out = Vec::new();
-    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
     for key in order {
         let Some(list) = rows.get(&key) else {
             continue;
@@ -133,12 +141,20 @@ pub fn build(sheets: &[Sheet], sector: &str) -> (Vec<CatalogueItem>, Vec<String>
                 ));
             }
         }
-        let mut code = code_of(&items);
-        let n = codes.entry(code.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            code = format!("{code}-{n}");
+        let base = code_of(&items, sector);
+        let mut code = base.clone();
+        let mut n = 1;
+        while taken.contains(&code) {
+            n += 1;
+            code = format!("{base}-{n}");
         }
+        if n > 1 {
+            notes.push(format!(
+                "“{}”的基本编码 {base} 已被另一事项使用，改用 {code}",
+                first.name.as_str()
+            ));
+        }
+        taken.insert(code.clone());
         let mut levels: Vec<CatalogueLevel> = list
             .iter()
             .map(|(l, i)| {
@@ -222,7 +238,7 @@ mod tests {
                 items: vec![&county],
             },
         ];
-        let (cat, notes) = build(&sheets, "住房和城乡建设");
+        let (cat, notes) = build(&sheets, "住房和城乡建设", &mut Default::default());
         assert!(notes.is_empty(), "{notes:?}");
         assert_eq!(cat.len(), 2);
         let levels: Vec<(&str, &str)> = cat[0]
@@ -248,6 +264,7 @@ mod tests {
                 items: vec![&both],
             }],
             "",
+            &mut Default::default(),
         );
         assert_eq!(cat[0].levels.len(), 2);
         // The code is stable: made of the category and the name.

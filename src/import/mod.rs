@@ -557,6 +557,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
     // `--catalogue`: notes per file, and how many catalogue items.
     let mut catalogue_notes: Vec<(String, Vec<String>)> = Vec::new();
     let mut catalogue_items = 0;
+    let mut catalogue_codes: HashSet<String> = HashSet::new();
     let mut new_items: HashMap<String, &Item> = HashMap::new();
     let mut departments: BTreeMap<String, Department> = BTreeMap::new();
     if opts.catalogue {
@@ -588,7 +589,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
             .or_else(|| sector.strip_suffix("委员会"))
             .unwrap_or(&sector)
             .to_string();
-        let (items, notes) = catalogue::build(&sheets, &sector);
+        let (items, notes) = catalogue::build(&sheets, &sector, &mut catalogue_codes);
         catalogue_notes.push((i.report.path.clone(), notes));
         for c in items {
             let path = format!("catalogue/{}.toml", c.code.as_str());
