@@ -704,3 +704,37 @@ fn a_catalogue_code_that_cannot_be_a_file_name() {
         place("catalogue/ZJ 许可.toml", 1, 8)
     );
 }
+
+#[test]
+fn a_name_two_townships_share_means_the_one_below_the_delegating_county() {
+    let mut files = base();
+    for (county, code) in [("dsz", "650202001"), ("bjt", "650204001")] {
+        files.push((
+            format!("jurisdictions/{county}/jurisdictions/cgz/jurisdiction.toml"),
+            format!("name = \"城关镇\"\ncode = \"{code}\"\nlevel = \"乡镇级\"\n"),
+        ));
+    }
+    files.push((
+        "jurisdictions/dsz/departments/zjj/items/d-1.toml".into(),
+        "id = \"d-1\"\nname = \"农村住房建设管理\"\ncategory = \"其他行政权力\"\ndepartment = \"zjj\"\n\n[basis]\ntext = \"【法规】《村庄和集镇规划建设管理条例》第二十八条\"\n\n[delegation]\nto_level = \"乡镇级\"\nmode = \"委托\"\nreceivers = [\"城关镇\"]\n".into(),
+    ));
+    files.push((
+        "jurisdictions/dsz/jurisdictions/cgz/departments/zhb/department.toml".into(),
+        "id = \"zhb\"\nname = \"城关镇综合办\"\n".into(),
+    ));
+    files.push((
+        "jurisdictions/dsz/jurisdictions/cgz/departments/zhb/items/r-1.toml".into(),
+        "id = \"r-1\"\nname = \"农村住房建设管理（受委托）\"\ncategory = \"其他行政权力\"\ndepartment = \"zhb\"\n\n[basis]\ntext = \"【法规】《村庄和集镇规划建设管理条例》第二十八条\"\n\n[receives]\nfrom = \"650202\"\nitem = \"d-1\"\n".into(),
+    ));
+    let dir = tree(&files);
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["rule"] != "receives-unknown"),
+        "{report:#}"
+    );
+}

@@ -524,6 +524,9 @@ fn limits(
 /// receiving item names a delegation that exists.
 fn delegation(cx: &mut Cx) {
     let tree = cx.tree;
+    let finder = crate::snapshot::tree::Finder::new(tree);
+    // Each jurisdiction's items by id, made when first needed.
+    let mut ids: HashMap<usize, HashMap<&str, usize>> = HashMap::new();
     // (receiving node, delegating node, delegated item id) → receiving item (node, file, batch)
     let mut received: HashMap<(usize, usize, &str), (usize, &str)> = HashMap::new();
     for (node, n) in tree.nodes.iter().enumerate() {
@@ -531,7 +534,7 @@ fn delegation(cx: &mut Cx) {
             let Some(r) = &e.value.receives else {
                 continue;
             };
-            let Some(from) = tree.find(r.from.as_str()) else {
+            let Some(from) = finder.find(r.from.as_str(), None) else {
                 cx.at(
                     node,
                     e.file,
@@ -545,11 +548,18 @@ fn delegation(cx: &mut Cx) {
                 );
                 continue;
             };
-            let source = tree.nodes[from]
-                .snapshot
-                .items
-                .iter()
-                .find(|i| i.value.id.as_str() == r.item.as_str());
+            let items = &tree.nodes[from].snapshot.items;
+            let source = ids
+                .entry(from)
+                .or_insert_with(|| {
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(k, i)| (i.value.id.as_str(), k))
+                        .collect()
+                })
+                .get(r.item.as_str())
+                .map(|&k| &items[k]);
             match source {
                 None => {
                     cx.at(
@@ -570,7 +580,7 @@ fn delegation(cx: &mut Cx) {
                     let named = s.value.delegation.as_ref().is_some_and(|d| {
                         d.receivers
                             .iter()
-                            .any(|x| tree.find(x.as_str()) == Some(node))
+                            .any(|x| finder.find(x.as_str(), Some(from)) == Some(node))
                     });
                     if !named {
                         cx.at(
@@ -606,7 +616,7 @@ fn delegation(cx: &mut Cx) {
             let mut statuses = Vec::new();
             let mut first_missing: Option<Span> = None;
             for r in &d.receivers {
-                match tree.find(r.as_str()) {
+                match finder.find(r.as_str(), Some(node)) {
                     None => {
                         cx.at(
                             node,

@@ -133,6 +133,12 @@ fn one(tree: &Tree, node: usize) -> Claims {
     let mut summary = Summary::default();
     let mut claimed_codes = std::collections::HashSet::new();
     let mut claimed_ids = std::collections::HashSet::new();
+    let by_id: std::collections::HashMap<&str, usize> = snap
+        .items
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.value.id.as_str(), k))
+        .collect();
     for (c, r) in snap.claims.iter().zip(&n.claims) {
         let code = c.value.catalogue.value.clone();
         let at = match r {
@@ -175,7 +181,7 @@ fn one(tree: &Tree, node: usize) -> Claims {
                 } else {
                     summary.claimed += 1;
                 }
-                if let Some(item) = snap.items.iter().find(|i| i.value.id.as_str() == id) {
+                if let Some(item) = by_id.get(id.as_str()).map(|&k| &snap.items[k]) {
                     let item = &item.value;
                     e.local = differences(item, level, snap.department_name(&c.folder));
                     if c.value.guide.is_some() {

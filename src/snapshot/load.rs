@@ -608,7 +608,9 @@ fn assemble(label: &str, results: Vec<FileResult>) -> Snapshot {
     }
     snap.claims
         .sort_by(|a, b| (&a.folder, &a.stem).cmp(&(&b.folder, &b.stem)));
-    snap.catalogue.sort_by(|a, b| a.stem.cmp(&b.stem));
+    // By code, which claims look up (`tree::Tree::catalogue_item`).
+    snap.catalogue
+        .sort_by(|a, b| a.value.code.value.cmp(&b.value.code.value));
     snap.department_folders = folders.into_iter().collect();
     snap.departments.sort_by(|a, b| a.folder.cmp(&b.folder));
     snap.items

@@ -48,6 +48,72 @@ pub enum Resolved {
     Unknown,
 }
 
+/// Jurisdictions by what names them, for many look-ups (`Tree::find` builds one each time).
+pub struct Finder<'a> {
+    tree: &'a Tree,
+    by_path: std::collections::HashMap<String, usize>,
+    /// Codes and names (several jurisdictions may share a name: 城关镇).
+    by_key: std::collections::HashMap<&'a str, Vec<usize>>,
+    by_folder: std::collections::HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Finder<'a> {
+    pub fn new(tree: &'a Tree) -> Finder<'a> {
+        let mut f = Finder {
+            tree,
+            by_path: std::collections::HashMap::new(),
+            by_key: std::collections::HashMap::new(),
+            by_folder: std::collections::HashMap::new(),
+        };
+        for (i, n) in tree.nodes.iter().enumerate() {
+            f.by_path.insert(n.path.replace("jurisdictions/", ""), i);
+            if let Some(j) = &n.snapshot.jurisdiction {
+                for k in [j.value.code.trim(), j.value.name.trim()] {
+                    if !k.is_empty() {
+                        let v = f.by_key.entry(k).or_default();
+                        if !v.contains(&i) {
+                            v.push(i);
+                        }
+                    }
+                }
+            }
+            if !n.path.is_empty() {
+                f.by_folder.entry(n.folder()).or_default().push(i);
+            }
+        }
+        f
+    }
+
+    /// The jurisdiction `key` names: by path, else by code or name, else by folder name. When
+    /// several share it, the one below `near` (a delegating jurisdiction) if exactly one is;
+    /// `None` when it stays ambiguous.
+    pub fn find(&self, key: &str, near: Option<usize>) -> Option<usize> {
+        let key = key.trim();
+        if key.is_empty() {
+            return None;
+        }
+        if let Some(&i) = self.by_path.get(key) {
+            return Some(i);
+        }
+        let pick = |v: &Vec<usize>| -> Option<usize> {
+            if let [one] = v.as_slice() {
+                return Some(*one);
+            }
+            let near = near?;
+            let below: Vec<usize> = v
+                .iter()
+                .copied()
+                .filter(|&i| self.tree.ancestors(i).any(|a| a == near))
+                .collect();
+            (below.len() == 1).then(|| below[0])
+        };
+        self.by_key
+            .get(key)
+            .and_then(pick)
+            .or_else(|| self.by_folder.get(key).and_then(pick))
+    }
+}
+
 /// What a node's claims resolve to, and the items they make.
 type Claimed = (Vec<Resolved>, Vec<Entry<std::sync::Arc<Item>>>);
 
@@ -218,9 +284,9 @@ impl Tree {
     pub fn catalogue_item(&self, node: usize, code: &str) -> Option<(usize, usize)> {
         self.ancestors(node).find_map(|a| {
             let cat = &self.nodes[a].snapshot.catalogue;
+            // Sorted by code when loaded.
             cat.binary_search_by(|e| e.value.code.as_str().cmp(code))
                 .ok()
-                .or_else(|| cat.iter().position(|e| e.value.code.as_str() == code))
                 .map(|i| (a, i))
         })
     }
@@ -232,28 +298,7 @@ impl Tree {
     /// A jurisdiction named by its folder path (below `jurisdictions/`, e.g. "dsz" or
     /// "dsz/jd1"), its folder name, its 区划代码 or its name.
     pub fn find(&self, key: &str) -> Option<usize> {
-        let key = key.trim();
-        if key.is_empty() {
-            return None;
-        }
-        let path_of = |n: &Node| n.path.replace("jurisdictions/", "");
-        self.nodes
-            .iter()
-            .position(|n| path_of(n) == key)
-            .or_else(|| {
-                self.nodes.iter().position(|n| {
-                    n.snapshot
-                        .jurisdiction
-                        .as_ref()
-                        .is_some_and(|j| j.value.code.trim() == key || j.value.name.trim() == key)
-                })
-            })
-            .or_else(|| {
-                let by_folder: Vec<usize> = (0..self.nodes.len())
-                    .filter(|&i| !self.nodes[i].path.is_empty() && self.nodes[i].folder() == key)
-                    .collect();
-                (by_folder.len() == 1).then(|| by_folder[0])
-            })
+        Finder::new(self).find(key, None)
     }
 
     /// Catalogue items (node, index) that apply to a node: those of every ancestor's catalogue
