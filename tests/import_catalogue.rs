@@ -184,6 +184,15 @@ fn a_district_s_own_spreadsheet_imports_as_claims_of_the_catalogue() {
         (c["by_name"].as_u64(), c["by_similarity"].as_u64()),
         (Some(14), Some(1))
     );
+    // The row matched by similarity is named with what it was taken for, to review.
+    assert_eq!(
+        c["similar"][0]["row"]["name"],
+        "对商业特许经营违法违规经营行为的处罚"
+    );
+    assert_eq!(
+        c["similar"][0]["catalogue_name"],
+        "对商业特许经营违法违规行为的处罚"
+    );
     let unmatched: Vec<&str> = c["unmatched"]
         .as_array()
         .unwrap()

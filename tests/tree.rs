@@ -738,3 +738,24 @@ fn a_name_two_townships_share_means_the_one_below_the_delegating_county() {
         "{report:#}"
     );
 }
+
+#[test]
+fn what_claims_inherit_is_checked_once_at_the_catalogue() {
+    let path = "catalogue/ZJ-CF-0002.toml";
+    let text = CITY.iter().find(|(p, _)| *p == path).unwrap().1;
+    let files = with(
+        base(),
+        path,
+        Some(&text.replace("category = \"行政处罚\"", "category = \"处罚\"")),
+    );
+    let dir = tree(&files);
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 1);
+    let errors: Vec<(&str, &str)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["rule"].as_str().unwrap(), e["file"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [("unknown-category", path)], "{report:#}");
+}

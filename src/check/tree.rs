@@ -211,6 +211,39 @@ fn catalogue(cx: &mut Cx, node: usize) {
             );
             cx.help("基本编码只用英文字母、数字和 - _ .，如 \"ZJ-XK-0001\"；认领文件以它为文件名");
         }
+        // What the claims inherit is checked here, once, at the catalogue.
+        match crate::model::Category::from_name(c.category.as_str()) {
+            None => {
+                cx.at(
+                    node,
+                    e.file,
+                    c.category.span,
+                    "unknown-category",
+                    Severity::Error,
+                    format!(
+                        "职权类别 \"{}\" 不是十类之一（或公共服务）",
+                        c.category.as_str()
+                    ),
+                );
+                cx.help("写行政许可、行政处罚、行政强制、行政征收、行政给付、行政检查、行政确认、行政奖励、行政裁决、其他行政权力或公共服务");
+            }
+            Some(cat)
+                if cat.needs_basis()
+                    && c.basis.is_empty()
+                    && c.sub_items.iter().all(|s| s.basis.is_empty()) =>
+            {
+                cx.at(
+                    node,
+                    e.file,
+                    c.category.span,
+                    "missing-basis",
+                    Severity::Error,
+                    format!("{}事项必须写明实施依据", c.category.as_str()),
+                );
+                cx.help("加上 [basis] 表，在 text 中写依据原文；认领它的各区划都继承这里的依据");
+            }
+            Some(_) => {}
+        }
         if c.levels.is_empty() {
             cx.at(
                 node,
@@ -306,7 +339,9 @@ fn claims(cx: &mut Cx, node: usize) -> Coverage {
                     Severity::Error,
                     format!("上级区划的指导目录中没有基本编码为 {code} 的事项"),
                 );
-                cx.help(if above.is_empty() {
+                cx.help(if n.parent.is_none() {
+                    "根区划不认领：claims/ 只用于下级区划（jurisdictions/ 下）认领上级的目录；根区划自己的事项写在 items/ 中".to_string()
+                } else if above.is_empty() {
                     "本区划之上没有指导目录（catalogue/）：自设的事项写在 items/ 中，并写明实施依据".to_string()
                 } else {
                     format!("核对编码（目录在 {}）；目录中没有的事项是本级自设事项，写在 items/ 中并写明实施依据", above.join("、"))

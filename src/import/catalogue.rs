@@ -129,6 +129,9 @@ pub fn build(
         let Some(list) = rows.get(&key) else {
             continue;
         };
+        // The highest level's row gives the matter's texts.
+        let mut list = list.clone();
+        list.sort_by_key(|(l, _)| std::cmp::Reverse(tier::rank(l)));
         let items: Vec<&Item> = list.iter().map(|(_, i)| *i).collect();
         let first = items[0];
         for (l, other) in &list[1..] {

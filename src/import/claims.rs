@@ -48,6 +48,9 @@ pub struct Report {
     pub by_code: usize,
     pub by_name: usize,
     pub by_similarity: usize,
+    /// Rows matched by similarity only (their names differ from the catalogue's): each with the
+    /// catalogue item it was taken for, to review.
+    pub similar: Vec<Similar>,
     /// Rows no catalogue item matched: imported as local items.
     pub unmatched: Vec<Row>,
     /// Catalogue items no row claimed: claim them, or write them not applicable.
@@ -60,6 +63,13 @@ pub struct Row {
     pub sheet: String,
     pub row: Option<u32>,
     pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Similar {
+    pub row: Row,
+    pub code: String,
+    pub catalogue_name: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -161,21 +171,31 @@ pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, R
         taken_cat[rest_cat[c]] = true;
     }
     let mut claims = Vec::new();
+    let row_of = |item: &Item| {
+        let source = item.source.as_ref();
+        Row {
+            file: source.map(|s| s.file.clone()).unwrap_or_default(),
+            sheet: source.map(|s| s.sheet.clone()).unwrap_or_default(),
+            row: source.and_then(|s| s.row),
+            name: item.name.value.clone(),
+        }
+    };
     for (i, item) in items.iter().enumerate() {
         let Some((c, how)) = matched[i] else {
-            let source = item.source.as_ref();
-            report.unmatched.push(Row {
-                file: source.map(|s| s.file.clone()).unwrap_or_default(),
-                sheet: source.map(|s| s.sheet.clone()).unwrap_or_default(),
-                row: source.and_then(|s| s.row),
-                name: item.name.value.clone(),
-            });
+            report.unmatched.push(row_of(item));
             continue;
         };
         match how {
             "code" => report.by_code += 1,
             "name" => report.by_name += 1,
-            _ => report.by_similarity += 1,
+            _ => {
+                report.by_similarity += 1;
+                report.similar.push(Similar {
+                    row: row_of(item),
+                    code: cats[c].code.value.clone(),
+                    catalogue_name: cats[c].name.value.clone(),
+                });
+            }
         }
         report.claimed += 1;
         let cat = cats[c];

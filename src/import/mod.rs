@@ -992,6 +992,17 @@ pub fn render_text(r: &Report) -> String {
             c.unmatched.len(),
             c.unclaimed.len()
         );
+        for u in &c.similar {
+            let _ = writeln!(
+                out,
+                "  按相似认领，请核对：{} 第 {} 行 {} → {} {}",
+                u.row.file,
+                u.row.row.map_or("?".into(), |r| r.to_string()),
+                u.row.name,
+                u.code,
+                u.catalogue_name
+            );
+        }
         for u in c.unmatched.iter().take(30) {
             let _ = writeln!(
                 out,
