@@ -405,7 +405,8 @@ pub(crate) fn item(
     }
 }
 
-fn write(path: &Path, text: &str) -> Result<(), Error> {
+/// Write a generated file, making its folder (also for `generate_tree`).
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|source| Error::Write {
             path: parent.to_path_buf(),

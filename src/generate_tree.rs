@@ -10,7 +10,7 @@
 //! files are written in parallel.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -45,18 +45,7 @@ struct Place {
     parent_code: String,
 }
 
-fn write(path: &Path, text: &str) -> Result<(), Error> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| Error::Write {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
-    std::fs::write(path, text).map_err(|source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    })
-}
+use crate::generate::write;
 
 /// Which levels a catalogue item has: (prefecture, county, township).
 fn levels_of(seed: u64, k: usize) -> (bool, bool, bool) {

@@ -42,31 +42,6 @@ fn import(into: &Path, files: &[&Path], extra: &[&str]) -> (i32, serde_json::Val
     (out.status.code().unwrap_or(-1), json(&out))
 }
 
-fn folders(into: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(into.join("departments"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
-    v.sort();
-    v
-}
-
-fn tree(dir: &Path) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().display().to_string(),
-                std::fs::read_to_string(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 const EMERGENCY: &[(&str, &str)] = &[
     ("对生产经营单位安全生产违法行为的处罚", "行政处罚"),
     ("危险化学品经营许可", "行政许可"),
@@ -109,7 +84,7 @@ fn the_same_department_written_another_way_is_one_department() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let lists = first_edition(dir.path());
-        let before = tree(&lists);
+        let before = files_in(&lists);
         let b = csv(dir.path(), "2025年清单.csv", title, body, EMERGENCY);
         let (code, report) = import(&lists, &[&b], &["--update"]);
         assert_eq!(code, 0, "{title}: {report:#}");
@@ -128,7 +103,7 @@ fn the_same_department_written_another_way_is_one_department() {
             "{title}: {adjustment:#}"
         );
         // No second department file, no item file more or less.
-        assert_eq!(tree(&lists).len(), before.len(), "{title}");
+        assert_eq!(files_in(&lists).len(), before.len(), "{title}");
         assert_eq!(body, BODY);
         // Without --update, the items go to the same folder too.
         let (code, report) = import(&lists, &[&b], &["--dry-run"]);
@@ -181,7 +156,7 @@ fn an_ambiguous_department_writes_nothing_until_chosen() {
     let (code, _) = import(&lists, &[&city, &district], &[]);
     assert_eq!(code, 0);
     assert_eq!(folders(&lists), ["scjdglj", "scjdglj-2"]);
-    let before = tree(&lists);
+    let before = files_in(&lists);
 
     let unclear = csv(
         dir.path(),
@@ -201,7 +176,7 @@ fn an_ambiguous_department_writes_nothing_until_chosen() {
             .collect();
         assert_eq!(candidates, ["scjdglj", "scjdglj-2"]);
         assert!(report["written"].as_array().unwrap().is_empty());
-        assert_eq!(tree(&lists), before, "nothing written");
+        assert_eq!(files_in(&lists), before, "nothing written");
     }
     // The text report says how to choose.
     let out = qingdan()
@@ -368,7 +343,7 @@ fn generic_item_names_in_common_make_no_department_another_s() {
     // … and as an update of lists that hold only 统计局.
     let other = dir.path().join("other");
     import(&other, &[&stats], &[]);
-    let before = tree(&other);
+    let before = files_in(&other);
     let (code, report) = import(&other, &[&finance], &["--update"]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["files"][0]["department_id"], "czj");
@@ -378,7 +353,7 @@ fn generic_item_names_in_common_make_no_department_another_s() {
         .filter(|(p, _)| p.starts_with("departments/tjj"))
         .collect();
     assert!(
-        kept.iter().all(|f| tree(&other).contains(f)),
+        kept.iter().all(|f| files_in(&other).contains(f)),
         "统计局's files untouched"
     );
 }

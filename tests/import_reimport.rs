@@ -39,32 +39,6 @@ fn import(into: &Path, files: &[PathBuf], extra: &[&str]) -> serde_json::Value {
     json(&out)
 }
 
-fn folders(into: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(into.join("departments"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
-    v.sort();
-    v
-}
-
-/// Every file under `dir` with its contents.
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 fn names(v: &serde_json::Value) -> BTreeSet<String> {
     v.as_array()
         .unwrap()
@@ -102,7 +76,7 @@ fn next_year_s_spreadsheets_update_the_lists_kind_by_kind() {
     import(&lists, &a, &[]);
     let departments = folders(&lists);
     assert_eq!(departments, ["daj", "kxjsj", "swj", "tjj"]);
-    let before = tree(&lists);
+    let before = files_in(&lists);
     let b: Vec<PathBuf> = [
         "克拉玛依市档案局2025年权责清单.xlsx",
         "统计局权责清单2025.xlsx",
@@ -115,7 +89,7 @@ fn next_year_s_spreadsheets_update_the_lists_kind_by_kind() {
 
     // First a dry run: the adjustment, and nothing written.
     let dry = import(&lists, &b, &["--update", "--dry-run"]);
-    assert_eq!(tree(&lists), before, "a dry run writes nothing");
+    assert_eq!(files_in(&lists), before, "a dry run writes nothing");
     // Each file found its department: the renamed one by its items, the untitled one by the
     // short name in its body column.
     let matched: Vec<(&str, &str)> = dry["files"]
@@ -213,7 +187,7 @@ fn re_importing_every_spreadsheet_in_any_dress_changes_nothing() {
     import(&lists, &originals, &[]);
     let departments = folders(&lists);
     assert_eq!(departments.len(), 12);
-    let before = tree(&lists);
+    let before = files_in(&lists);
     for dress in ["original", "converted", "notitle", "short"] {
         let files: Vec<PathBuf> = variants
             .iter()
@@ -255,7 +229,7 @@ fn re_importing_every_spreadsheet_in_any_dress_changes_nothing() {
                 report["written"].as_array().unwrap().is_empty(),
                 "{report:#}"
             );
-            assert_eq!(tree(&copy), before);
+            assert_eq!(files_in(&copy), before);
         }
     }
 }

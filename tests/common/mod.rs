@@ -141,3 +141,30 @@ pub fn diff_json_with<S: AsRef<std::ffi::OsStr>>(
     );
     json(&out)
 }
+
+/// The department folders of a lists folder, sorted.
+pub fn folders(lists: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(lists.join("departments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every file under `dir` with its bytes, sorted by path: what a command left on disk.
+pub fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
