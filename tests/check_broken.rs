@@ -431,3 +431,51 @@ fn time_limits_in_hundreds_and_several_stages() {
     let (code, d, _) = with_item(ok);
     assert_eq!(code, 0, "{d:?}");
 }
+
+#[test]
+fn every_key_problem_of_a_file_is_reported_at_once() {
+    let text = ITEM.replace("category =", "catgory =")
+        + "\n[guide]\npromised_limit = 5\nplce = \"窗口\"\n\n[[supervision]]\nobject = \"统计调查对象\"\n";
+    let (code, d, report) = with_item(text);
+    assert_eq!(code, 1);
+    let rules: Vec<(&str, u64)> = d.iter().map(|p| (p.0.as_str(), p.2)).collect();
+    assert_eq!(
+        rules,
+        [
+            ("unknown-key", 3),
+            ("wrong-type", 10),
+            ("unknown-key", 11),
+            ("missing-key", 13)
+        ],
+        "{report:#}"
+    );
+    let messages: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[2].contains("位于 [guide] 表中"), "{messages:?}");
+    assert!(messages[3].contains("method"), "{messages:?}");
+    // The mistyped key is said once, with its suggestion, not also as a missing key.
+    assert!(!messages.iter().any(|m| m.contains("缺少必填的键 category")));
+}
+
+#[test]
+fn toml_syntax_errors_are_said_in_chinese() {
+    for (broken, said) in [
+        (
+            ITEM.replace("\"对拒绝配合统计调查的处罚\"", "\"对拒绝配合统计调查的处罚"),
+            "文字的写法不对",
+        ),
+        (ITEM.replace("category = ", "category "), "缺少 = 和值"),
+        (ITEM.to_string() + "\n[guide\n", "表头"),
+    ] {
+        let (code, _, report) = with_item(broken);
+        assert_eq!(code, 1);
+        let e = &report["errors"][0];
+        assert_eq!(e["rule"], "toml-syntax", "{report:#}");
+        let message = e["message"].as_str().unwrap();
+        assert!(message.contains(said), "{message}");
+    }
+}

@@ -679,28 +679,31 @@ fn parse_raw(raw: RawFile) -> FileResult {
         };
     }
     let parsed = match kind {
-        Kind::Jurisdiction => parse::<Jurisdiction>(&source).map(Parsed::Jurisdiction),
-        Kind::Synonyms => parse::<Synonyms>(&source).map(Parsed::Synonyms),
+        Kind::Jurisdiction => {
+            parse::<Jurisdiction>(&source, "jurisdiction").map(Parsed::Jurisdiction)
+        }
+        Kind::Synonyms => parse::<Synonyms>(&source, "synonyms").map(Parsed::Synonyms),
         Kind::Department { folder } => {
-            parse::<Department>(&source).map(|d| Parsed::Department(folder, d))
+            parse::<Department>(&source, "department").map(|d| Parsed::Department(folder, d))
         }
-        Kind::Item { folder, stem } => {
-            parse::<Item>(&source).map(|i| Parsed::Item(folder, stem, std::sync::Arc::new(i)))
+        Kind::Item { folder, stem } => parse::<Item>(&source, "item")
+            .map(|i| Parsed::Item(folder, stem, std::sync::Arc::new(i))),
+        Kind::Boundary { stem } => {
+            parse::<Boundary>(&source, "boundary").map(|b| Parsed::Boundary(stem, b))
         }
-        Kind::Boundary { stem } => parse::<Boundary>(&source).map(|b| Parsed::Boundary(stem, b)),
         Kind::Adjustments { stem } => {
-            parse::<Adjustments>(&source).map(|a| Parsed::Adjustments(stem, a))
+            parse::<Adjustments>(&source, "adjustments").map(|a| Parsed::Adjustments(stem, a))
         }
         Kind::Claim { folder, stem } => {
-            parse::<Claim>(&source).map(|c| Parsed::Claim(folder, stem, c))
+            parse::<Claim>(&source, "claim").map(|c| Parsed::Claim(folder, stem, c))
         }
         Kind::Catalogue { stem } => {
-            parse::<CatalogueItem>(&source).map(|c| Parsed::Catalogue(stem, c))
+            parse::<CatalogueItem>(&source, "catalogue").map(|c| Parsed::Catalogue(stem, c))
         }
         Kind::Ignored | Kind::Unexpected => Ok(Parsed::Nothing),
     };
     let parsed = parsed.unwrap_or_else(|d| {
-        problems.push(*d);
+        problems.extend(d);
         Parsed::Nothing
     });
     // A cleanly parsed file from disk need not stay in memory: `SourceFile::text` reads it again
@@ -757,8 +760,31 @@ fn decode(path: &str, mut bytes: Vec<u8>, problems: &mut Vec<Diagnostic>) -> Opt
 }
 
 /// Parse one file as `T`, turning a TOML or serde error into a diagnostic with a Chinese message.
-fn parse<T: DeserializeOwned>(source: &SourceFile) -> Result<T, Box<Diagnostic>> {
-    toml::from_str::<T>(&source.text()).map_err(|e| Box::new(toml_error(source, &e)))
+/// Parse a file of schema kind `kind`. On an unknown key, a missing key or a wrong type, the
+/// others of the file too (`validate`): an editor fixes them all in one go.
+fn parse<T: DeserializeOwned>(source: &SourceFile, kind: &str) -> Result<T, Vec<Diagnostic>> {
+    let text = source.text();
+    toml::from_str::<T>(&text).map_err(|e| {
+        let first = toml_error(source, &e);
+        if !matches!(first.rule, "unknown-key" | "missing-key" | "wrong-type") {
+            return vec![first];
+        }
+        let more: Vec<Diagnostic> = super::validate::problems(source, &text, kind)
+            .into_iter()
+            .filter(|v| {
+                let same_place =
+                    v.rule == first.rule && v.line == first.line && v.column == first.column;
+                let same_key = v.rule == "missing-key"
+                    && first.rule == v.rule
+                    && v.message.starts_with(&first.message);
+                !same_place && !same_key
+            })
+            .collect();
+        let mut all = vec![first];
+        all.extend(more);
+        all.sort_by_key(|d| (d.line, d.column));
+        all
+    })
 }
 
 fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
@@ -877,10 +903,95 @@ fn translate_syntax_error(detail: &str) -> String {
             "键名中有不允许的字符（键名只用英文字母、数字、_ 和 -）",
         ),
         ("newline", "行末不完整（多为引号不成对）"),
+        // toml_parser's messages.
+        (
+            "invalid basic string",
+            "文字的写法不对（多为引号不成对或少了引号）",
+        ),
+        (
+            "invalid multi-line basic string",
+            "多行文字的写法不对（三个双引号 \"\"\" 要成对）",
+        ),
+        (
+            "invalid literal string",
+            "单引号文字的写法不对（单引号要成对）",
+        ),
+        (
+            "invalid multi-line literal string",
+            "多行单引号文字的写法不对",
+        ),
+        ("missing opening quote", "文字缺少开头的引号"),
+        (
+            "missing escaped value",
+            "反斜杠 \\ 后缺少转义的字符（要写反斜杠本身请写 \\\\）",
+        ),
+        (
+            "invalid escape",
+            "反斜杠 \\ 的转义不对（要写反斜杠本身请写 \\\\）",
+        ),
+        (
+            "missing comma between array elements",
+            "列表的元素之间缺少逗号",
+        ),
+        ("extra comma in array", "列表中多了一个逗号"),
+        (
+            "missing comma between key-value pairs",
+            "行内表的键值之间缺少逗号",
+        ),
+        ("extra comma in inline table", "行内表中多了一个逗号"),
+        (
+            "missing assignment between key-value pairs",
+            "键和值之间缺少 =",
+        ),
+        ("extra assignment between key-value pairs", "多了一个 ="),
+        ("extra `=`", "多了一个 ="),
+        ("unexpected `=` in array", "列表中不能有 ="),
+        ("missing value for key", "键后面缺少值"),
+        ("missing value", "缺少值"),
+        ("unclosed array table", "表数组的 [[ ]] 没有闭合"),
+        ("unclosed inline table", "行内表的 { } 没有闭合"),
+        ("unclosed array", "列表的 [ ] 没有闭合"),
+        ("unclosed table", "表头的 [ ] 没有闭合"),
+        ("missing table open", "表头缺少 ["),
+        ("invalid table", "表头写错"),
+        ("missing key for inline table element", "行内表的元素缺少键"),
+        ("invalid inline table element", "行内表的元素写错"),
+        ("missing inline table opening", "行内表缺少 {"),
+        ("missing array opening", "列表缺少 ["),
+        ("invalid key-value pair", "键值对写错（应为 键 = 值）"),
+        ("invalid key", "键名写错"),
+        (
+            "unexpected key or value",
+            "这里不应有键或值（多为一行写了两个键值对）",
+        ),
+        (
+            "unexpected content between comment and newline",
+            "注释后面有多余的内容",
+        ),
+        ("unexpected content", "这一行后面有多余的内容"),
+        ("invalid comment character", "注释中有不允许的字符"),
+        ("unexpected leading zero", "数字前面不能有 0"),
+        ("unexpected sign", "正负号的位置不对"),
+        ("invalid boolean", "true/false 写错（全小写，不加引号）"),
+        ("invalid date-time", "日期时间写错（如 2024-06-30）"),
+        ("invalid float", "小数写错"),
+        ("invalid integer number", "整数写错"),
+        ("invalid hexadecimal number", "十六进制数写错"),
+        ("invalid octal number", "八进制数写错"),
+        ("invalid binary number", "二进制数写错"),
+        ("invalid mantissa", "数字写错"),
+        ("invalid fraction", "小数部分写错"),
+        ("invalid exponent", "指数部分写错"),
+        ("invalid value", "值写错（文字要加引号）"),
     ];
-    match known.iter().find(|(en, _)| detail.contains(en)) {
+    // The more specific phrase first: "invalid multi-line basic string" before "invalid basic string".
+    let found = known
+        .iter()
+        .filter(|(en, _)| detail.contains(en))
+        .max_by_key(|(en, _)| en.len());
+    match found {
         Some((_, zh)) => format!("{zh}（{detail}）"),
-        None => detail.to_string(),
+        None => format!("写法不对（{detail}）"),
     }
 }
 

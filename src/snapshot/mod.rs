@@ -8,6 +8,7 @@
 pub mod git;
 mod load;
 pub mod tree;
+mod validate;
 
 pub use load::{MAX_FILE_BYTES, RawFile, raw_dir};
 
