@@ -898,6 +898,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     return Ok(ExitCode::from(1));
                 }
                 let built = site.build()?;
+                // As `build` says them (e.g. editions that cannot be shown outside git).
+                for w in &built.warnings {
+                    eprintln!("警告：{w}");
+                }
                 let total: f64 = built.steps.iter().map(|s| s.1).sum();
                 eprintln!(
                     "已生成 {}：{} 个网页，用时 {total:.2} 秒。",

@@ -552,3 +552,17 @@ fn a_search_log_that_cannot_be_written_leaves_search_working() {
     assert_eq!(code, 200, "{body}");
     assert_eq!(get(&server.addr, "/").0, 200);
 }
+
+#[test]
+fn serve_on_lists_outside_git_says_which_editions_cannot_be_shown() {
+    let lists = valid_tree();
+    write(
+        lists.path(),
+        "jurisdiction.toml",
+        "name = \"测试市\"\nedition = \"2025\"\n\n[[editions]]\nedition = \"2024\"\nrev = \"v2024\"\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let server = start(lists.path(), &out.path().join("site"));
+    assert!(server.said.contains("警告"), "{}", server.said);
+    assert!(server.said.contains("v2024"), "{}", server.said);
+}
