@@ -419,18 +419,24 @@ pub(crate) fn write(path: &Path, text: &str) -> Result<(), Error> {
     })
 }
 
-/// Generate a tree of `opts.items` items under `opts.out`; returns a one-line summary.
-pub fn generate(opts: &Options) -> Result<String, Error> {
-    if opts.out.exists()
-        && std::fs::read_dir(&opts.out)
+/// `gen` writes only into a new or empty folder (also for `generate_tree`).
+pub(crate) fn ensure_empty(out: &Path) -> Result<(), Error> {
+    if out.exists()
+        && std::fs::read_dir(out)
             .map(|mut d| d.next().is_some())
             .unwrap_or(true)
     {
         return Err(Error::Usage(format!(
             "{} 已存在且不为空；gen 只写入新的或空的文件夹，请换一个 --out",
-            opts.out.display()
+            out.display()
         )));
     }
+    Ok(())
+}
+
+/// Generate a tree of `opts.items` items under `opts.out`; returns a one-line summary.
+pub fn generate(opts: &Options) -> Result<String, Error> {
+    ensure_empty(&opts.out)?;
     let depts = opts.departments.max(1);
     let dept_names: Vec<(String, String)> = (0..depts)
         .map(|d| {

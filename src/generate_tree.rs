@@ -54,16 +54,7 @@ fn levels_of(seed: u64, k: usize) -> (bool, bool, bool) {
 }
 
 pub fn generate(opts: &Options) -> Result<String, Error> {
-    if opts.out.exists()
-        && std::fs::read_dir(&opts.out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(Error::Usage(format!(
-            "{} 已存在且不为空；gen 只写入新的或空的文件夹，请换一个 --out",
-            opts.out.display()
-        )));
-    }
+    crate::generate::ensure_empty(&opts.out)?;
     let (p, c, t) = (
         opts.prefectures.max(1),
         opts.counties.max(1),

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
@@ -41,8 +41,8 @@ fn catalogue(into: &Path) -> Vec<toml::Table> {
         .collect()
 }
 
-#[test]
-fn a_two_level_workbook_is_one_catalogue_item_per_matter() {
+/// An empty city (its jurisdiction.toml only): (the temporary folder, its lists folder).
+fn city() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let lists = dir.path().join("lists");
     write(
@@ -50,6 +50,19 @@ fn a_two_level_workbook_is_one_catalogue_item_per_matter() {
         "jurisdiction.toml",
         "name = \"克拉玛依市\"\ncode = \"650200\"\nlevel = \"地州市级\"\n",
     );
+    (dir, lists)
+}
+
+/// The city with the two-level catalogue imported.
+fn city_with_catalogue() -> (tempfile::TempDir, PathBuf) {
+    let (dir, lists) = city();
+    import(&lists, &[]);
+    (dir, lists)
+}
+
+#[test]
+fn a_two_level_workbook_is_one_catalogue_item_per_matter() {
+    let (_dir, lists) = city();
     let report = import(&lists, &[]);
     let sheets: Vec<(&str, &str, u64)> = report["files"][0]["sheets"]
         .as_array()
@@ -95,14 +108,7 @@ fn a_two_level_workbook_is_one_catalogue_item_per_matter() {
 
 #[test]
 fn a_district_claims_the_imported_catalogue() {
-    let dir = tempfile::tempdir().unwrap();
-    let lists = dir.path().join("lists");
-    write(
-        &lists,
-        "jurisdiction.toml",
-        "name = \"克拉玛依市\"\ncode = \"650200\"\nlevel = \"地州市级\"\n",
-    );
-    import(&lists, &[]);
+    let (_dir, lists) = city_with_catalogue();
     let county: Vec<String> = catalogue(&lists)
         .iter()
         .filter(|t| t["levels"].as_array().unwrap().len() == 2)
@@ -147,14 +153,7 @@ fn a_district_claims_the_imported_catalogue() {
 
 #[test]
 fn a_district_s_own_spreadsheet_imports_as_claims_of_the_catalogue() {
-    let dir = tempfile::tempdir().unwrap();
-    let lists = dir.path().join("lists");
-    write(
-        &lists,
-        "jurisdiction.toml",
-        "name = \"克拉玛依市\"\ncode = \"650200\"\nlevel = \"地州市级\"\n",
-    );
-    import(&lists, &[]);
+    let (_dir, lists) = city_with_catalogue();
     let district = lists.join("jurisdictions/dszq");
     write(
         &district,
@@ -237,14 +236,7 @@ fn a_district_s_own_spreadsheet_imports_as_claims_of_the_catalogue() {
 
 #[test]
 fn importing_into_a_district_needs_its_level_and_refuses_update() {
-    let dir = tempfile::tempdir().unwrap();
-    let lists = dir.path().join("lists");
-    write(
-        &lists,
-        "jurisdiction.toml",
-        "name = \"克拉玛依市\"\ncode = \"650200\"\nlevel = \"地州市级\"\n",
-    );
-    import(&lists, &[]);
+    let (_dir, lists) = city_with_catalogue();
     let district = lists.join("jurisdictions/dszq");
     let run = |extra: &[&str]| {
         qingdan()

@@ -487,11 +487,7 @@ fn claims(cx: &mut Cx, node: usize) -> Coverage {
     Coverage {
         path: n.path.clone(),
         name: n.name().to_string(),
-        level: snap
-            .jurisdiction
-            .as_ref()
-            .map(|j| j.value.level.clone())
-            .unwrap_or_default(),
+        level: n.level().to_string(),
         parent: n.parent.map(|p| tree.nodes[p].path.clone()),
         items: snap.items.len(),
         catalogue_items: applicable.len(),

@@ -243,11 +243,7 @@ fn one(tree: &Tree, node: usize) -> Claims {
     Claims {
         path: n.path.clone(),
         name: n.name().to_string(),
-        level: snap
-            .jurisdiction
-            .as_ref()
-            .map(|j| j.value.level.clone())
-            .unwrap_or_default(),
+        level: n.level().to_string(),
         summary,
         catalogue: entries,
         local_items,

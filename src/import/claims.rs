@@ -85,12 +85,7 @@ pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, R
     let applicable = tree.applicable(node);
     let mut report = Report {
         jurisdiction: n.path.clone(),
-        level: n
-            .snapshot
-            .jurisdiction
-            .as_ref()
-            .map(|j| j.value.level.clone())
-            .unwrap_or_default(),
+        level: n.level().to_string(),
         catalogue_items: applicable.len(),
         ..Report::default()
     };
@@ -149,17 +144,7 @@ pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, R
         .collect();
     let info_items: Vec<Info> = rest_items
         .iter()
-        .map(|&i| {
-            let it = &items[i];
-            Info::new(
-                it.id.as_str(),
-                "",
-                it.category.as_str(),
-                it.name.as_str(),
-                &it.basis,
-            )
-            .with_subs(it.sub_items.iter().map(|s| s.name.as_str()))
-        })
+        .map(|&i| Info::of_item(&items[i], ""))
         .collect();
     let m = match_items(&info_cat, &info_items);
     for (c, i, how) in m.pairs {

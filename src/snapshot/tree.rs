@@ -139,12 +139,17 @@ impl Node {
         }
     }
 
-    /// Its level as a rank (`tier::rank`: 4 province … 1 township; 0 unknown).
-    pub fn rank(&self) -> u8 {
+    /// Its level as written in jurisdiction.toml ("" without one).
+    pub fn level(&self) -> &str {
         self.snapshot
             .jurisdiction
             .as_ref()
-            .map_or(0, |j| tier::rank(&j.value.level))
+            .map_or("", |j| j.value.level.as_str())
+    }
+
+    /// Its level as a rank (`tier::rank`: 4 province … 1 township; 0 unknown).
+    pub fn rank(&self) -> u8 {
+        tier::rank(self.level())
     }
 
     /// Its 区划代码, or else its folder name: what an implementation code is made of.
