@@ -759,3 +759,127 @@ fn what_claims_inherit_is_checked_once_at_the_catalogue() {
         .collect();
     assert_eq!(errors, [("unknown-category", path)], "{report:#}");
 }
+
+/// `qingdan build` of a tree: (exit code, the site folder).
+fn build_tree(lists: &Path) -> (i32, std::path::PathBuf) {
+    let out = lists.join("_site");
+    let o = qingdan()
+        .args(["build", "--lists"])
+        .arg(lists)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    if o.status.code() == Some(0) {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    (o.status.code().unwrap_or(-1), out)
+}
+
+fn page(site: &Path, rel: &str) -> String {
+    std::fs::read_to_string(site.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn the_whole_tree_is_built_as_one_site() {
+    let dir = tree(&base());
+    let (code, site) = build_tree(dir.path());
+    assert_eq!(code, 0);
+    // A site per jurisdiction, each with its own items and its own search index.
+    for d in ["dsz", "bjt"] {
+        let home = page(&site, &format!("j/{d}/index.html"));
+        assert!(home.contains("class=\"switcher\""), "{home}");
+        assert!(site.join(format!("j/{d}/search/index.html")).is_file());
+        assert!(site.join(format!("j/{d}/items/local-2.html")).is_file());
+    }
+    // The switcher says where the reader is, on the root's pages and the districts'.
+    let dsz = page(&site, "j/dsz/index.html");
+    assert!(
+        dsz.contains("<a href=\"/j/dsz/\" aria-current=\"true\">独山子区</a>"),
+        "{dsz}"
+    );
+    assert!(dsz.contains("<a href=\"/\">测试市</a>"), "{dsz}");
+    let root = page(&site, "index.html");
+    assert!(
+        root.contains("<a href=\"/\" aria-current=\"true\">测试市</a>"),
+        "{root}"
+    );
+    // A claimed item is an ordinary page of its district, with its implementation code, and
+    // leads to the catalogue item's page.
+    let claimed = page(&site, "j/dsz/items/ZJ-XK-0001-650202.html");
+    assert!(claimed.contains("建筑工程施工许可证核发"));
+    assert!(
+        claimed.contains("href=\"/catalogue/ZJ-XK-0001/\""),
+        "{claimed}"
+    );
+    // The jurisdictions page: each district's coverage and the matrix, a cell per district.
+    let j = page(&site, "jurisdictions/index.html");
+    assert!(j.contains("href=\"/j/dsz/\">独山子区</a>"));
+    assert_eq!(j.matches("<td class=\"cov cov-claimed\"").count(), 2, "{j}");
+    assert_eq!(j.matches("<td class=\"cov cov-na\"").count(), 2, "{j}");
+    assert!(
+        j.contains("独山子区：不适用（本区的施工许可由市局统一办理，处罚随之由市局实施）"),
+        "{j}"
+    );
+    assert!(
+        j.contains("href=\"/j/dsz/items/ZJ-XK-0001-650202.html\""),
+        "{j}"
+    );
+    // The catalogue item's page: the local versions side by side.
+    let cat = page(&site, "catalogue/ZJ-XK-0001/index.html");
+    assert!(cat.contains("ZJ-XK-0001-650202") && cat.contains("ZJ-XK-0001-650204"));
+    assert_eq!(cat.matches("<td>5个工作日</td>").count(), 2, "{cat}");
+    assert!(cat.contains("各地已认领的内容一致"), "{cat}");
+    // Every page of the tree is in the root's sitemap or a district's.
+    assert!(page(&site, "sitemap.xml").contains("/catalogue/ZJ-XK-0001/"));
+    assert!(page(&site, "j/bjt/sitemap.xml").contains("/j/bjt/items/local-2.html"));
+}
+
+#[test]
+fn a_local_version_unlike_most_is_marked_on_the_catalogue_item_s_page() {
+    let mut files = base();
+    files.extend(district("wrh", "乌尔禾区", "650205"));
+    let files = with(
+        files,
+        "jurisdictions/bjt/departments/zjj/claims/ZJ-XK-0001.toml",
+        Some(
+            "catalogue = \"ZJ-XK-0001\"\nunit = \"行政审批科\"\n\n[guide]\npromised_limit = \"3个工作日\"\n",
+        ),
+    );
+    let dir = tree(&files);
+    let (code, site) = build_tree(dir.path());
+    assert_eq!(code, 0);
+    let cat = page(&site, "catalogue/ZJ-XK-0001/index.html");
+    assert!(
+        cat.contains("<td class=\"differs\">3个工作日 <span class=\"differs-note\">（与多数不同）</span></td>"),
+        "{cat}"
+    );
+    assert_eq!(cat.matches("（与多数不同）</span>").count(), 1, "{cat}");
+    assert!(
+        cat.contains("<strong>1 地</strong>有与多数地方不同的内容"),
+        "{cat}"
+    );
+}
+
+#[test]
+fn a_tree_that_fails_check_is_not_built() {
+    // 白碱滩区 neither claims the penalty nor says why not.
+    let files = with(
+        base(),
+        "jurisdictions/bjt/departments/zjj/claims/ZJ-CF-0002.toml",
+        None,
+    );
+    let dir = tree(&files);
+    let (code, site) = build_tree(dir.path());
+    assert_eq!(code, 1);
+    assert!(!site.exists());
+}
+
+#[test]
+fn a_single_jurisdiction_site_has_no_switcher() {
+    let dir = valid_tree();
+    let (code, site) = build_tree(dir.path());
+    assert_eq!(code, 0);
+    assert!(!page(&site, "index.html").contains("switcher"));
+    assert!(!site.join("j").exists() && !site.join("jurisdictions").exists());
+}

@@ -223,7 +223,7 @@ pub fn against(report: &mut Report, snap: &Snapshot, diff: &crate::diff::Diff) {
     report.ok = report.errors.is_empty();
 }
 
-fn stats(snap: &Snapshot) -> Stats {
+pub fn stats(snap: &Snapshot) -> Stats {
     let mut s = Stats {
         departments: snap.department_folders.len(),
         items: snap.items.len(),

@@ -10,6 +10,7 @@ mod life;
 pub mod markdown;
 mod reuse;
 pub mod templates;
+pub mod tree;
 pub mod view;
 
 use std::collections::HashMap;
@@ -95,11 +96,52 @@ pub struct Site {
     pub report: Report,
     opts: Options,
     steps: Vec<(String, Duration)>,
+    /// A multi-level repository: the pages that link its jurisdictions (root site only).
+    tree: Option<tree::TreeView>,
+    /// A multi-level repository: the jurisdictions below the root, each rendered as a site of
+    /// its own below `j/<path>/`.
+    lower: Vec<Lower>,
+    /// This is the site of a lower jurisdiction.
+    sub: Option<Sub>,
+}
+
+/// A jurisdiction below the root, to be rendered below `j/<path>/`.
+struct Lower {
+    /// Its index in the tree (for its switcher).
+    node: usize,
+    /// Its folder relative to the lists folder ("jurisdictions/dszq").
+    path: String,
+    snap: Snapshot,
+}
+
+/// What the site of a lower jurisdiction takes from the root's.
+struct Sub {
+    /// Its path prefix: the root's and `/j/<path>`.
+    base: String,
+    /// The root site's path prefix (serve's feedback endpoint is there).
+    root_base: String,
+    nav: Vec<tree::NavLink>,
+    /// Its claimed items' catalogue pages, by item id.
+    catalogue_links: HashMap<String, String>,
+}
+
+/// The path prefix of every link: the path of `base_url` ("https://x.gov.cn/qd" → "/qd").
+fn base_path(base_url: Option<&str>) -> String {
+    base_url
+        .map(|u| u.trim_end_matches('/'))
+        .and_then(|u| u.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap_or_default()
 }
 
 impl Site {
     /// Load and check the lists.
+    /// A multi-level repository (`jurisdictions/` or `catalogue/` in the lists folder) is
+    /// loaded and checked whole, and every jurisdiction of it is rendered.
     pub fn load(opts: Options) -> Result<Site, Error> {
+        if crate::snapshot::tree::is_tree(&opts.lists) {
+            return Site::load_tree(opts);
+        }
         let t = Instant::now();
         let snap = Snapshot::load_dir(&opts.lists)?;
         let loaded = t.elapsed();
@@ -110,6 +152,46 @@ impl Site {
             report,
             opts,
             steps: vec![("载入".into(), loaded), ("校验".into(), t.elapsed())],
+            tree: None,
+            lower: Vec::new(),
+            sub: None,
+        })
+    }
+
+    fn load_tree(opts: Options) -> Result<Site, Error> {
+        let t = Instant::now();
+        let mut tree = crate::snapshot::tree::Tree::load(&opts.lists)?;
+        let loaded = t.elapsed();
+        let t = Instant::now();
+        let report = check::check_tree(&tree);
+        let checked = t.elapsed();
+        let t = Instant::now();
+        let base = base_path(opts.base_url.as_deref());
+        let view = tree::TreeView::new(&tree, &base, &report.jurisdictions);
+        let lower = tree
+            .nodes
+            .iter_mut()
+            .enumerate()
+            .skip(1)
+            .map(|(node, n)| Lower {
+                node,
+                path: n.path.clone(),
+                snap: std::mem::take(&mut n.snapshot),
+            })
+            .collect();
+        let snap = std::mem::take(&mut tree.nodes[0].snapshot);
+        Ok(Site {
+            snap,
+            report,
+            opts,
+            steps: vec![
+                ("载入".into(), loaded),
+                ("校验".into(), checked),
+                ("区划与目录".into(), t.elapsed()),
+            ],
+            tree: Some(view),
+            lower,
+            sub: None,
         })
     }
 
@@ -124,7 +206,17 @@ impl Site {
                 source,
             })?;
         }
-        let result = self.render_into(&tmp);
+        let result =
+            self.render_into(&tmp)
+                .and_then(|(pages, files, editions, warnings, reused)| {
+                    let t = Instant::now();
+                    let lower = self.lower.len();
+                    let (p, f, r) = self.render_lower(&tmp)?;
+                    if lower > 0 {
+                        self.steps.push(("下级区划".into(), t.elapsed()));
+                    }
+                    Ok((pages + p, files + f, editions, warnings, reused + r))
+                });
         match result {
             Ok((pages, files, editions, warnings, reused)) => {
                 let t = Instant::now();
@@ -151,6 +243,64 @@ impl Site {
         }
     }
 
+    /// Render each lower jurisdiction as a site of its own below `dir/j/<path>/`. Returns the
+    /// pages, files and reused item pages.
+    fn render_lower(&mut self, dir: &Path) -> Result<(usize, usize, usize), Error> {
+        let (mut pages, mut files, mut reused) = (0, 0, 0);
+        let root_base = base_path(self.opts.base_url.as_deref());
+        for lower in std::mem::take(&mut self.lower) {
+            let rel = tree::rel(&lower.path);
+            let stats = check::stats(&lower.snap);
+            let items = lower.snap.items.len();
+            let nav = self
+                .tree
+                .as_ref()
+                .map(|t| tree::nav(&t.nav, lower.node))
+                .unwrap_or_default();
+            let catalogue_links = self
+                .tree
+                .as_mut()
+                .and_then(|t| t.catalogue_of_item.get_mut(lower.node))
+                .map(std::mem::take)
+                .unwrap_or_default();
+            let mut site = Site {
+                snap: lower.snap,
+                report: check::Report {
+                    ok: true,
+                    items,
+                    errors: Vec::new(),
+                    warnings: Vec::new(),
+                    stats,
+                    jurisdictions: Vec::new(),
+                },
+                opts: Options {
+                    lists: self.opts.lists.join(&lower.path),
+                    out: self.opts.out.join(&rel),
+                    base_url: self.opts.base_url.clone(),
+                    templates: self.opts.templates.clone(),
+                    feedback_served: self.opts.feedback_served,
+                    votes: self.opts.votes.clone(),
+                },
+                steps: Vec::new(),
+                tree: None,
+                lower: Vec::new(),
+                sub: Some(Sub {
+                    base: format!("{root_base}/{rel}"),
+                    root_base: root_base.clone(),
+                    nav,
+                    catalogue_links,
+                }),
+            };
+            let (p, f, _, _, r) = site.render_into(&dir.join(&rel))?;
+            // As `build` does: the loaded lists are left to the operating system.
+            std::mem::forget(site);
+            pages += p;
+            files += f;
+            reused += r;
+        }
+        Ok((pages, files, reused))
+    }
+
     fn step<T>(
         &mut self,
         name: &str,
@@ -172,15 +322,34 @@ impl Site {
             .base_url
             .as_deref()
             .map(|u| u.trim_end_matches('/').to_string());
-        let base = base_url
-            .as_deref()
-            .and_then(|u| u.split_once("://").map(|(_, rest)| rest))
-            .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-            .unwrap_or_default();
+        let base = match &self.sub {
+            Some(sub) => sub.base.clone(),
+            None => base_path(base_url.as_deref()),
+        };
         let tera = self.step("模板", |s| templates::load(s.opts.templates.as_deref()))?;
         let site = self.step("准备数据", |s| {
             let mut data = SiteData::new(&s.snap, &s.report.stats, &base, base_url.clone());
-            data.view.feedback = FeedbackSite::new(&s.snap, &base, s.opts.feedback_served);
+            // Serve's feedback endpoint is the root site's, for every jurisdiction.
+            let root = s
+                .sub
+                .as_ref()
+                .map_or(base.as_str(), |sub| sub.root_base.as_str());
+            data.view.feedback = FeedbackSite::new(&s.snap, root, s.opts.feedback_served);
+            match (&s.tree, &s.sub) {
+                (Some(t), _) => data.view.jurisdictions = tree::nav(&t.nav, 0),
+                (_, Some(sub)) => {
+                    data.view.jurisdictions = sub.nav.clone();
+                    data.catalogue_links = sub.catalogue_links.clone();
+                }
+                _ => {}
+            }
+            if !data.view.jurisdictions.is_empty() {
+                let root = s
+                    .sub
+                    .as_ref()
+                    .map_or(base.as_str(), |sub| sub.root_base.as_str());
+                data.view.jurisdictions_url = format!("{root}/jurisdictions/");
+            }
             Ok(data)
         })?;
         let history = self.step("往期版本与调整", |s| {
@@ -279,7 +448,13 @@ impl Site {
                     },
                 )?;
                 // The items feedback may be about, for `serve`.
-                let items = feedback_items(&s.snap, &base);
+                let mut items = feedback_items(&s.snap, &base);
+                for l in &s.lower {
+                    let lower_base = format!("{base}/{}", tree::rel(&l.path));
+                    for (id, info) in feedback_items(&l.snap, &lower_base) {
+                        items.entry(id).or_insert(info);
+                    }
+                }
                 std::fs::write(
                     dir.join(crate::index::DIR)
                         .join(crate::feedback::ITEMS_FILE),
@@ -361,8 +536,13 @@ impl Site {
             writer.write(MARKER, marker(&s.opts).as_bytes())?;
             Ok(())
         })?;
+        let (tree_pages, tree_urls) = self.step("区划与目录页面", |s| match &s.tree {
+            Some(t) => render_tree_pages(t, &tera, &site, &writer),
+            None => Ok((0, Vec::new())),
+        })?;
         let mut urls = site.page_urls.clone();
         urls.extend(other.1.iter().cloned());
+        urls.extend(tree_urls);
         self.step("网站地图", |_| {
             write_sitemap(&writer, &urls, base_url.as_deref())
         })?;
@@ -373,8 +553,8 @@ impl Site {
         };
         writer.write(reuse::FILE, &serde_json::to_vec(&manifest)?)?;
         Ok((
-            pages + other.0,
-            pages + other.0 + data + 6,
+            pages + other.0 + tree_pages,
+            pages + other.0 + tree_pages + data + 6,
             history.editions.len().max(1),
             history.warnings,
             reused.into_inner(),
@@ -647,6 +827,12 @@ struct SiteView {
     categories: Vec<CatLink>,
     life_events: Vec<LifeLink>,
     feedback: FeedbackSite,
+    /// A multi-level repository: every jurisdiction, for the switcher (empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    jurisdictions: Vec<tree::NavLink>,
+    /// The root site's jurisdictions page (with the coverage matrix).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    jurisdictions_url: String,
 }
 
 /// Where item pages send feedback: `action`, the address the forms post to (serve's endpoint,
@@ -792,6 +978,8 @@ struct SiteData {
     life_items: Vec<Vec<usize>>,
     /// URLs of the item pages (the other pages add theirs when rendered).
     page_urls: Vec<String>,
+    /// Claimed items (multi-level lists): the page of the catalogue item each claims, by id.
+    catalogue_links: HashMap<String, String>,
 }
 
 impl SiteData {
@@ -902,6 +1090,8 @@ impl SiteData {
             categories,
             life_events,
             feedback: FeedbackSite::default(),
+            jurisdictions: Vec::new(),
+            jurisdictions_url: String::new(),
         };
         SiteData {
             view,
@@ -910,6 +1100,7 @@ impl SiteData {
             boundaries_by_item: view::boundaries_by_item(snap, &urls),
             life_items,
             page_urls,
+            catalogue_links: HashMap::new(),
         }
     }
 
@@ -972,6 +1163,57 @@ fn render_page(
     })
 }
 
+/// The pages of a multi-level repository: the jurisdictions page with the coverage matrix, and
+/// a page per catalogue item with its local versions side by side.
+fn render_tree_pages(
+    t: &tree::TreeView,
+    tera: &tera::Tera,
+    site: &SiteData,
+    w: &Writer,
+) -> Result<(usize, Vec<String>), Error> {
+    let url = format!("{}/jurisdictions/", site.base);
+    let title = "各级清单";
+    let mut ctx = tera::Context::new();
+    ctx.insert("breadcrumb", &site.crumbs(&[(title, url.clone())]));
+    ctx.insert(
+        "page",
+        &site.page(
+            title,
+            &format!(
+                "{}及下级区划的权责清单，指导目录事项在各地的认领情况",
+                site.view.jurisdiction
+            ),
+            &url,
+        ),
+    );
+    ctx.insert("summaries", &t.summaries);
+    ctx.insert("columns", &t.columns);
+    ctx.insert("rows", &t.rows);
+    ctx.insert("matrix_too_large", &t.matrix_too_large);
+    ctx.insert("catalogue", &t.catalogue_links());
+    render_page(tera, "jurisdictions.html", &ctx, w, &url)?;
+    t.catalogue.par_iter().try_for_each(|c| {
+        let mut ctx = tera::Context::new();
+        ctx.insert(
+            "breadcrumb",
+            &site.crumbs(&[(title, url.clone()), (c.name.as_str(), c.url.clone())]),
+        );
+        ctx.insert(
+            "page",
+            &site.page(
+                &c.name,
+                &format!("指导目录事项{}（{}）在各地的实施情况", c.name, c.code),
+                &c.url,
+            ),
+        );
+        ctx.insert("cat", c);
+        render_page(tera, "catalogue_item.html", &ctx, w, &c.url)
+    })?;
+    let mut urls = vec![url];
+    urls.extend(t.catalogue.iter().map(|c| c.url.clone()));
+    Ok((urls.len(), urls))
+}
+
 /// What render_items needs to reuse pages of the previous build.
 struct Reuse<'a> {
     previous: Option<&'a reuse::Previous>,
@@ -1017,8 +1259,15 @@ fn render_items(
             .add(dept.as_bytes())
             .add(&serde_json::to_vec(&boundaries)?)
             .add(&serde_json::to_vec(history)?)
-            .add(&serde_json::to_vec(&feedback)?)
-            .finish();
+            .add(&serde_json::to_vec(&feedback)?);
+        // A claimed item is made of its claim and of the catalogue item above: the page changes
+        // when either does.
+        let catalogue_url = site.catalogue_links.get(item.id.as_str());
+        let key = match catalogue_url {
+            Some(u) => key.add(u.as_bytes()).add(&serde_json::to_vec(&**item)?),
+            None => key,
+        }
+        .finish();
         let url = urls.item(&item.id);
         let rel = w.rel(&url);
         if let Ok(mut keys) = reuse.keys.lock() {
@@ -1052,6 +1301,9 @@ fn render_items(
         ctx.insert("item", &view);
         ctx.insert("history", history);
         ctx.insert("feedback", &feedback);
+        if let Some(u) = catalogue_url {
+            ctx.insert("catalogue_url", u);
+        }
         render_page(tera, "item.html", &ctx, w, &view.url)
     })?;
     Ok(snap.items.len())

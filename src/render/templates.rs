@@ -63,6 +63,14 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/adjustment_body.html"),
     ),
     ("diff.html", include_str!("../../templates/diff.html")),
+    (
+        "jurisdictions.html",
+        include_str!("../../templates/jurisdictions.html"),
+    ),
+    (
+        "catalogue_item.html",
+        include_str!("../../templates/catalogue_item.html"),
+    ),
 ];
 
 /// The filter script of adjustment pages.
