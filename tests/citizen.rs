@@ -149,6 +149,11 @@ fn items_taken_out_keep_their_address_with_what_became_of_them() {
             assert!(demo().join(format!("items/{new}.html")).exists());
         }
     }
+    // The adjustment page links the items taken out to their pages.
+    let adjustment = page("editions/2025/index.html");
+    for id in ["ylbzj-CF-b30390", "fzhggwyh-JC-de99d9", "fzhggwyh-JC-93decb"] {
+        assert!(adjustment.contains(&format!("href=\"/items/{id}.html\"")), "{id}");
+    }
     // The sitemap keeps them.
     let sitemap = page("sitemap.xml");
     assert!(sitemap.contains("/items/ylbzj-CF-b30390.html"));
@@ -274,7 +279,7 @@ fn base_url_of_jurisdiction_toml_when_no_base_url_is_given() {
 }
 
 #[test]
-fn a_colour_that_is_not_a_colour_is_refused_by_the_schema_check() {
+fn a_colour_that_is_not_a_colour_never_reaches_a_page() {
     let dir = tempfile::tempdir().unwrap();
     let lists = small(
         dir.path(),
@@ -288,9 +293,14 @@ fn a_colour_that_is_not_a_colour_is_refused_by_the_schema_check() {
         .arg(&out)
         .output()
         .unwrap();
-    // Whether check stops it or build leaves it out, it never reaches a page.
-    if o.status.code() == Some(0) {
-        let item = std::fs::read_to_string(out.join("items/tjj-CF-000001.html")).unwrap();
-        assert!(!item.contains("display:none"));
-    }
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("不是 #rrggbb 形式的颜色"), "{stderr}");
+    let item = std::fs::read_to_string(out.join("items/tjj-CF-000001.html")).unwrap();
+    assert!(!item.contains("display:none") && !item.contains("<style>"));
 }

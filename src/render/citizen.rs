@@ -214,8 +214,9 @@ pub struct Tombstone {
 }
 
 /// A page for every item of an earlier edition that the version being built no longer has
-/// under its code: cancelled, merged into another, split, or transferred to a new code. The
-/// latest change wins for an item changed twice.
+/// under its code: cancelled, merged into another, split, transferred to a new code (or
+/// renamed, moved or changed under a new code). The latest change wins for an item changed
+/// twice.
 pub fn tombstones(h: &History, snap: &Snapshot, urls: &Urls) -> Vec<Tombstone> {
     let current: HashMap<&str, &str> = snap
         .items
@@ -227,10 +228,7 @@ pub fn tombstones(h: &History, snap: &Snapshot, urls: &Urls) -> Vec<Tombstone> {
     for (i, d) in h.diffs.iter().enumerate() {
         let edition = h.editions.get(i + 1);
         for c in &d.changes {
-            if !matches!(
-                c.kind,
-                Kind::Cancelled | Kind::Merged | Kind::Split | Kind::Transferred
-            ) {
+            if c.kind == Kind::Added {
                 continue;
             }
             for (old_id, old_name) in c.old_ids.iter().zip(&c.old_names) {
@@ -266,12 +264,18 @@ pub fn tombstones(h: &History, snap: &Snapshot, urls: &Urls) -> Vec<Tombstone> {
                         d.new,
                         c.new_ids.len()
                     ),
-                    _ => format!(
+                    Kind::Transferred => format!(
                         "本事项在 {} 版清单中由{}划转至{}，事项编码随之改变，现在由{}办理。",
                         d.new,
                         c.old_department.as_deref().unwrap_or("原部门"),
                         c.department,
                         c.department
+                    ),
+                    // Renamed, moved or changed under a new code: the item goes on.
+                    _ => format!(
+                        "本事项在 {} 版清单中{}，事项编码随之改变，请按现在的事项办理。",
+                        d.new,
+                        editions::describe(c)
                     ),
                 };
                 let page = Tombstone {

@@ -343,6 +343,8 @@ pub fn adjustment_view(
                 department: c.department.clone(),
                 department_id: c.department_id.clone(),
                 old_department: c.old_department.clone().unwrap_or_default(),
+                // On the site every old code has a page: the item, or what became of it
+                // (citizen::tombstones).
                 old_items: c
                     .old_ids
                     .iter()
@@ -350,7 +352,10 @@ pub fn adjustment_view(
                     .map(|(i, n)| ItemRef {
                         id: i.clone(),
                         name: n.clone(),
-                        url: String::new(),
+                        url: match (urls, current) {
+                            (Some(u), Some(_)) => u.item(i),
+                            _ => String::new(),
+                        },
                     })
                     .collect(),
                 new_items: c
