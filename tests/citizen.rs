@@ -151,8 +151,15 @@ fn items_taken_out_keep_their_address_with_what_became_of_them() {
     }
     // The adjustment page links the items taken out to their pages.
     let adjustment = page("editions/2025/index.html");
-    for id in ["ylbzj-CF-b30390", "fzhggwyh-JC-de99d9", "fzhggwyh-JC-93decb"] {
-        assert!(adjustment.contains(&format!("href=\"/items/{id}.html\"")), "{id}");
+    for id in [
+        "ylbzj-CF-b30390",
+        "fzhggwyh-JC-de99d9",
+        "fzhggwyh-JC-93decb",
+    ] {
+        assert!(
+            adjustment.contains(&format!("href=\"/items/{id}.html\"")),
+            "{id}"
+        );
     }
     // The sitemap keeps them.
     let sitemap = page("sitemap.xml");
