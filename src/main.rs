@@ -596,6 +596,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 feedback_served: false,
                 votes,
             })?;
+            site.default_base_url();
             if !site.report.ok {
                 match format {
                     Format::Json => print(&(check::render_json(&site.report)? + "\n"))?,

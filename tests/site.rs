@@ -191,8 +191,9 @@ fn the_demo_site_is_complete_and_self_contained() {
                 );
             }
         }
-        if let Some(start) = html.find("<svg class=\"flowchart\"") {
-            flowcharts += 1;
+        // Two drawings of each flowchart (narrow and wide), both well-formed.
+        flowcharts += usize::from(html.contains("<svg class=\"flowchart flowchart-fc\""));
+        for (start, _) in html.match_indices("<svg class=\"flowchart") {
             let end = html[start..].find("</svg>").unwrap() + start + 6;
             let svg = &html[start..end];
             let mut reader = quick_xml::Reader::from_str(svg);

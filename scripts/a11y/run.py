@@ -22,6 +22,7 @@ import time
 import functools
 import http.server
 import urllib.parse
+import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PAGES = [
@@ -35,7 +36,18 @@ PAGES = [
     "/categories/xk/",
     "/404.html",
     ("/search/?q=%E6%8E%92%E6%B1%A1%E8%AE%B8%E5%8F%AF", "#search-live .results li"),
+    # Items an adjustment took out keep their address (cancelled, merged, split, transferred),
+    # items moved up or down say so at the top; the adjustment page.
+    "/items/ylbzj-CF-b30390.html",
+    "/items/fzhggwyh-JC-de99d9.html",
+    "/items/zfhcxjsj-QT-618da8.html",
+    "/items/zfhcxjsj-CF-7f226b.html",
+    "/items/sthjj-XK-6e7d1b.html",
+    "/items/zfhcxjsj-XK-f9e0c0.html",
+    "/editions/2025/",
 ]
+# The guide printed to PDF: one page, with 其他说明.
+PRINTED = "/items/swj-XK-24c671.html"
 WIDTHS = ["1280", "360"]
 
 
@@ -156,12 +168,77 @@ def search_log_counts(browser, work, port, log):
     return True, []
 
 
+def said(what, ok, problems):
+    print(f"{'ok  ' if ok else 'FAIL'} {what}")
+    for p in problems:
+        print(f"  {p}")
+
+
+def search_flash(browser, work, port, width, server_rendered):
+    """The search page with a query, watched as it loads: (ok, problems)."""
+    q = urllib.parse.quote("/search/?q=" + urllib.parse.quote("排污许可"))
+    r = dump(browser, work, f"http://127.0.0.1:{port}/__axe/search_flash.html?page={q}&width={width}")
+    if "error" in r:
+        return False, [r["error"]]
+    problems = []
+    if not r.get("scripted"):
+        problems.append(f"search.js never showed its results: {r}")
+    if r.get("bareDetails") or r.get("english"):
+        problems.append(f"a disclosure without its summary was visible: {r}")
+    if server_rendered and r.get("first", -1) <= 0:
+        problems.append(f"the server's results were not shown first: {r}")
+    if r.get("vanished"):
+        problems.append(f"the results vanished for {r['vanished']} samples while search.js loaded: {r}")
+    return not problems, problems
+
+
+def feedback_form(browser, work, port, js):
+    """The item page's 纠错 form sent with the page's JavaScript on or off: (ok, problems)."""
+    page = urllib.parse.quote("/items/swj-XK-24c671.html")
+    r = dump(browser, work, f"http://127.0.0.1:{port}/__axe/feedback_form.html?page={page}&js={int(js)}")
+    if "error" in r:
+        return False, [r["error"]]
+    problems = []
+    if r.get("scripted") != js:
+        problems.append(f"the page's scripts {'did not run' if js else 'ran'}: {r}")
+    if not r.get("thanked") or not r.get("back"):
+        problems.append(f"no thanks page with a link back: {r}")
+    return not problems, problems
+
+
+def printed(browser, work, port):
+    """The guide printed to PDF by Chromium: one page, 其他说明 on it. (ok, line)."""
+    pdf = os.path.join(work, "guide.pdf")
+    profile = tempfile.mkdtemp(prefix="chr-", dir=work)
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                    f"http://127.0.0.1:{port}{PRINTED}"], capture_output=True, timeout=120)
+    try:
+        with open(pdf, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return False, f"FAIL print of {PRINTED}: no PDF ({e})"
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    if not shutil.which("pdftotext"):
+        return False, "FAIL print: pdftotext is needed (apt-get install poppler-utils)"
+    text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout
+    problems = []
+    if pages != 1:
+        problems.append(f"{pages} pages, want 1")
+    for want in ("一次性告知单", "申请材料", "其他说明", "本页网址"):
+        if want not in text:
+            problems.append(f"no {want}")
+    if problems:
+        return False, f"FAIL print of {PRINTED} to PDF: " + "; ".join(problems)
+    return True, f"ok   print of {PRINTED} to PDF: {pages} page, with 其他说明"
+
+
 def install_harness(site):
     """The audit's own pages under site/__axe/ (again after a rebuild replaced the site)."""
     os.makedirs(os.path.join(site, "__axe"), exist_ok=True)
     shutil.copy(axe_path(), os.path.join(site, "__axe", "axe.min.js"))
     shutil.copy(os.path.join(ROOT, "scripts", "a11y", "harness.html"), os.path.join(site, "__axe", "index.html"))
-    for name in ("search_ui.html", "search_log.html"):
+    for name in ("search_ui.html", "search_log.html", "search_flash.html", "feedback_form.html"):
         shutil.copy(os.path.join(ROOT, "scripts", "a11y", name), os.path.join(site, "__axe", name))
 
 
@@ -234,6 +311,14 @@ def main():
         ok, problems = search_ui(browser, work, port, width)
         report("static host", width, ok, problems)
         passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+    install_harness(site)
+    for width in WIDTHS:
+        ok, problems = search_flash(browser, work, port, width, server_rendered=False)
+        said(f"search page on a static host @{width}px: no empty or English disclosure while search.js loads", ok, problems)
+        passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+    ok, line = printed(browser, work, port)
+    print(line)
+    passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
     server.shutdown()
     # The same under `qingdan serve`, where search.js asks /api/search.
     search_log = os.path.join(work, "search-log.jsonl")
@@ -258,6 +343,14 @@ def main():
             for width in WIDTHS:
                 ok, line = audit(browser, work, served, "/items/swj-XK-24c671.html", width, " (serve, feedback form)")
                 print(line)
+                passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+            for js in (True, False):
+                ok, problems = feedback_form(browser, work, served, js)
+                said(f"feedback form under qingdan serve, sent with JavaScript {'on' if js else 'off'}: thanked", ok, problems)
+                passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+            for width in WIDTHS:
+                ok, problems = search_flash(browser, work, served, width, server_rendered=True)
+                said(f"search page under qingdan serve @{width}px: the server's results stay until search.js has its own, no flash", ok, problems)
                 passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
             ok, problems = search_ui(browser, work, served, "1280", api=True)
             report("qingdan serve", "1280", ok, problems)

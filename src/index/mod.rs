@@ -275,9 +275,18 @@ pub struct FacetCount {
 }
 
 /// About `width` characters of `text` around the first of `words` found, HTML-escaped, with
-/// every word in it in `<b>`.
+/// every word in it in `<b>`; empty when no word is in `text` (the start of a text the query
+/// does not touch is the same boilerplate for many items). A one-character word counts only
+/// when the query has no longer one: 开 of 开饭店 is not a match inside 开展.
 pub fn snippet(text: &str, words: &[String], width: usize) -> String {
     use crate::render::markdown::escape;
+    let long = words.iter().any(|w| w.chars().count() > 1);
+    let words: Vec<String> = words
+        .iter()
+        .filter(|w| !long || w.chars().count() > 1)
+        .cloned()
+        .collect();
+    let words = &words[..];
     let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let chars: Vec<char> = text.chars().collect();
     let lower = text.to_lowercase();
@@ -287,8 +296,10 @@ pub fn snippet(text: &str, words: &[String], width: usize) -> String {
         .filter(|w| !w.is_empty())
         .filter_map(|w| lower.find(w.as_str()))
         .min()
-        .map(|byte| text[..byte.min(text.len())].chars().count())
-        .unwrap_or(0);
+        .map(|byte| text[..byte.min(text.len())].chars().count());
+    let Some(first) = first else {
+        return String::new();
+    };
     let start = first.saturating_sub(width / 4);
     let end = (start + width).min(chars.len());
     let window: String = chars[start..end].iter().collect();
@@ -1058,5 +1069,20 @@ mod tests {
         let s = snippet(&long, &["排污许可".to_string()], 20);
         assert!(s.starts_with('…') && s.ends_with('…'));
         assert!(s.contains("<b>排污许可</b>"));
+    }
+
+    #[test]
+    fn snippets_skip_boilerplate_and_lone_characters() {
+        let words = ["饭店".to_string(), "开".to_string()];
+        // No word of the query in the text: no snippet, not the text's boilerplate start.
+        assert_eq!(snippet("1.受理责任：依法开展受理工作。", &words, 90), "");
+        // 开 is not marked inside 开展 when the query has a longer word.
+        let s = snippet("对饭店开展检查", &words, 90);
+        assert_eq!(s, "对<b>饭店</b>开展检查");
+        // A one-character query still marks its character.
+        assert_eq!(
+            snippet("开展检查", &["开".to_string()], 90),
+            "<b>开</b>展检查"
+        );
     }
 }

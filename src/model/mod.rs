@@ -69,6 +69,38 @@ pub struct Jurisdiction {
     /// 静态主机上没有 feedback_url 时，“纠错”“投诉”改为发邮件到这个地址（mailto: 链接）
     #[serde(default, skip_serializing_if = "blank")]
     pub feedback_email: Located<String>,
+    /// 网站发布的完整地址（http 或 https，如 "https://www.example.gov.cn/qingdan"）：
+    /// `qingdan build` 不加 `--base-url` 时用它写网站地图、规范链接和打印的告知单上的网址
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("pattern" = "^https?://[^\\s]+$"))]
+    pub base_url: String,
+    /// 网站页头的徽标或单位标志：清单文件夹中的图片文件（SVG 或 PNG，相对于 jurisdiction.toml），
+    /// 复制到网站的 assets/ 中
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub logo: String,
+    /// 网站的颜色（#rrggbb）
+    #[serde(default, skip_serializing_if = "Colors::is_empty")]
+    pub colors: Colors,
+}
+
+/// 网站的颜色，写成 "#rrggbb"；与白色文字的对比度不足 4.5:1 的颜色不用（构建时提示）
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Colors {
+    /// 主色：页头的底色（白色文字），如 "#8a1c1c"
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("pattern" = "^#[0-9a-fA-F]{6}$"))]
+    pub primary: String,
+    /// 强调色：链接、卡片和“在线办理”按钮的颜色（在白底上），如 "#1d4f91"
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("pattern" = "^#[0-9a-fA-F]{6}$"))]
+    pub accent: String,
+}
+
+impl Colors {
+    pub fn is_empty(&self) -> bool {
+        self.primary.is_empty() && self.accent.is_empty()
+    }
 }
 
 /// 往期版本

@@ -343,6 +343,8 @@ pub fn adjustment_view(
                 department: c.department.clone(),
                 department_id: c.department_id.clone(),
                 old_department: c.old_department.clone().unwrap_or_default(),
+                // On the site every old code has a page: the item, or what became of it
+                // (citizen::tombstones).
                 old_items: c
                     .old_ids
                     .iter()
@@ -350,7 +352,10 @@ pub fn adjustment_view(
                     .map(|(i, n)| ItemRef {
                         id: i.clone(),
                         name: n.clone(),
-                        url: String::new(),
+                        url: match (urls, current) {
+                            (Some(u), Some(_)) => u.item(i),
+                            _ => String::new(),
+                        },
                     })
                     .collect(),
                 new_items: c
@@ -443,6 +448,11 @@ pub struct HistoryEntry {
     pub text: String,
     pub basis: String,
     pub url: String,
+    /// "下放" or "上收" when the item was moved down or up a level in this edition (the item
+    /// page says so at its top, for the newest edition), else empty.
+    pub moved: &'static str,
+    /// For a move: the level before and after ("实施层级由“市级”改为“自治区级”").
+    pub level: String,
 }
 
 /// For each item of the version being built: the editions in which it (or what it came from)
@@ -492,6 +502,8 @@ pub fn item_histories(
                                 text: describe(c),
                                 basis: c.basis.clone().unwrap_or_default(),
                                 url: format!("{base}/editions/{}/#{}", slug(&d.new), anchor(c)),
+                                moved: moved(c),
+                                level: level_change(c),
                             });
                             if c.kind == Kind::Added {
                                 since_first = false;
@@ -511,9 +523,9 @@ pub fn item_histories(
         }
         if since_first && !first.is_empty() {
             let text = if ids.len() == 1 && ids[0] == id {
-                format!("{first} 版清单已列入")
+                "列入清单".to_string()
             } else {
-                format!("{first} 版清单中为 {}", ids.join("、"))
+                format!("列入清单，当时的事项编码为 {}", ids.join("、"))
             };
             entries.push(HistoryEntry {
                 edition: first.to_string(),
@@ -521,11 +533,34 @@ pub fn item_histories(
                 text,
                 basis: String::new(),
                 url: String::new(),
+                moved: "",
+                level: String::new(),
             });
         }
         out.insert(id.to_string(), entries);
     }
     out
+}
+
+/// "下放" or "上收" when `c` moved the item down or up a level (as its kind or besides).
+pub fn moved(c: &diff::Change) -> &'static str {
+    let is = |k: Kind| c.kind == k || c.also.contains(&k);
+    if is(Kind::Delegated) {
+        "下放"
+    } else if is(Kind::Recentralized) {
+        "上收"
+    } else {
+        ""
+    }
+}
+
+/// "实施层级由“X”改为“Y”" when `c` changed the item's level, else empty.
+pub fn level_change(c: &diff::Change) -> String {
+    c.fields
+        .iter()
+        .find(|f| f.field == "level")
+        .map(|f| format!("实施层级由“{}”改为“{}”", f.old.trim(), f.new.trim()))
+        .unwrap_or_default()
 }
 
 /// One sentence about a change, for an item's history and the feed.
@@ -537,7 +572,7 @@ pub fn describe(c: &diff::Change) -> String {
         .map(|f| f.label)
         .collect();
     let mut s = match c.kind {
-        Kind::Added => "新增列入清单".to_string(),
+        Kind::Added => "新列入清单".to_string(),
         Kind::Cancelled => "取消".to_string(),
         Kind::Renamed => format!("更名，原名“{}”", c.old_names.join("、")),
         Kind::Transferred => format!(
@@ -547,15 +582,28 @@ pub fn describe(c: &diff::Change) -> String {
         ),
         Kind::Merged => format!("由“{}”合并而成", c.old_names.join("”“")),
         Kind::Split => format!("由“{}”拆分而来", c.old_names.join("、")),
-        Kind::Delegated => "行使层级下放".to_string(),
-        Kind::Recentralized => "行使层级上收".to_string(),
-        Kind::Modified => "内容调整".to_string(),
+        Kind::Delegated | Kind::Recentralized => {
+            let what = if c.kind == Kind::Delegated {
+                "下放"
+            } else {
+                "上收"
+            };
+            match level_change(c) {
+                l if l.is_empty() => format!("实施层级{what}"),
+                l => format!("{what}：{l}"),
+            }
+        }
+        Kind::Modified => "内容有调整".to_string(),
     };
     if c.kind != Kind::Renamed && c.also.contains(&Kind::Renamed) {
         let _ = write!(s, "，并更名（原名“{}”）", c.old_names.join("、"));
     }
+    let fields: Vec<&str> = fields
+        .into_iter()
+        .filter(|f| !(matches!(c.kind, Kind::Delegated | Kind::Recentralized) && *f == "实施层级"))
+        .collect();
     if !fields.is_empty() && !matches!(c.kind, Kind::Added | Kind::Cancelled) {
-        let _ = write!(s, "；改动：{}", fields.join("、"));
+        let _ = write!(s, "；调整了{}", fields.join("、"));
     }
     s
 }

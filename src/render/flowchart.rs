@@ -10,16 +10,46 @@ use std::fmt::Write as _;
 use super::markdown::escape;
 use crate::model::Step;
 
-const VIEW_W: f32 = 340.0;
+/// The sizes of one drawing: `NARROW` for phones (340 units, drawn about 1:1 at 360 px),
+/// `WIDE` for the guide's box on a wider screen (760 units, as wide as the box: about 900 px at 1280). The page
+/// carries both and shows one by its width (style.css), so the text stays about 13–16 px.
+#[derive(Clone, Copy)]
+pub struct Layout {
+    view_w: f32,
+    main_w: f32,
+    branch_x: f32,
+    branch_w: f32,
+    font: f32,
+    small: f32,
+    /// Prefix of the drawing's ids (two drawings are on one page).
+    id: &'static str,
+}
+
+pub const NARROW: Layout = Layout {
+    view_w: 340.0,
+    main_w: 150.0,
+    branch_x: 176.0,
+    branch_w: 156.0,
+    font: 14.0,
+    small: 12.5,
+    id: "fc",
+};
+
+pub const WIDE: Layout = Layout {
+    view_w: 760.0,
+    main_w: 330.0,
+    branch_x: 384.0,
+    branch_w: 360.0,
+    font: 15.0,
+    small: 13.5,
+    id: "fcw",
+};
+
 const MAIN_X: f32 = 6.0;
-const MAIN_W: f32 = 184.0;
-const BRANCH_X: f32 = 222.0;
-const BRANCH_W: f32 = 108.0;
 const FONT: f32 = 13.0;
-const SMALL: f32 = 11.5;
 const LINE: f32 = 17.0;
 const PAD: f32 = 8.0;
-const GAP: f32 = 26.0;
+const GAP: f32 = 24.0;
 
 /// Width of text in em (Chinese characters 1, ASCII about 0.55).
 fn ems(text: &str) -> f32 {
@@ -58,7 +88,7 @@ fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
 }
 
 fn text_block(out: &mut String, lines: &[(String, f32, bool)], cx: f32, top: f32) {
-    let mut y = top + PAD + FONT;
+    let mut y = top + PAD + lines.first().map_or(FONT, |l| l.1);
     for (line, size, bold) in lines {
         let weight = if *bold { " font-weight=\"700\"" } else { "" };
         let _ = writeln!(
@@ -76,11 +106,12 @@ fn block_height(lines: &[(String, f32, bool)]) -> f32 {
 }
 
 /// The lines of a step box: name (bold), time limit and actor (small).
-fn step_lines(step: &Step) -> Vec<(String, f32, bool)> {
-    let inner = MAIN_W - 2.0 * PAD;
-    let mut lines: Vec<(String, f32, bool)> = wrap(step.name.as_str(), inner, FONT)
+fn step_lines(step: &Step, l: &Layout) -> Vec<(String, f32, bool)> {
+    let inner = l.main_w - 2.0 * PAD;
+    let (font, small) = (l.font, l.small);
+    let mut lines: Vec<(String, f32, bool)> = wrap(step.name.as_str(), inner, font)
         .into_iter()
-        .map(|l| (l, FONT, true))
+        .map(|l| (l, font, true))
         .collect();
     let mut detail = Vec::new();
     if !step.time_limit.trim().is_empty() {
@@ -91,36 +122,54 @@ fn step_lines(step: &Step) -> Vec<(String, f32, bool)> {
     }
     for d in detail {
         lines.extend(
-            wrap(&d, inner, SMALL)
+            wrap(&d, inner, small)
                 .into_iter()
-                .map(|l| (l, SMALL, false)),
+                .map(|l| (l, small, false)),
         );
     }
     lines
 }
 
-fn branch_lines(when: &str, outcome: &str) -> Vec<(String, f32, bool)> {
-    let inner = BRANCH_W - 2.0 * PAD;
-    let mut lines: Vec<(String, f32, bool)> = wrap(when.trim(), inner, SMALL)
-        .into_iter()
-        .map(|l| (l, SMALL, false))
-        .collect();
+fn branch_lines(when: &str, outcome: &str, l: &Layout) -> Vec<(String, f32, bool)> {
+    let inner = l.branch_w - 2.0 * PAD;
+    let small = l.small;
+    // Compact: the condition and its outcome on one line where they fit ("材料不齐全：补正").
+    let text = format!("{}：{}", when.trim(), outcome.trim());
+    let mut lines: Vec<(String, f32, bool)> = Vec::new();
+    if ems(&text) * small <= inner {
+        lines.push((text, small, false));
+        return lines;
+    }
     lines.extend(
-        wrap(outcome.trim(), inner, SMALL)
+        wrap(when.trim(), inner, small)
             .into_iter()
-            .map(|l| (l, SMALL, true)),
+            .map(|l| (l, small, false)),
+    );
+    lines.extend(
+        wrap(outcome.trim(), inner, small)
+            .into_iter()
+            .map(|l| (l, small, true)),
     );
     lines
 }
 
-/// The flowchart of `steps` as an SVG element, or `None` when there are no steps.
+/// The flowchart of `steps` as an SVG element (the narrow layout), or `None` when there are
+/// no steps.
 pub fn svg(steps: &[Step], title: &str) -> Option<String> {
+    svg_in(steps, title, &NARROW)
+}
+
+/// The flowchart of `steps` drawn in layout `l`.
+pub fn svg_in(steps: &[Step], title: &str, l: &Layout) -> Option<String> {
     if steps.is_empty() {
         return None;
     }
+    let (view_w, main_w, branch_x, branch_w, font) =
+        (l.view_w, l.main_w, l.branch_x, l.branch_w, l.font);
+    let id = l.id;
     let mut body = String::new();
     let mut y = 6.0;
-    let main_cx = MAIN_X + MAIN_W / 2.0;
+    let main_cx = MAIN_X + main_w / 2.0;
     // Start.
     let start_h = 30.0;
     let _ = writeln!(
@@ -130,7 +179,7 @@ pub fn svg(steps: &[Step], title: &str) -> Option<String> {
     );
     let _ = writeln!(
         body,
-        "<text x=\"{main_cx:.1}\" y=\"{:.1}\" font-size=\"{FONT}\" text-anchor=\"middle\">提出申请</text>",
+        "<text x=\"{main_cx:.1}\" y=\"{:.1}\" font-size=\"{font}\" text-anchor=\"middle\">提出申请</text>",
         y + 20.0
     );
     y += start_h;
@@ -144,25 +193,25 @@ pub fn svg(steps: &[Step], title: &str) -> Option<String> {
             y + GAP - 2.0
         );
         y += GAP;
-        let lines = step_lines(step);
+        let lines = step_lines(step, l);
         let h = block_height(&lines);
         tops.push(y);
         let _ = writeln!(
             body,
-            "<rect class=\"qd-step\" x=\"{MAIN_X}\" y=\"{y:.1}\" width=\"{MAIN_W}\" height=\"{h:.1}\" rx=\"4\"/>"
+            "<rect class=\"qd-step\" x=\"{MAIN_X}\" y=\"{y:.1}\" width=\"{main_w}\" height=\"{h:.1}\" rx=\"4\"/>"
         );
         text_block(&mut body, &lines, main_cx, y);
         // Branches stack to the right, leaving a lane at the top for arrows coming back.
-        let mut by = y + 14.0;
+        let mut by = y + 12.0;
         for b in &step.branches {
-            let lines = branch_lines(&b.when, &b.outcome);
+            let lines = branch_lines(&b.when, &b.outcome, l);
             let bh = block_height(&lines);
             let mid = by + bh / 2.0;
             let _ = writeln!(
                 body,
                 "<line class=\"qd-arrow\" x1=\"{:.1}\" y1=\"{mid:.1}\" x2=\"{:.1}\" y2=\"{mid:.1}\"/>",
-                MAIN_X + MAIN_W,
-                BRANCH_X - 2.0
+                MAIN_X + main_w,
+                branch_x - 2.0
             );
             let class = if b.back_to.trim().is_empty() {
                 "qd-stop"
@@ -171,15 +220,15 @@ pub fn svg(steps: &[Step], title: &str) -> Option<String> {
             };
             let _ = writeln!(
                 body,
-                "<rect class=\"{class}\" x=\"{BRANCH_X}\" y=\"{by:.1}\" width=\"{BRANCH_W}\" height=\"{bh:.1}\" rx=\"4\"/>"
+                "<rect class=\"{class}\" x=\"{branch_x}\" y=\"{by:.1}\" width=\"{branch_w}\" height=\"{bh:.1}\" rx=\"4\"/>"
             );
-            text_block(&mut body, &lines, BRANCH_X + BRANCH_W / 2.0, by);
+            text_block(&mut body, &lines, branch_x + branch_w / 2.0, by);
             if !b.back_to.trim().is_empty() {
                 loops.push((b.back_to.trim().to_string(), mid));
             }
-            by += bh + 8.0;
+            by += bh + 6.0;
         }
-        y = (y + h).max(by - 8.0);
+        y = (y + h).max(by - 6.0);
     }
     // Arrows back to an earlier (or the same) step, along the right edge.
     for (target, from_y) in loops {
@@ -190,9 +239,9 @@ pub fn svg(steps: &[Step], title: &str) -> Option<String> {
         let _ = writeln!(
             body,
             "<path class=\"qd-loop\" d=\"M{:.1} {from_y:.1} H{:.1} V{lane:.1} H{:.1}\"/>",
-            BRANCH_X + BRANCH_W,
-            VIEW_W - 3.0,
-            MAIN_X + MAIN_W + 2.0
+            branch_x + branch_w,
+            view_w - 3.0,
+            MAIN_X + main_w + 2.0
         );
     }
     // End.
@@ -209,7 +258,7 @@ pub fn svg(steps: &[Step], title: &str) -> Option<String> {
     );
     let _ = writeln!(
         body,
-        "<text x=\"{main_cx:.1}\" y=\"{:.1}\" font-size=\"{FONT}\" text-anchor=\"middle\">办结</text>",
+        "<text x=\"{main_cx:.1}\" y=\"{:.1}\" font-size=\"{font}\" text-anchor=\"middle\">办结</text>",
         y + 20.0
     );
     y += 36.0;
@@ -217,17 +266,17 @@ pub fn svg(steps: &[Step], title: &str) -> Option<String> {
     let mut svg = String::with_capacity(body.len() + 1200);
     let _ = write!(
         svg,
-        "<svg class=\"flowchart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {VIEW_W} {y:.0}\" \
-         width=\"{VIEW_W}\" height=\"{y:.0}\" role=\"img\" aria-labelledby=\"fc-title fc-desc\" \
+        "<svg class=\"flowchart flowchart-{id}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {view_w} {y:.0}\" \
+         width=\"{view_w}\" height=\"{y:.0}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" \
          font-family=\"'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif\">\n\
-         <title id=\"fc-title\">{}运行流程图</title>\n<desc id=\"fc-desc\">办理环节：{}。各环节的说明见流程图下方的列表。</desc>\n\
-         <defs><marker id=\"fc-head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
+         <title id=\"{id}-title\">{}运行流程图</title>\n<desc id=\"{id}-desc\">办理环节：{}。各环节的说明见流程图下方的列表。</desc>\n\
+         <defs><marker id=\"{id}-head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
          <path d=\"M0 0 L10 5 L0 10 z\" fill=\"#0b0c0c\"/></marker></defs>\n\
-         <style>.qd-step{{fill:#fff;stroke:#0b0c0c;stroke-width:2}}.qd-branch{{fill:#f3f2f1;stroke:#505a5f;stroke-width:1.5}}\
-         .qd-stop{{fill:#fff4f4;stroke:#942514;stroke-width:1.5}}.qd-end{{fill:#eaf2ea;stroke:#00703c;stroke-width:2}}\
-         .qd-arrow{{stroke:#0b0c0c;stroke-width:1.5;marker-end:url(#fc-head)}}\
-         .qd-loop{{fill:none;stroke:#505a5f;stroke-width:1.5;stroke-dasharray:5 3;marker-end:url(#fc-head)}}\
-         text{{fill:#0b0c0c}}</style>\n",
+         <style>.flowchart-{id} .qd-step{{fill:#fff;stroke:#0b0c0c;stroke-width:2}}.flowchart-{id} .qd-branch{{fill:#f3f2f1;stroke:#505a5f;stroke-width:1.5}}\
+         .flowchart-{id} .qd-stop{{fill:#fff4f4;stroke:#942514;stroke-width:1.5}}.flowchart-{id} .qd-end{{fill:#eaf2ea;stroke:#00703c;stroke-width:2}}\
+         .flowchart-{id} .qd-arrow{{stroke:#0b0c0c;stroke-width:1.5;marker-end:url(#{id}-head)}}\
+         .flowchart-{id} .qd-loop{{fill:none;stroke:#505a5f;stroke-width:1.5;stroke-dasharray:5 3;marker-end:url(#{id}-head)}}\
+         .flowchart-{id} text{{fill:#0b0c0c}}</style>\n",
         escape(title),
         escape(&names.join("、"))
     );
@@ -286,6 +335,8 @@ mod tests {
         assert_eq!(svg.matches("class=\"qd-loop\"").count(), 1);
         assert!(svg.contains("某&lt;许可&gt;运行流程图"), "title escaped");
         assert!(svg.contains("viewBox=\"0 0 340 "));
+        let wide = svg_in(&steps, "x", &WIDE).unwrap();
+        assert!(wide.contains("viewBox=\"0 0 760 ") && wide.contains("fcw-title"));
         assert!(svg::svg_is_balanced(&svg));
     }
 

@@ -4,6 +4,7 @@
 //! temporary folder that replaces the output folder only when everything succeeded.
 
 mod charts;
+pub mod citizen;
 pub mod editions;
 pub mod flowchart;
 mod life;
@@ -195,6 +196,19 @@ impl Site {
         })
     }
 
+    /// Without `--base-url`, the address `base_url` of jurisdiction.toml (for `build`; `serve`
+    /// serves the site at its own address).
+    pub fn default_base_url(&mut self) {
+        if self.opts.base_url.is_none() {
+            self.opts.base_url = self
+                .snap
+                .jurisdiction
+                .as_ref()
+                .map(|j| j.value.base_url.trim().to_string())
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+        }
+    }
+
     /// Render the site. Call only when `self.report.ok`.
     pub fn build(&mut self) -> Result<Built, Error> {
         let out = self.opts.out.clone();
@@ -350,8 +364,13 @@ impl Site {
                     .map_or(base.as_str(), |sub| sub.root_base.as_str());
                 data.view.jurisdictions_url = format!("{root}/jurisdictions/");
             }
-            Ok(data)
+            let theme = citizen::theme(&s.snap, &s.opts.lists, &base);
+            data.view.theme_css = theme.css.clone();
+            data.view.logo = theme.logo_url.clone();
+            let services = citizen::services(&s.snap, &data.urls(), s.opts.votes.as_ref(), 8);
+            Ok((data, theme, services))
         })?;
+        let (site, theme, services) = site;
         let history = self.step("往期版本与调整", |s| {
             Ok(editions::load(&s.opts.lists, &s.snap))
         })?;
@@ -494,7 +513,9 @@ impl Site {
                                 },
                                 || -> Result<_, Error> {
                                     let other = timed("pages: other", || {
-                                        render_pages(&s.snap, &tera, &site, &writer, &history)
+                                        render_pages(
+                                            &s.snap, &tera, &site, &writer, &history, &services,
+                                        )
                                     })?;
                                     let pages = timed("pages: items", || {
                                         render_items(
@@ -533,6 +554,13 @@ impl Site {
                 "assets/search.js",
                 templates::script(s.opts.templates.as_deref())?.as_bytes(),
             )?;
+            if let Some((path, name)) = &theme.logo_file {
+                let bytes = std::fs::read(path).map_err(|source| Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                writer.write(&format!("assets/{name}"), &bytes)?;
+            }
             writer.write(MARKER, marker(&s.opts).as_bytes())?;
             Ok(())
         })?;
@@ -556,7 +584,7 @@ impl Site {
             pages + other.0 + tree_pages,
             pages + other.0 + tree_pages + data + 6,
             history.editions.len().max(1),
-            history.warnings,
+            history.warnings.into_iter().chain(theme.warnings).collect(),
             reused.into_inner(),
         ))
     }
@@ -833,6 +861,9 @@ struct SiteView {
     /// The root site's jurisdictions page (with the coverage matrix).
     #[serde(skip_serializing_if = "String::is_empty")]
     jurisdictions_url: String,
+    /// CSS custom properties from jurisdiction.toml's colours (citizen.rs), and the logo's URL.
+    theme_css: String,
+    logo: String,
 }
 
 /// Where item pages send feedback: `action`, the address the forms post to (serve's endpoint,
@@ -1092,6 +1123,8 @@ impl SiteData {
             feedback: FeedbackSite::default(),
             jurisdictions: Vec::new(),
             jurisdictions_url: String::new(),
+            theme_css: String::new(),
+            logo: String::new(),
         };
         SiteData {
             view,
@@ -1365,6 +1398,7 @@ fn render_pages(
     site: &SiteData,
     w: &Writer,
     history: &editions::History,
+    services: &[citizen::Service],
 ) -> Result<(usize, Vec<String>), Error> {
     let urls = site.urls();
     let base = &site.base;
@@ -1432,7 +1466,10 @@ fn render_pages(
         "index.html",
         &site.view.title,
         vec![],
-        vec![("charts", charts)],
+        vec![
+            ("charts", charts),
+            ("services", serde_json::to_value(services)?),
+        ],
     ));
     jobs.push(page(
         format!("{base}/departments/"),
@@ -1850,6 +1887,18 @@ fn render_pages(
         )
         .as_bytes(),
     )?;
+
+    // Items no longer in the list keep their address: what became of them (citizen.rs).
+    for t in citizen::tombstones(history, snap, &urls) {
+        let (url, name) = (t.url.clone(), t.name.clone());
+        jobs.push(page(
+            url,
+            "tombstone.html",
+            &name,
+            vec![("动态调整", format!("{base}/editions/"))],
+            vec![("tomb", serde_json::to_value(&t)?)],
+        ));
+    }
 
     let urls_out: Vec<String> = jobs
         .iter()

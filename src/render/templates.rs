@@ -45,6 +45,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("data.html", include_str!("../../templates/data.html")),
     (
+        "tombstone.html",
+        include_str!("../../templates/tombstone.html"),
+    ),
+    (
         "accessibility.html",
         include_str!("../../templates/accessibility.html"),
     ),

@@ -166,6 +166,8 @@ pub struct GuideView {
     pub materials_html: String,
     pub steps: Vec<StepView>,
     pub flowchart: String,
+    /// The same flowchart laid out for the guide's box on a wider screen.
+    pub flowchart_wide: String,
     pub statutory_limit: String,
     pub promised_limit: String,
     pub charge_text: String,
@@ -227,6 +229,8 @@ pub struct ItemView {
     pub category_url: String,
     pub department: Link,
     pub code: String,
+    /// The code shown under the name: the official one, labelled (see `official_code`).
+    pub official_code: Option<OfficialCode>,
     pub sub_items: Vec<SubItemView>,
     pub basis: BasisView,
     pub body: String,
@@ -245,6 +249,35 @@ pub struct ItemView {
     pub boundaries: Vec<Link>,
     /// The whole item is sample content.
     pub sample: bool,
+}
+
+/// An item's official code and what it is called.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct OfficialCode {
+    /// 实施编码 (a jurisdiction's code for the item, as 650200207XK01600) or 基本编码 (a
+    /// catalogue's code, as XK-ZJ-0001).
+    pub label: &'static str,
+    pub code: String,
+}
+
+/// The official code in an item's `code`, if it is one: six or more letters and digits (a
+/// 职权编码 or 实施编码), or letter-and-digit groups joined by hyphens (a catalogue's 基本编码).
+/// A row number of the spreadsheet ("1", "23") is not; nor is the item's internal id, which the
+/// page does not show.
+pub fn official_code(code: &str) -> Option<OfficialCode> {
+    let code = code.trim();
+    let alnum = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric());
+    let has_letter = code.chars().any(|c| c.is_ascii_alphabetic());
+    if code.contains('-') && has_letter && code.split('-').all(alnum) {
+        return Some(OfficialCode {
+            label: "基本编码",
+            code: code.to_string(),
+        });
+    }
+    (alnum(code) && code.len() >= 6).then(|| OfficialCode {
+        label: "实施编码",
+        code: code.to_string(),
+    })
 }
 
 pub struct Urls<'a> {
@@ -314,6 +347,12 @@ impl ItemView {
                     })
                     .collect(),
                 flowchart: super::flowchart::svg(&g.steps, &item.name).unwrap_or_default(),
+                flowchart_wide: super::flowchart::svg_in(
+                    &g.steps,
+                    &item.name,
+                    &super::flowchart::WIDE,
+                )
+                .unwrap_or_default(),
                 statutory_limit: g.statutory_limit.value.clone(),
                 promised_limit: g.promised_limit.value.clone(),
                 charge_text,
@@ -351,6 +390,7 @@ impl ItemView {
                 url: urls.department(&item.department),
             },
             code: item.code.clone(),
+            official_code: official_code(&item.code),
             sub_items: item
                 .sub_items
                 .iter()

@@ -399,16 +399,19 @@
     var chars = Array.from(name);
     var lower = Array.from(name.normalize('NFKC').toLowerCase());
     var mark = new Array(chars.length).fill(false);
+    // A single character is marked only when the query has nothing longer: 开 of “开饭店”
+    // is not a match inside 开展.
+    var all = [];
+    words.forEach(function (w) { all.push.apply(all, grams(w, false)); });
+    var long = all.some(function (g) { return Array.from(g).length > 1; });
     if (lower.length === chars.length) {
-      words.forEach(function (w) {
-        grams(w, false).forEach(function (g) {
-          var gc = Array.from(g);
-          for (var i = 0; i + gc.length <= lower.length; i++) {
-            if (gc.every(function (c, k) { return lower[i + k] === c; })) {
-              for (var k = 0; k < gc.length; k++) mark[i + k] = true;
-            }
+      all.filter(function (g) { return !long || Array.from(g).length > 1; }).forEach(function (g) {
+        var gc = Array.from(g);
+        for (var i = 0; i + gc.length <= lower.length; i++) {
+          if (gc.every(function (c, k) { return lower[i + k] === c; })) {
+            for (var k = 0; k < gc.length; k++) mark[i + k] = true;
           }
-        });
+        }
       });
     }
     var out = '', open = false;
@@ -534,7 +537,8 @@
     var status = el('p', { class: 'lead', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
     var layout = el('div', { class: 'search-layout' });
     // Facets fold away on phones, where they would push the results below the screen.
-    var facetBox = el('details', { class: 'facets' });
+    var facetBox = el('details', { class: 'facets', hidden: '' });
+    facetBox.appendChild(el('summary', {}, '按部门、职权类别筛选'));
     if (!window.matchMedia || window.matchMedia('(min-width: 40rem)').matches) facetBox.open = true;
     var list = el('ol', { class: 'results' });
     var more = el('button', { type: 'button', class: 'more' }, '显示更多结果');
@@ -555,7 +559,23 @@
     };
     input.value = state.q;
     if (filters) filters.hidden = true;
-    if (old) old.replaceWith(root); else form.after(root);
+    // The results the server rendered stay until this script has its own (no empty flash).
+    if (old && old.querySelector('.results li')) {
+      root.hidden = true;
+      old.after(root);
+    } else if (old) {
+      old.replaceWith(root);
+      old = null;
+    } else {
+      form.after(root);
+    }
+    function shown() {
+      if (old) {
+        old.remove();
+        old = null;
+        root.hidden = false;
+      }
+    }
     var seq = 0;
 
     function url() {
@@ -624,6 +644,7 @@
       var q = state.q;
       history.replaceState(null, '', url());
       if (!q.trim()) {
+        shown();
         status.textContent = '';
         list.textContent = '';
         facetBox.textContent = '';
@@ -641,6 +662,7 @@
         })
         .then(function (r) {
           if (mine !== seq) return;
+          shown();
           if (!append) {
             list.textContent = '';
             state.shown = 0;
