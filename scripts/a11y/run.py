@@ -45,6 +45,12 @@ PAGES = [
     "/items/sthjj-XK-6e7d1b.html",
     "/items/zfhcxjsj-XK-f9e0c0.html",
     "/editions/2025/",
+    # Multi-level lists: the jurisdictions page with the coverage matrix, a catalogue item with
+    # its local versions side by side, a district's home and a claimed item there.
+    "/jurisdictions/",
+    "/catalogue/SWJ-XK-020/",
+    "/j/dszq/",
+    "/j/wehq/items/SWJ-XK-020-650205.html",
 ]
 # The guide printed to PDF: one page, with 其他说明.
 PRINTED = "/items/swj-XK-24c671.html"
