@@ -22,19 +22,7 @@ fn demo() -> &'static Path {
         .get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join("site");
-            let o = qingdan()
-                .args(["build", "--lists"])
-                .arg(repo().join("lists"))
-                .arg("--out")
-                .arg(&out)
-                .output()
-                .unwrap();
-            assert_eq!(
-                o.status.code(),
-                Some(0),
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+            build_ok(&repo().join("lists"), &out);
             (dir, out)
         })
         .1
@@ -244,19 +232,7 @@ fn base_url_of_jurisdiction_toml_when_no_base_url_is_given() {
          logo = \"../outside.svg\"\ncolors = { primary = \"#ffdd00\", accent = \"#1d4f91\" }\n",
     );
     let out = dir.path().join("site");
-    let o = qingdan()
-        .args(["build", "--lists"])
-        .arg(&lists)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = build_ok(&lists, &out);
     let stderr = String::from_utf8_lossy(&o.stderr);
     // A colour that does not read against white, and a logo outside the lists, are not used.
     assert!(
@@ -293,19 +269,7 @@ fn a_colour_that_is_not_a_colour_never_reaches_a_page() {
         "name = \"某市\"\ncolors = { primary = \"red;}body{display:none\" }\n",
     );
     let out = dir.path().join("site");
-    let o = qingdan()
-        .args(["build", "--lists"])
-        .arg(&lists)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = build_ok(&lists, &out);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("不是 #rrggbb 形式的颜色"), "{stderr}");
     let item = std::fs::read_to_string(out.join("items/tjj-CF-000001.html")).unwrap();

@@ -770,9 +770,6 @@ fn build_tree(lists: &Path) -> (i32, std::path::PathBuf) {
         .arg(&out)
         .output()
         .unwrap();
-    if o.status.code() == Some(0) {
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
     (o.status.code().unwrap_or(-1), out)
 }
 

@@ -93,20 +93,15 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
-/// A jurisdiction's line on the jurisdictions page: where it is, and how far it claimed.
+/// A jurisdiction's line on the jurisdictions page: where it is, and how far it claimed (what
+/// `check::check_tree` counted).
 #[derive(Serialize, Debug)]
 pub struct Summary {
-    pub name: String,
-    pub level: String,
+    #[serde(flatten)]
+    pub coverage: Coverage,
     pub code: String,
     pub url: String,
     pub depth: usize,
-    pub items: usize,
-    pub catalogue_items: usize,
-    pub claimed: usize,
-    pub not_applicable: usize,
-    pub missing: usize,
-    pub local: usize,
     /// Per cent of the catalogue items of its level claimed or justified (0–100).
     pub done: u32,
 }
@@ -282,15 +277,22 @@ impl TreeView {
             .iter()
             .map(|&n| {
                 let node = &tree.nodes[n];
-                let c = by_path.get(node.path.as_str());
-                let get = |f: fn(&Coverage) -> usize| c.map_or(0, |c| f(c));
-                let cat = get(|c| c.catalogue_items);
-                let done = ((get(|c| c.claimed) + get(|c| c.not_applicable)).min(cat) * 100)
-                    .checked_div(cat)
+                let coverage = by_path.get(node.path.as_str()).map_or_else(
+                    || Coverage {
+                        path: node.path.clone(),
+                        name: node.name().to_string(),
+                        level: node.level().to_string(),
+                        items: node.snapshot.items.len(),
+                        ..Coverage::default()
+                    },
+                    |c| (*c).clone(),
+                );
+                let done = ((coverage.claimed + coverage.not_applicable)
+                    .min(coverage.catalogue_items)
+                    * 100)
+                    .checked_div(coverage.catalogue_items)
                     .unwrap_or(100) as u32;
                 Summary {
-                    name: node.name().to_string(),
-                    level: node.level().to_string(),
                     code: node
                         .snapshot
                         .jurisdiction
@@ -298,13 +300,8 @@ impl TreeView {
                         .map_or(String::new(), |j| j.value.code.trim().to_string()),
                     url: node_url(n),
                     depth: depth(n),
-                    items: node.snapshot.items.len(),
-                    catalogue_items: cat,
-                    claimed: get(|c| c.claimed),
-                    not_applicable: get(|c| c.not_applicable),
-                    missing: get(|c| c.missing),
-                    local: get(|c| c.local),
                     done,
+                    coverage,
                 }
             })
             .collect();

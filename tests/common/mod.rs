@@ -10,6 +10,24 @@ pub fn qingdan() -> Command {
     Command::cargo_bin("qingdan").expect("binary built by cargo")
 }
 
+/// `qingdan build --lists LISTS --out OUT`; it must succeed (its standard error otherwise).
+pub fn build_ok(lists: &Path, out: &Path) -> Output {
+    let o = qingdan()
+        .args(["build", "--lists"])
+        .arg(lists)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
