@@ -39,6 +39,25 @@ fn syntax_error() {
     assert!(msg.contains("TOML 语法错误"), "{msg}");
 }
 
+/// A file with three syntax errors reports all three, each at its line, not the first only.
+#[test]
+fn every_syntax_error_of_a_file_is_reported() {
+    let text = ITEM
+        .replace("name = \"对", "name = 对")
+        .replace("category = \"行政处罚\"", "category = “行政处罚”")
+        .replace("[basis]", "[basis");
+    let (code, d, report) = with_item(text);
+    assert_eq!(code, 1);
+    let lines: Vec<u64> = d
+        .iter()
+        .filter(|p| p.0 == "toml-syntax")
+        .map(|p| p.2)
+        .collect();
+    assert_eq!(lines, vec![2, 3, 6], "{report:#}");
+    let help = report["errors"][1]["help"].as_str().unwrap_or("");
+    assert!(help.contains("中文引号"), "{report:#}");
+}
+
 #[test]
 fn duplicate_id_across_departments() {
     let dir = valid_tree();
@@ -478,4 +497,45 @@ fn toml_syntax_errors_are_said_in_chinese() {
         let message = e["message"].as_str().unwrap();
         assert!(message.contains(said), "{message}");
     }
+}
+
+/// `site-look`: colours the site cannot use and a logo that is not there are said by `check`
+/// (not only by `build`), at the key; a logo that is there is no `unexpected-file`.
+#[test]
+fn colours_and_logo_the_site_cannot_use() {
+    let dir = valid_tree();
+    write(
+        dir.path(),
+        "jurisdiction.toml",
+        "name = \"测试市\"\nlogo = \"img/emblem.svg\"\ncolors = { primary = \"#ffff00\", accent = \"blue\" }\n",
+    );
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 0, "warnings only: {report:#}");
+    let looks: Vec<(u64, u64)> = diags(&report)
+        .into_iter()
+        .filter(|d| d.0 == "site-look" && d.1 == "jurisdiction.toml")
+        .map(|d| (d.2, d.3))
+        .collect();
+    assert_eq!(looks, vec![(2, 8), (3, 22), (3, 42)], "{report:#}");
+    let text = report.to_string();
+    assert!(text.contains("对比度只有 1.1:1"), "{report:#}");
+    assert!(text.contains("不是 #rrggbb"), "{report:#}");
+
+    // With the image in place and dark colours: nothing to say, and the image is no stray file.
+    write(
+        dir.path(),
+        "img/emblem.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
+    write(
+        dir.path(),
+        "jurisdiction.toml",
+        "name = \"测试市\"\nlogo = \"img/emblem.svg\"\ncolors = { primary = \"#8a1c1c\", accent = \"#1d4f91\" }\n",
+    );
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 0);
+    assert!(
+        report["warnings"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
 }

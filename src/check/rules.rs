@@ -61,6 +61,11 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "意见反馈的地址（feedback_url、feedback_email）不能用",
     ),
     (
+        "site-look",
+        "warning",
+        "网站的颜色或徽标（colors、logo）不能用",
+    ),
+    (
         "unknown-delegation-mode",
         "error",
         "下放方式不是授权、委托、延伸服务、代办之一",
@@ -280,6 +285,58 @@ fn feedback_address(cx: &mut Ctx, file: usize, j: &crate::model::Jurisdiction) {
     }
 }
 
+/// `site-look`: a colour or logo of jurisdiction.toml the site would leave out (`build` says
+/// so too, but an editor runs `check` first).
+fn site_look(cx: &mut Ctx, file: usize, j: &crate::model::Jurisdiction) {
+    use crate::render::citizen::{usable_colour, usable_logo};
+    for (key, value) in [
+        ("colors.primary", &j.colors.primary),
+        ("colors.accent", &j.colors.accent),
+    ] {
+        if value.trim().is_empty() {
+            continue;
+        }
+        if let Err(why) = usable_colour(key, value) {
+            cx.at("site-look", Severity::Warning, file, value.span, why);
+            cx.with_help(
+                "写成 \"#\" 加六位十六进制数，颜色要够深，白色文字在它上面才看得清，如 \"#8a1c1c\"",
+            );
+        }
+    }
+    let logo = j.logo.trim();
+    if logo.is_empty() {
+        return;
+    }
+    // The logo's path as the loader saw it: beside this jurisdiction.toml.
+    let dir = cx.snap.files[file]
+        .path
+        .strip_suffix("jurisdiction.toml")
+        .unwrap_or("");
+    match usable_logo(logo) {
+        Err(why) => {
+            cx.at("site-look", Severity::Warning, file, j.logo.span, why);
+            cx.with_help(
+                "把图片放进清单文件夹，写它相对于 jurisdiction.toml 的路径，如 \"logo.svg\"",
+            );
+        }
+        Ok((rel, _)) => {
+            let path = format!("{dir}{}", rel.to_string_lossy().replace('\\', "/"));
+            if !cx.snap.images.iter().any(|i| *i == path) {
+                cx.at(
+                    "site-look",
+                    Severity::Warning,
+                    file,
+                    j.logo.span,
+                    format!(
+                        "jurisdiction.toml 的 logo \"{logo}\" 在清单文件夹中找不到，网站没有用它"
+                    ),
+                );
+                cx.with_help("检查文件名的拼写和大小写，或把图片放到 jurisdiction.toml 旁边");
+            }
+        }
+    }
+}
+
 fn layout(cx: &mut Ctx) {
     let snap = cx.snap;
     if snap.jurisdiction.is_none()
@@ -303,6 +360,7 @@ fn layout(cx: &mut Ctx) {
     }
     if let Some(j) = &snap.jurisdiction {
         feedback_address(cx, j.file, &j.value);
+        site_look(cx, j.file, &j.value);
     }
     if let Some(j) = &snap.jurisdiction
         && j.value.name.trim().is_empty()

@@ -76,8 +76,8 @@ pub struct Jurisdiction {
     pub base_url: String,
     /// 网站页头的徽标或单位标志：清单文件夹中的图片文件（SVG 或 PNG，相对于 jurisdiction.toml），
     /// 复制到网站的 assets/ 中
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub logo: String,
+    #[serde(default, skip_serializing_if = "blank")]
+    pub logo: Located<String>,
     /// 网站的颜色（#rrggbb）
     #[serde(default, skip_serializing_if = "Colors::is_empty")]
     pub colors: Colors,
@@ -88,13 +88,13 @@ pub struct Jurisdiction {
 #[serde(deny_unknown_fields)]
 pub struct Colors {
     /// 主色：页头的底色（白色文字），如 "#8a1c1c"
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "blank")]
     #[schemars(extend("pattern" = "^#[0-9a-fA-F]{6}$"))]
-    pub primary: String,
+    pub primary: Located<String>,
     /// 强调色：链接、卡片和“在线办理”按钮的颜色（在白底上），如 "#1d4f91"
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "blank")]
     #[schemars(extend("pattern" = "^#[0-9a-fA-F]{6}$"))]
-    pub accent: String,
+    pub accent: Located<String>,
 }
 
 impl Colors {

@@ -27,6 +27,9 @@ pub struct Theme {
     pub warnings: Vec<String>,
 }
 
+/// The image types a logo may be.
+pub const LOGO_TYPES: &[&str] = &["svg", "png", "jpg", "jpeg", "webp"];
+
 /// `#rrggbb` as (r, g, b).
 fn hex(colour: &str) -> Option<(u8, u8, u8)> {
     let h = colour.trim().strip_prefix('#')?;
@@ -51,6 +54,46 @@ fn contrast_with_white((r, g, b): (u8, u8, u8)) -> f64 {
     1.05 / (l + 0.05)
 }
 
+/// A colour of jurisdiction.toml (`key` = "colors.primary" …) the site can use: `#rrggbb`
+/// reading against white (WCAG AA, 4.5:1). `Err` says why not, for `check` and `build`.
+pub fn usable_colour(key: &str, value: &str) -> Result<(u8, u8, u8), String> {
+    match hex(value) {
+        Some(rgb) if contrast_with_white(rgb) >= 4.5 => Ok(rgb),
+        Some(rgb) => Err(format!(
+            "jurisdiction.toml 的 {key} \"{value}\" 与白色的对比度只有 {:.1}:1（至少要 4.5:1），网站没有用它",
+            contrast_with_white(rgb)
+        )),
+        None => Err(format!(
+            "jurisdiction.toml 的 {key} \"{value}\" 不是 #rrggbb 形式的颜色，网站没有用它"
+        )),
+    }
+}
+
+/// The logo of jurisdiction.toml as a path inside the lists folder, with its (lower-case)
+/// extension; `Err` says why the site cannot use it. Whether the file exists is the caller's.
+pub fn usable_logo(logo: &str) -> Result<(&Path, String), String> {
+    let rel = Path::new(logo);
+    let ext = rel
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let inside = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside {
+        Err(format!(
+            "jurisdiction.toml 的 logo \"{logo}\" 要写清单文件夹中的文件（相对路径，不含 ..），网站没有用它"
+        ))
+    } else if !LOGO_TYPES.contains(&ext.as_str()) {
+        Err(format!(
+            "jurisdiction.toml 的 logo \"{logo}\" 不是 SVG、PNG、JPEG 或 WebP 图片，网站没有用它"
+        ))
+    } else {
+        Ok((rel, ext))
+    }
+}
+
 /// The theme of the lists in `lists`: colours that read against white (WCAG AA, 4.5:1), and
 /// the logo if it is an image file inside the lists folder.
 pub fn theme(snap: &Snapshot, lists: &Path, base: &str) -> Theme {
@@ -66,8 +109,8 @@ pub fn theme(snap: &Snapshot, lists: &Path, base: &str) -> Theme {
         if value.trim().is_empty() {
             continue;
         }
-        match hex(value) {
-            Some(rgb) if contrast_with_white(rgb) >= 4.5 => {
+        match usable_colour(key, value) {
+            Ok(rgb) => {
                 let v = format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2);
                 for p in props {
                     vars.push(format!("{p}:{v}"));
@@ -83,13 +126,7 @@ pub fn theme(snap: &Snapshot, lists: &Path, base: &str) -> Theme {
                     ));
                 }
             }
-            Some(rgb) => t.warnings.push(format!(
-                "jurisdiction.toml 的 {key} \"{value}\" 与白色的对比度只有 {:.1}:1（至少要 4.5:1），网站没有用它",
-                contrast_with_white(rgb)
-            )),
-            None => t.warnings.push(format!(
-                "jurisdiction.toml 的 {key} \"{value}\" 不是 #rrggbb 形式的颜色，网站没有用它"
-            )),
+            Err(why) => t.warnings.push(why),
         }
     }
     if !vars.is_empty() {
@@ -97,33 +134,17 @@ pub fn theme(snap: &Snapshot, lists: &Path, base: &str) -> Theme {
     }
     let logo = j.logo.trim();
     if !logo.is_empty() {
-        let rel = Path::new(logo);
-        let ext = rel
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        let inside = rel
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-        let path = lists.join(rel);
-        if !inside {
-            t.warnings.push(format!(
-                "jurisdiction.toml 的 logo \"{logo}\" 要写清单文件夹中的文件（相对路径，不含 ..），网站没有用它"
-            ));
-        } else if !matches!(ext.as_str(), "svg" | "png" | "jpg" | "jpeg" | "webp") {
-            t.warnings.push(format!(
-                "jurisdiction.toml 的 logo \"{logo}\" 不是 SVG、PNG、JPEG 或 WebP 图片，网站没有用它"
-            ));
-        } else if !path.is_file() {
-            t.warnings.push(format!(
+        match usable_logo(logo) {
+            Err(why) => t.warnings.push(why),
+            Ok((rel, _)) if !lists.join(rel).is_file() => t.warnings.push(format!(
                 "jurisdiction.toml 的 logo \"{logo}\" 找不到（{}），网站没有用它",
-                path.display()
-            ));
-        } else {
-            let name = format!("logo.{ext}");
-            t.logo_url = format!("{base}/assets/{name}");
-            t.logo_file = Some((path, name));
+                lists.join(rel).display()
+            )),
+            Ok((rel, ext)) => {
+                let name = format!("logo.{ext}");
+                t.logo_url = format!("{base}/assets/{name}");
+                t.logo_file = Some((lists.join(rel), name));
+            }
         }
     }
     t

@@ -73,6 +73,8 @@ enum Kind {
     },
     /// Not a list file (README, .gitkeep …): ignored silently.
     Ignored,
+    /// An image (the logo jurisdiction.toml names): not read, but `check` knows it is there.
+    Image,
     /// A file in a place the format does not define.
     Unexpected,
 }
@@ -88,6 +90,12 @@ fn classify(path: &str) -> Kind {
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".md") || lower.ends_with(".txt") || lower == "license" {
             return Kind::Ignored;
+        }
+        if crate::render::citizen::LOGO_TYPES
+            .iter()
+            .any(|ext| lower.ends_with(&format!(".{ext}")))
+        {
+            return Kind::Image;
         }
         return Kind::Unexpected;
     };
@@ -353,7 +361,7 @@ fn relative(dir: &Path, full: &Path) -> String {
 
 fn read_raw(found: &Found) -> RawFile {
     let rel = found.rel.clone();
-    if classify(&rel) == Kind::Ignored {
+    if matches!(classify(&rel), Kind::Ignored | Kind::Image) {
         return RawFile {
             transient: false,
             path: rel,
@@ -443,6 +451,8 @@ enum Parsed {
     Adjustments(String, Adjustments),
     Claim(String, String, Claim),
     Catalogue(String, CatalogueItem),
+    /// An image (a logo): not read, only its path kept.
+    Image(String),
     Nothing,
 }
 
@@ -538,6 +548,9 @@ fn assemble(label: &str, results: Vec<FileResult>) -> Snapshot {
     for result in results {
         snap.problems.extend(result.problems);
         let Some(source) = result.source else {
+            if let Parsed::Image(path) = result.parsed {
+                snap.images.push(path);
+            }
             continue;
         };
         if let Some(folder) = source
@@ -603,7 +616,7 @@ fn assemble(label: &str, results: Vec<FileResult>) -> Snapshot {
                 stem,
                 value,
             }),
-            Parsed::Nothing => {}
+            Parsed::Image(_) | Parsed::Nothing => {}
         }
     }
     snap.claims
@@ -623,6 +636,13 @@ fn assemble(label: &str, results: Vec<FileResult>) -> Snapshot {
 fn parse_raw(raw: RawFile) -> FileResult {
     let mut problems: Vec<Diagnostic> = raw.problem.into_iter().collect();
     let kind = classify(&raw.path);
+    if kind == Kind::Image {
+        return FileResult {
+            source: None,
+            parsed: Parsed::Image(raw.path),
+            problems,
+        };
+    }
     let Some(bytes) = raw.bytes else {
         return FileResult {
             source: None,
@@ -700,7 +720,7 @@ fn parse_raw(raw: RawFile) -> FileResult {
         Kind::Catalogue { stem } => {
             parse::<CatalogueItem>(&source, "catalogue").map(|c| Parsed::Catalogue(stem, c))
         }
-        Kind::Ignored | Kind::Unexpected => Ok(Parsed::Nothing),
+        Kind::Ignored | Kind::Image | Kind::Unexpected => Ok(Parsed::Nothing),
     };
     let parsed = parsed.unwrap_or_else(|d| {
         problems.extend(d);
@@ -766,6 +786,9 @@ fn parse<T: DeserializeOwned>(source: &SourceFile, kind: &str) -> Result<T, Vec<
     let text = source.text();
     toml::from_str::<T>(&text).map_err(|e| {
         let first = toml_error(source, &e);
+        if first.rule == "toml-syntax" {
+            return syntax_errors(source, &text, first);
+        }
         if !matches!(first.rule, "unknown-key" | "missing-key" | "wrong-type") {
             return vec![first];
         }
@@ -785,6 +808,37 @@ fn parse<T: DeserializeOwned>(source: &SourceFile, kind: &str) -> Result<T, Vec<
         all.sort_by_key(|d| (d.line, d.column));
         all
     })
+}
+
+/// Every syntax error of a file, not the first only: the parser recovers after an error and
+/// goes on, so an editor fixes the whole file in one go. `first` is the error the strict parse
+/// gave; the recovering parse may word the same place differently, so one error per line is
+/// kept (the strict one where they meet), and at most `MAX_SYNTAX` in all — after a missing
+/// quote the rest of a file can be one long cascade.
+fn syntax_errors(source: &SourceFile, text: &str, first: Diagnostic) -> Vec<Diagnostic> {
+    const MAX_SYNTAX: usize = 50;
+    let (_, errors) = toml::de::DeTable::parse_recoverable(text);
+    let mut all = vec![first];
+    for e in &errors {
+        let d = toml_error(source, e);
+        if d.rule != "toml-syntax" || all.iter().any(|a| a.line == d.line) {
+            continue;
+        }
+        all.push(d);
+    }
+    all.sort_by_key(|d| (d.line, d.column));
+    if all.len() > MAX_SYNTAX {
+        let more = all.len() - MAX_SYNTAX;
+        all.truncate(MAX_SYNTAX);
+        if let Some(last) = all.last_mut() {
+            let note = format!("此后还有 {more} 处语法错误，先改正以上各处再检查");
+            last.help = Some(match last.help.take() {
+                Some(h) => format!("{h}（{note}）"),
+                None => note,
+            });
+        }
+    }
+    all
 }
 
 fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
@@ -1155,7 +1209,7 @@ mod tests {
                     .collect()
             };
             assert_eq!(rules(pair), rules(&alone));
-            assert_eq!(pair.problems.len(), 2, "{:?}", pair.problems);
+            assert_eq!(pair.problems.len(), 3, "{:?}", pair.problems);
         }
         let shared = |id: &str| {
             let find = |s: &Snapshot| {
@@ -1240,6 +1294,24 @@ mod tests {
         let rules: Vec<_> = snap.problems.iter().map(|p| p.rule).collect();
         assert_eq!(rules, vec!["missing-key", "toml-syntax"]);
         assert_eq!(snap.problems[1].line, 1);
+    }
+
+    #[test]
+    fn every_syntax_error_of_a_file() {
+        let text = "id = \"a\"\nname = 办理\nx = \"1\"\nbody = “某局”\n[source\nfile = \"a.xls\"\n";
+        let snap = from_raw("t", vec![raw("departments/d/items/a.toml", text)]);
+        let lines: Vec<_> = snap
+            .problems
+            .iter()
+            .filter(|p| p.rule == "toml-syntax")
+            .map(|p| p.line)
+            .collect();
+        assert_eq!(lines, vec![2, 4, 5], "{:#?}", snap.problems);
+        let quote = &snap.problems[1];
+        assert!(
+            quote.help.as_deref().unwrap_or("").contains("中文引号"),
+            "{quote:?}"
+        );
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub struct Snapshot {
     pub department_folders: Vec<String>,
     /// Problems found while loading: unreadable files, syntax, unknown or missing keys.
     pub problems: Vec<Diagnostic>,
+    /// Image files in the lists folder (paths as in `files`), e.g. the logo: not read.
+    pub images: Vec<String>,
 }
 
 impl Snapshot {

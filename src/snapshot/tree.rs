@@ -462,6 +462,9 @@ fn prefix(snap: &mut Snapshot, path: &str) {
     for f in &mut snap.files {
         f.path = format!("{path}/{}", f.path);
     }
+    for i in &mut snap.images {
+        *i = format!("{path}/{i}");
+    }
     for p in &mut snap.problems {
         if !p.file.starts_with(path) {
             p.file = format!("{path}/{}", p.file);
