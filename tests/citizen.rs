@@ -184,6 +184,14 @@ fn the_guide_shows_the_official_code_a_plain_history_and_keeps_notes_in_print() 
     assert!(!head.contains("swj-XK-24c671"), "{head}");
     let official = page("items/650200207XK01600.html");
     assert!(official.contains("实施编码 <code>650200207XK01600</code>"));
+    // The feedback block likewise: the official code with its name, no row number.
+    let block = |h: &str| h[h.find("id=\"feedback\"").unwrap()..].to_string();
+    assert!(
+        block(&official).contains("<dt>实施编码</dt><dd><code>650200207XK01600</code>"),
+        "{}",
+        block(&official)
+    );
+    assert!(!block(&html).contains("<code>"), "{}", block(&html));
     // 在线办理 where the guide has an online address.
     assert!(head.contains("class=\"button-cta\" href=\"https://zwfw.xinjiang.gov.cn/\""));
     // History in plain Chinese.

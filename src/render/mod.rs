@@ -908,8 +908,12 @@ pub fn usable_email(email: &str) -> bool {
 /// The feedback block of one item page.
 #[derive(Serialize)]
 struct FeedbackItem {
-    /// The official code: the item's `code`, else its id.
+    /// The official code: the item's `code`, else its id (in a mail's subject).
     code: String,
+    /// The official code as the page shows it ("实施编码"/"基本编码"), none for a row number
+    /// of the source table (`code = "1"`): the citizen is not shown a code that means nothing.
+    code_label: &'static str,
+    shown_code: String,
     phone: String,
     phone_tel: String,
     phone_label: &'static str,
@@ -958,7 +962,10 @@ impl FeedbackItem {
                 percent_encoding::utf8_percent_encode(&subject, percent_encoding::NON_ALPHANUMERIC)
             )
         };
+        let shown = view::official_code(&item.code);
         FeedbackItem {
+            code_label: shown.as_ref().map_or("", |c| c.label),
+            shown_code: shown.map(|c| c.code).unwrap_or_default(),
             phone_tel: view::tel(&phone),
             phone,
             phone_label,
@@ -970,13 +977,9 @@ impl FeedbackItem {
     }
 }
 
-/// An item's official code: its `code`, else its id.
+/// An item's official code (`view::official_code`), else its id: never a row number.
 fn official_code(item: &crate::model::Item) -> String {
-    if item.code.trim().is_empty() {
-        item.id.value.clone()
-    } else {
-        item.code.trim().to_string()
-    }
+    view::official_code(&item.code).map_or_else(|| item.id.value.clone(), |c| c.code)
 }
 
 /// What `serve` needs to know of each item feedback may be about.
