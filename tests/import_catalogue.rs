@@ -235,7 +235,7 @@ fn a_district_s_own_spreadsheet_imports_as_claims_of_the_catalogue() {
 }
 
 #[test]
-fn importing_into_a_district_needs_its_level_and_refuses_update() {
+fn importing_into_a_district_needs_its_level() {
     let (_dir, lists) = city_with_catalogue();
     let district = lists.join("jurisdictions/dszq");
     let run = |extra: &[&str]| {
@@ -268,8 +268,149 @@ fn importing_into_a_district_needs_its_level_and_refuses_update() {
         report["written"].as_array().unwrap().is_empty(),
         "{report:#}"
     );
-    // --update does not know claims yet: refused, in Chinese.
-    let out = run(&["--update"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--update"));
+}
+
+/// The yearly re-import of a district's list (`import --update`): claims made again keep what
+/// the editor added, a claim no row makes any more is removed and its catalogue item listed
+/// unclaimed, a claim written not applicable stays, one written not applicable but claimed now
+/// becomes a claim, and the local item stays as it was.
+#[test]
+fn a_district_s_next_year_list_updates_its_claims() {
+    let (_dir, lists) = city_with_catalogue();
+    let district = lists.join("jurisdictions/dszq");
+    write(
+        &district,
+        "jurisdiction.toml",
+        "name = \"独山子区\"\ncode = \"650202\"\nlevel = \"县级\"\n",
+    );
+    let import = |year: &str, extra: &[&str]| {
+        let out = qingdan()
+            .arg("import")
+            .arg(fixture(&format!(
+                "karamay-catalogue/独山子区商务局{year}年权责清单.xlsx"
+            )))
+            .args(["--format", "json", "--into"])
+            .arg(&district)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)
+    };
+    import("2025", &[]);
+    let claims = district.join("departments/swj/claims");
+    let code_of = |name: &str| -> String {
+        let cat = catalogue(&lists);
+        cat.iter()
+            .find(|c| c["name"].as_str() == Some(name))
+            .and_then(|c| c["code"].as_str())
+            .unwrap_or_else(|| panic!("{name} not in the catalogue"))
+            .to_string()
+    };
+    let changed = code_of("对报废机动车回收企业的监督检查");
+    let dropped = code_of("对零售商供应商公平交易违法违规行为的处罚");
+    let left_out = code_of("对洗染业经营者违规行为的处罚");
+    // The editor adds a complaint phone to one claim and settles the unclaimed item.
+    let path = claims.join(format!("{changed}.toml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("[guide]"), "{text}");
+    std::fs::write(
+        &path,
+        format!("{text}\n[guide]\ncomplaint_phone = \"0992-3868123\"\n"),
+    )
+    .unwrap();
+    write(
+        &claims,
+        &format!("{left_out}.toml"),
+        format!("catalogue = \"{left_out}\"\nnot_applicable = \"本区没有洗染业经营者（示例）\"\n"),
+    );
+    assert_eq!(check_json(&lists).0, 0);
+    let local: Vec<_> = std::fs::read_dir(district.join("departments/swj/items"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(local.len(), 1);
+    let local_text = std::fs::read_to_string(&local[0]).unwrap();
+
+    // Without --update the changed claim is a conflict, as for items: nothing written.
+    let out = qingdan()
+        .arg("import")
+        .arg(fixture(
+            "karamay-catalogue/独山子区商务局2026年权责清单.xlsx",
+        ))
+        .args(["--format", "json", "--into"])
+        .arg(&district)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let report = json(&out);
+    assert!(
+        !report["conflicts"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+
+    let report = import("2026", &["--update"]);
+    let c = &report["update"]["claims"];
+    assert_eq!(
+        c["changed"],
+        serde_json::json!([format!("departments/swj/claims/{changed}.toml")]),
+        "{report:#}"
+    );
+    assert_eq!(
+        c["removed"],
+        serde_json::json!([format!("departments/swj/claims/{dropped}.toml")]),
+        "{report:#}"
+    );
+    assert_eq!(c["added"], serde_json::json!([]), "{report:#}");
+    assert_eq!(c["unchanged"], 13, "{report:#}");
+    assert_eq!(c["not_applicable_kept"], 1, "{report:#}");
+    let unclaimed: Vec<&str> = report["claims"]["unclaimed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(unclaimed, [dropped.as_str()], "{report:#}");
+    // The local item is matched with itself: no new, no removed item.
+    let u = &report["update"];
+    assert!(
+        u["added"].as_array().unwrap().is_empty() && u["removed"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    // Only where it was imported from changes.
+    assert_eq!(u["source_only"], 1, "{report:#}");
+    assert_eq!(
+        std::fs::read_to_string(&local[0]).unwrap(),
+        local_text.replace("2025年", "2026年")
+    );
+    // The sheet's new unit, and the editor's phone kept.
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("unit = \"独山子区商务局市场运行科\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("complaint_phone = \"0992-3868123\""),
+        "{text}"
+    );
+    assert!(!claims.join(format!("{dropped}.toml")).exists());
+    assert!(claims.join(format!("{left_out}.toml")).exists());
+    // check says what is left to settle: the dropped matter, nothing else.
+    let (code, check) = check_json(&lists);
+    assert_eq!(code, 1);
+    let rules: Vec<&str> = check["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["unclaimed-catalogue-item"], "{check:#}");
+    // Imported again: nothing to do.
+    let again = import("2026", &["--update"]);
+    assert!(again["written"].as_array().unwrap().is_empty(), "{again:#}");
+    assert!(again["removed"].as_array().unwrap().is_empty(), "{again:#}");
 }

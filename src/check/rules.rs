@@ -321,7 +321,7 @@ fn site_look(cx: &mut Ctx, file: usize, j: &crate::model::Jurisdiction) {
         }
         Ok((rel, _)) => {
             let path = format!("{dir}{}", rel.to_string_lossy().replace('\\', "/"));
-            if !cx.snap.images.iter().any(|i| *i == path) {
+            if !cx.snap.images.contains(&path) {
                 cx.at(
                     "site-look",
                     Severity::Warning,

@@ -4,8 +4,10 @@
 //! basis (the matching of `diff`) — and a matched row becomes a claim
 //! (`departments/<部门>/claims/<基本编码>.toml`) holding only what the row states differently
 //! from the catalogue; an unmatched row stays a local item. The report lists the unmatched rows
-//! and the catalogue items no row claimed, so an editor sees what to settle.
+//! and the catalogue items no row claimed, so an editor sees what to settle. With `--update`
+//! (next year's spreadsheet), `plan_update` updates the claims already there in place.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -79,7 +81,16 @@ pub struct CatalogueRef {
 }
 
 /// The claims the rows make: (index into `items`, claim) and the report.
-pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, Report) {
+///
+/// With `update` (`import --update`), the rows' departments' claims the rows do not make again
+/// are going away: their catalogue items are listed unclaimed (not those written not
+/// applicable, which stay: a spreadsheet has no row for what does not apply).
+pub fn find(
+    tree: &Tree,
+    node: usize,
+    items: &[Item],
+    update: bool,
+) -> (Vec<(usize, Claim)>, Report) {
     let n = &tree.nodes[node];
     let rank = n.rank();
     let applicable = tree.applicable(node);
@@ -99,11 +110,16 @@ pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, R
     // rows', they are no candidates (a second claim is an error); none is listed unclaimed.
     let rows_departments: std::collections::HashSet<&str> =
         items.iter().map(|i| i.department.as_str()).collect();
-    let claimed_before: std::collections::HashMap<&str, &str> = n
+    let claimed_before: std::collections::HashMap<&str, (&str, bool)> = n
         .snapshot
         .claims
         .iter()
-        .map(|c| (c.value.catalogue.as_str(), c.folder.as_str()))
+        .map(|c| {
+            (
+                c.value.catalogue.as_str(),
+                (c.folder.as_str(), c.value.not_applicable.is_some()),
+            )
+        })
         .collect();
     // 1. by code
     let mut taken_cat: Vec<bool> = cats
@@ -111,7 +127,7 @@ pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, R
         .map(|c| {
             claimed_before
                 .get(c.code.as_str())
-                .is_some_and(|folder| !rows_departments.contains(folder))
+                .is_some_and(|(folder, _)| !rows_departments.contains(folder))
         })
         .collect();
     let mut matched: Vec<Option<(usize, &'static str)>> = vec![None; items.len()];
@@ -188,7 +204,13 @@ pub fn find(tree: &Tree, node: usize, items: &[Item]) -> (Vec<(usize, Claim)>, R
         claims.push((i, claim(cat.code.as_str(), item, level)));
     }
     for (c, cat) in cats.iter().enumerate() {
-        if !taken_cat[c] && !claimed_before.contains_key(cat.code.as_str()) {
+        let stays = match claimed_before.get(cat.code.as_str()) {
+            None => false,
+            Some((folder, not_applicable)) => {
+                !update || *not_applicable || !rows_departments.contains(folder)
+            }
+        };
+        if !taken_cat[c] && !stays {
             report.unclaimed.push(CatalogueRef {
                 code: cat.code.value.clone(),
                 name: cat.name.value.clone(),
@@ -225,4 +247,113 @@ fn claim(code: &str, item: &Item, level: Option<&crate::model::CatalogueLevel>) 
         remarks: item.remarks.clone(),
         ..Claim::default()
     }
+}
+
+/// What `import --update` does to the claims of the departments its rows are in.
+#[derive(Debug, Default, Serialize)]
+pub struct ClaimsUpdate {
+    /// Claims made again with the same content.
+    pub unchanged: usize,
+    /// Claims made again whose local content changed, or that were written not applicable
+    /// before and are claimed now (relative paths).
+    pub changed: Vec<String>,
+    /// Claims made again by another department: (old path, new path).
+    pub moved: Vec<(String, String)>,
+    /// New claims (relative paths).
+    pub added: Vec<String>,
+    /// Claims no row makes any more: their files are removed, and the catalogue items are
+    /// listed unclaimed in the report (relative paths).
+    pub removed: Vec<String>,
+    /// Claims written not applicable that no row claims: kept, a spreadsheet has no row for them.
+    pub not_applicable_kept: usize,
+}
+
+/// What the update does, the files to write (relative path, content) and to remove.
+pub type ClaimsPlan = (ClaimsUpdate, Vec<(String, String)>, Vec<String>);
+
+fn claim_path(folder: &str, code: &str) -> String {
+    format!("departments/{folder}/claims/{code}.toml")
+}
+
+/// The claims `found` by the rows (department folder, claim) against the claims the
+/// jurisdiction has (`existing`, its lists folder loaded alone): the files to write and to
+/// remove. A claim made again keeps what an editor added that no spreadsheet holds
+/// (承接 `receives`, supervision, delegation, the guide's fields the sheet lacks, `sample`).
+/// `folders` are the departments the rows are in: only their claims are updated.
+pub fn plan_update(
+    existing: &crate::Snapshot,
+    found: Vec<(String, Claim)>,
+    folders: &BTreeSet<String>,
+) -> Result<ClaimsPlan, crate::Error> {
+    let before: HashMap<&str, usize> = existing
+        .claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.value.catalogue.as_str(), i))
+        .collect();
+    let mut up = ClaimsUpdate::default();
+    let (mut writes, mut removes) = (Vec::new(), Vec::new());
+    let mut made: BTreeSet<String> = BTreeSet::new();
+    for (folder, new) in found {
+        let code = new.catalogue.value.clone();
+        let path = claim_path(&folder, &code);
+        made.insert(code.clone());
+        let Some(&i) = before.get(code.as_str()) else {
+            writes.push((path.clone(), toml::to_string_pretty(&new)?));
+            up.added.push(path);
+            continue;
+        };
+        let old_entry = &existing.claims[i];
+        let old = &old_entry.value;
+        let merged = if old.not_applicable.is_some() {
+            new
+        } else {
+            keep_editor_claim(old, new)
+        };
+        let old_path = existing.source(old_entry.file).path.clone();
+        if old_path == path && merged == *old {
+            up.unchanged += 1;
+            continue;
+        }
+        writes.push((path.clone(), toml::to_string_pretty(&merged)?));
+        if old_path != path {
+            removes.push(old_path.clone());
+            up.moved.push((old_path, path));
+        } else {
+            up.changed.push(path);
+        }
+    }
+    for c in &existing.claims {
+        if made.contains(c.value.catalogue.as_str()) || !folders.contains(c.folder.as_str()) {
+            continue;
+        }
+        if c.value.not_applicable.is_some() {
+            up.not_applicable_kept += 1;
+        } else {
+            let path = existing.source(c.file).path.clone();
+            removes.push(path.clone());
+            up.removed.push(path);
+        }
+    }
+    removes.sort();
+    removes.dedup();
+    Ok((up, writes, removes))
+}
+
+/// The claim made again from the sheet, with what the editor added to the existing one.
+fn keep_editor_claim(old: &Claim, new: Claim) -> Claim {
+    let old = old.clone();
+    let mut merged = new;
+    if merged.supervision.is_empty() {
+        merged.supervision = old.supervision;
+    }
+    if merged.delegation.is_none() {
+        merged.delegation = old.delegation;
+    }
+    if merged.receives.is_none() {
+        merged.receives = old.receives;
+    }
+    merged.sample |= old.sample;
+    merged.guide = super::merge_guide(old.guide, merged.guide.take());
+    merged
 }

@@ -438,7 +438,7 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         ));
     }
     // Into a lower jurisdiction under a catalogue: its level must be known to match rows with
-    // the catalogue items of that level, and `--update` (which knows no claims) is refused.
+    // the catalogue items of that level.
     if !opts.catalogue
         && let Some((root, rel)) = claims::locate(&opts.into)
     {
@@ -454,19 +454,12 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                     .ancestors(p)
                     .any(|a| !tree.nodes[a].snapshot.catalogue.is_empty())
         });
-        if under_catalogue {
-            if node.is_none_or(|n| tree.nodes[n].rank() == 0) {
-                return Err(Error::Usage(format!(
-                    "{} 是多级清单中的下级区划，上级有指导目录：先在 {} 中写 name、code 和 level（如 level = \"县级\"），导入时才能把表格的行与本级的目录事项对照",
-                    rel,
-                    opts.into.join("jurisdiction.toml").display()
-                )));
-            }
-            if opts.update {
-                return Err(Error::Usage(format!(
-                    "{rel} 的清单认领上级指导目录，--update 还不能更新认领：请不加 --update 导入到一个空的下级区划文件夹，用 qingdan claims 和 qingdan diff --jurisdiction 对照后再改"
-                )));
-            }
+        if under_catalogue && node.is_none_or(|n| tree.nodes[n].rank() == 0) {
+            return Err(Error::Usage(format!(
+                "{} 是多级清单中的下级区划，上级有指导目录：先在 {} 中写 name、code 和 level（如 level = \"县级\"），导入时才能把表格的行与本级的目录事项对照",
+                rel,
+                opts.into.join("jurisdiction.toml").display()
+            )));
         }
     }
     let existing = if opts.update {
@@ -611,30 +604,41 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
     // become claims.
     let mut claimed: HashSet<(String, String)> = HashSet::new();
     let mut claims_report = None;
-    if let Some((root, rel)) =
-        claims::locate(&opts.into).filter(|_| !opts.catalogue && !opts.update)
-    {
+    // With `--update`: the claims found, (department folder, claim), planned with the items.
+    let mut update_claims: Option<Vec<(String, crate::model::Claim)>> = None;
+    if let Some((root, rel)) = claims::locate(&opts.into).filter(|_| !opts.catalogue) {
         let tree = crate::snapshot::tree::Tree::load(&root)?;
         if let Some(node) = tree.nodes.iter().position(|n| n.path == rel)
             && !tree.applicable(node).is_empty()
         {
             let all: Vec<&Item> = imported.iter().flat_map(|i| &i.items).collect();
             let owned: Vec<Item> = all.iter().map(|i| (*i).clone()).collect();
-            let (found, report) = claims::find(&tree, node, &owned);
-            for (i, claim) in found {
-                let item = all[i];
-                let path = format!(
-                    "departments/{}/claims/{}.toml",
-                    item.department.as_str(),
-                    claim.catalogue.as_str()
-                );
-                plan.insert(
-                    path.clone(),
-                    (Planned::Item(path), toml::to_string_pretty(&claim)?),
-                );
-                claimed.insert((item.department.value.clone(), item.id.value.clone()));
+            let (found, report) = claims::find(&tree, node, &owned, opts.update);
+            if opts.update {
+                let mut planned = Vec::new();
+                for (i, claim) in found {
+                    let item = all[i];
+                    claimed.insert((item.department.value.clone(), item.id.value.clone()));
+                    planned.push((item.department.value.clone(), claim));
+                }
+                update_claims = Some(planned);
+                claims_report = Some(report);
+            } else {
+                for (i, claim) in found {
+                    let item = all[i];
+                    let path = format!(
+                        "departments/{}/claims/{}.toml",
+                        item.department.as_str(),
+                        claim.catalogue.as_str()
+                    );
+                    plan.insert(
+                        path.clone(),
+                        (Planned::Item(path), toml::to_string_pretty(&claim)?),
+                    );
+                    claimed.insert((item.department.value.clone(), item.id.value.clone()));
+                }
+                claims_report = Some(report);
             }
-            claims_report = Some(report);
         }
     }
     for i in imported.iter().filter(|_| !opts.catalogue) {
@@ -737,12 +741,33 @@ pub fn run(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         .iter()
         .any(|i| !i.report.department_candidates.is_empty());
     if let Some(existing) = existing.as_ref().filter(|_| !ambiguous) {
-        let all: Vec<Item> = imported.iter().flat_map(|i| i.items.clone()).collect();
-        let planned = update::plan(existing, &all)?;
+        // Rows that became claims are no local items.
+        let all: Vec<Item> = imported
+            .iter()
+            .flat_map(|i| i.items.iter())
+            .filter(|it| !claimed.contains(&(it.department.value.clone(), it.id.value.clone())))
+            .cloned()
+            .collect();
+        let mut planned = update::plan(existing, &all)?;
         for (rel, content) in planned.writes {
             to_write.push((rel.clone(), opts.into.join(&rel), content));
         }
         to_remove = planned.removes;
+        if let Some(found) = update_claims.take() {
+            let folders: std::collections::BTreeSet<String> = imported
+                .iter()
+                .flat_map(|i| i.items.iter().map(|it| it.department.value.clone()))
+                .collect();
+            let (up, writes, removes) = claims::plan_update(existing, found, &folders)?;
+            for (rel, content) in writes {
+                to_write.push((rel.clone(), opts.into.join(&rel), content));
+            }
+            to_remove.extend(removes);
+            to_remove.sort();
+            to_remove.dedup();
+            report.unchanged += up.unchanged;
+            planned.update.claims = Some(up);
+        }
         report.unchanged += planned.update.unchanged;
         report.update = Some(planned.update);
     }
@@ -854,8 +879,18 @@ fn keep_editor_fields(old: &Item, new: &Item) -> Item {
     if merged.delegation.is_none() {
         merged.delegation = old.delegation;
     }
-    match (&mut merged.guide, old.guide) {
-        (None, old) => merged.guide = old,
+    merged.guide = merge_guide(old.guide, merged.guide.take());
+    merged
+}
+
+/// The guide of a re-imported item or claim: the sheet's guide columns win; what the sheet
+/// lacks comes from the editor's guide (`old`); no guide in the sheet keeps the editor's.
+pub(crate) fn merge_guide(
+    old: Option<Box<Located<crate::model::Guide>>>,
+    mut sheet_guide: Option<Box<Located<crate::model::Guide>>>,
+) -> Option<Box<Located<crate::model::Guide>>> {
+    match (&mut sheet_guide, old) {
+        (None, old) => old,
         // The sheet's guide columns win; what it lacks comes from the editor's guide.
         (Some(g), Some(old)) => {
             let sheet = std::mem::take(&mut g.value);
@@ -898,10 +933,10 @@ fn keep_editor_fields(old: &Item, new: &Item) -> Item {
                 notes
             );
             g.value = keep;
+            sheet_guide
         }
-        (Some(_), None) => {}
+        (Some(_), None) => sheet_guide,
     }
-    merged
 }
 
 /// The text report.
@@ -1095,6 +1130,44 @@ pub fn render_text(r: &Report) -> String {
             out,
             "保留了原有事项的编码和编辑添加的内容（办事指南、监管措施、下放）。"
         );
+        if let Some(c) = &u.claims {
+            let _ = writeln!(
+                out,
+                "
+认领：{} 个内容不变，{verb}更新 {} 个、改由其他部门认领 {} 个、新增 {} 个、删除 {} 个（表格中不再有这一行）；写明本级不适用的 {} 个保留。",
+                c.unchanged,
+                c.changed.len(),
+                c.moved.len(),
+                c.added.len(),
+                c.removed.len(),
+                c.not_applicable_kept
+            );
+            for (label, list) in [
+                ("更新", &c.changed),
+                ("新增", &c.added),
+                ("删除", &c.removed),
+            ] {
+                for p in list.iter().take(30) {
+                    let _ = writeln!(out, "  {label} {p}");
+                }
+                if list.len() > 30 {
+                    let _ = writeln!(out, "  ……共 {} 个", list.len());
+                }
+            }
+            for (from, to) in &c.moved {
+                let _ = writeln!(out, "  移动 {from} → {to}");
+            }
+            if !c.removed.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "删除的认领，其目录事项列在下面的“未认领”中：认领它，或写明本级不适用（not_applicable）。"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "认领的变化不在下面的调整中：写入后用 qingdan diff --jurisdiction 查看本级清单与目录的对照。"
+            );
+        }
     }
     if let Some(d) = &r.adjustment {
         let when = if r.dry_run {

@@ -34,6 +34,9 @@ pub struct Update {
     pub added: Vec<String>,
     /// Items no entry matches: their files are removed (relative paths).
     pub removed: Vec<String>,
+    /// In a lower jurisdiction of a multi-level repository: what the update did to its claims.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<super::claims::ClaimsUpdate>,
 }
 
 /// The files an update writes and removes.
