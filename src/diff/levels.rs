@@ -106,7 +106,12 @@ fn differences(item: &Item, level: Option<&CatalogueLevel>, dept_name: &str) -> 
         add("body", "实施主体", &l.body, &item.body);
     }
     add("unit", "承办机构", &l.unit, &item.unit);
-    add("level", "行使层级", &l.level, &item.level);
+    // “县级” and “县（市、区）级” are the same level, said two ways: no local difference.
+    let same_level = crate::model::tier::levels(&l.level)
+        .is_some_and(|a| crate::model::tier::levels(&item.level) == Some(a));
+    if !same_level {
+        add("level", "行使层级", &l.level, &item.level);
+    }
     add("scope", "权限划分", &l.scope, &item.scope);
     if let Some(g) = &item.guide {
         add(
@@ -330,4 +335,29 @@ pub fn text(reports: &[Claims], markdown: bool) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Located;
+
+    #[test]
+    fn the_same_level_said_two_ways_is_no_difference() {
+        let level = CatalogueLevel {
+            level: "县（市、区）级".into(),
+            unit: "市场科".into(),
+            ..CatalogueLevel::default()
+        };
+        let mut item = Item {
+            level: Located::new("县级".to_string()),
+            unit: "市场科".into(),
+            ..Item::default()
+        };
+        assert!(differences(&item, Some(&level), "").is_empty());
+        item.level = Located::new("乡镇级".to_string());
+        let d = differences(&item, Some(&level), "");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].field, "level");
+    }
 }
