@@ -451,6 +451,8 @@ fn the_text_report_shows_coverage_per_jurisdiction() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("应认尽认"), "{text}");
     assert!(text.contains("白碱滩区（县级）"), "{text}");
+    // The summary counts the lower jurisdictions too, not the root only.
+    assert!(text.contains("个下级区划（下级共"), "{text}");
     assert!(
         text.contains("jurisdictions/bjt/jurisdiction.toml:1:8"),
         "{text}"

@@ -147,9 +147,37 @@ fn pad(s: &str, width: usize) -> String {
 
 fn summary(report: &Report, out: &mut String) {
     let s = &report.stats;
+    // In a multi-level repository the figures below are the root's; the lower ones are counted
+    // first, and each in the table at the end.
+    let lower: Vec<&super::tree::Coverage> = report
+        .jurisdictions
+        .iter()
+        .filter(|j| j.parent.is_some())
+        .collect();
+    let root_name = report
+        .jurisdictions
+        .iter()
+        .find(|j| j.parent.is_none())
+        .map(|j| j.name.as_str());
+    if let (false, Some(root)) = (lower.is_empty(), root_name) {
+        let items: usize = lower.iter().map(|j| j.items).sum();
+        let _ = writeln!(
+            out,
+            "检查了 {} 个区划：{root}和 {} 个下级区划（下级共 {} 个事项：认领 {} 个、自设 {} 个，各区划见文末）",
+            lower.len() + 1,
+            lower.len(),
+            items,
+            lower.iter().map(|j| j.claimed).sum::<usize>(),
+            lower.iter().map(|j| j.local).sum::<usize>(),
+        );
+    }
+    let lead = match root_name.filter(|_| !lower.is_empty()) {
+        Some(root) => format!("{root}："),
+        None => "检查了 ".to_string(),
+    };
     let _ = writeln!(
         out,
-        "检查了 {} 个部门、{} 个事项（{} 个子项，{} 条清单条目）、{} 个边界事项、{} 条调整声明",
+        "{lead}{} 个部门、{} 个事项（{} 个子项，{} 条清单条目）、{} 个边界事项、{} 条调整声明",
         s.departments, s.items, s.sub_items, s.entries, s.boundaries, s.adjustments
     );
     let _ = writeln!(
