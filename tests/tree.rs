@@ -882,3 +882,56 @@ fn a_single_jurisdiction_site_has_no_switcher() {
     assert!(!page(&site, "index.html").contains("switcher"));
     assert!(!site.join("j").exists() && !site.join("jurisdictions").exists());
 }
+
+/// A claim of a catalogue item that has no entry for the district's level is a warning at the
+/// claim, and it does not count as claimed: claimed + not applicable + missing stays the number
+/// of catalogue items of the level.
+#[test]
+fn a_claim_off_its_level_is_a_warning_and_not_counted() {
+    let files = with(
+        base(),
+        "catalogue/ZJ-XK-0003.toml",
+        Some(
+            "code = \"ZJ-XK-0003\"\nname = \"超限高层建筑抗震设防审批\"\ncategory = \"行政许可\"\n\n[basis]\ntext = \"【行政法规】《建设工程抗震管理条例》第十三条\"\n\n[[levels]]\nlevel = \"地州市级\"\n",
+        ),
+    );
+    let files = with(
+        files,
+        "jurisdictions/bjt/departments/zjj/claims/ZJ-XK-0003.toml",
+        Some("catalogue = \"ZJ-XK-0003\"\n"),
+    );
+    let dir = tree(&files);
+    let (code, report) = check_json(dir.path());
+    assert_eq!(code, 0, "a warning only: {report:#}");
+    let w: Vec<&serde_json::Value> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["rule"] == "claim-not-for-level")
+        .collect();
+    assert_eq!(w.len(), 1, "{report:#}");
+    assert_eq!(
+        w[0]["file"],
+        "jurisdictions/bjt/departments/zjj/claims/ZJ-XK-0003.toml"
+    );
+    assert_eq!(
+        (w[0]["line"].as_u64(), w[0]["column"].as_u64()),
+        (Some(1), Some(13))
+    );
+    let bjt = report["jurisdictions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["path"] == "jurisdictions/bjt")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            bjt["catalogue_items"].as_u64(),
+            bjt["claimed"].as_u64(),
+            bjt["not_applicable"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1)),
+        "{bjt:#}"
+    );
+}
