@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use miette::Report;
 
 use qingdan::{Error, Snapshot, atomic, check, export, feedback, generate, import, render, schema};
@@ -341,7 +341,13 @@ fn default_feedback_db(out: &std::path::Path) -> PathBuf {
 fn main() -> ExitCode {
     no_huge_pages();
     quiet_xlsx_panics();
-    let cli = Cli::parse();
+    let cli = match localized(Cli::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -349,6 +355,125 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The command line in Chinese: clap's own headings ("Usage:", "Options:") and its `--help`,
+/// `--version` and `help` texts are English.
+fn localized(cmd: clap::Command) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    const TEMPLATE: &str = "{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+    let cmd = cmd
+        .help_template(TEMPLATE)
+        .disable_help_flag(true)
+        .disable_help_subcommand(true)
+        .mut_args(|a| {
+            if a.is_positional() {
+                a.help_heading("位置参数")
+            } else {
+                a.help_heading("选项")
+            }
+        })
+        .subcommand_help_heading("命令")
+        .subcommand_value_name("命令")
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("显示帮助")
+                .help_heading("选项"),
+        );
+    let cmd = if cmd.get_version().is_some() {
+        cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("显示版本")
+                .help_heading("选项"),
+        )
+    } else {
+        cmd
+    };
+    cmd.mut_subcommands(localized)
+}
+
+/// A command line clap cannot take, said in Chinese (clap's own messages are English), with
+/// the usage line and where to look; `--help` and `--version` are printed as they are.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let text = e.render().to_string();
+        print!("{text}");
+        if !text.ends_with('\n') {
+            println!();
+        }
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    let text = |kind: ContextKind| -> String {
+        match e.get(kind) {
+            Some(ContextValue::String(s)) => s.clone(),
+            Some(ContextValue::Strings(v)) => v.join("、"),
+            Some(ContextValue::StyledStr(s)) => s.to_string(),
+            Some(ContextValue::StyledStrs(v)) => v
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join("、"),
+            Some(ContextValue::Number(n)) => n.to_string(),
+            _ => String::new(),
+        }
+    };
+    let arg = text(ContextKind::InvalidArg);
+    let value = text(ContextKind::InvalidValue);
+    let suggested = [ContextKind::SuggestedArg, ContextKind::SuggestedSubcommand]
+        .into_iter()
+        .map(text)
+        .find(|s| !s.is_empty());
+    let message = match e.kind() {
+        ErrorKind::UnknownArgument => format!("不认识的参数 {arg}"),
+        ErrorKind::InvalidSubcommand => {
+            format!("没有 {} 这个命令", text(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::InvalidValue if value.is_empty() => format!("参数 {arg} 后面要写一个值"),
+        ErrorKind::InvalidValue => format!(
+            "参数 {arg} 的值“{value}”不对；可用的值：{}",
+            text(ContextKind::ValidValue)
+        ),
+        ErrorKind::ValueValidation => format!("参数 {arg} 的值“{value}”不对"),
+        ErrorKind::MissingRequiredArgument => format!("缺少必填的参数 {arg}"),
+        ErrorKind::MissingSubcommand => "缺少命令（如 check、build、serve）".to_string(),
+        ErrorKind::ArgumentConflict
+            if text(ContextKind::PriorArg) == arg || text(ContextKind::PriorArg).is_empty() =>
+        {
+            format!("参数 {arg} 只能写一次")
+        }
+        ErrorKind::ArgumentConflict => {
+            format!("参数 {arg} 与 {} 不能同时用", text(ContextKind::PriorArg))
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
+            format!("参数 {arg} 的值太多或太少（“{value}”）")
+        }
+        ErrorKind::InvalidUtf8 => "命令行参数不是有效的 UTF-8 文字".to_string(),
+        _ => "命令行参数不对".to_string(),
+    };
+    let mut out = format!("错误：{message}\n");
+    if let Some(s) = suggested {
+        out.push_str(&format!("  是否应为 {s}？\n"));
+    }
+    let usage = text(ContextKind::Usage);
+    if !usage.is_empty() {
+        let usage = usage.trim().trim_start_matches("Usage:").trim();
+        out.push_str(&format!("\n用法：{usage}\n"));
+    }
+    out.push_str("全部命令和参数见 qingdan --help；某个命令的参数见 qingdan <命令> --help\n");
+    eprint!("{out}");
+    ExitCode::from(2)
 }
 
 /// rust_xlsxwriter panics when it cannot write its temporary file (a full disk); `export::

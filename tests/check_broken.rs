@@ -539,3 +539,39 @@ fn colours_and_logo_the_site_cannot_use() {
         "{report:#}"
     );
 }
+
+/// A command line qingdan cannot take is said in Chinese, with a suggestion and the usage, and
+/// exits 2; `--version` and `--help` still print as usual.
+#[test]
+fn command_line_mistakes_are_said_in_chinese() {
+    let run = |args: &[&str]| {
+        let out = qingdan().args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, _, err) = run(&["chek"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("没有 chek 这个命令"), "{err}");
+    assert!(err.contains("check"), "{err}");
+    let (code, _, err) = run(&["check", "--format", "xml"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("的值“xml”不对") && err.contains("json"),
+        "{err}"
+    );
+    let (_, _, err) = run(&["serve", "--port", "8080"]);
+    assert!(err.contains("不认识的参数 --port"), "{err}");
+    assert!(err.contains("用法："), "{err}");
+    let (_, _, err) = run(&["diff"]);
+    assert!(err.contains("缺少必填的参数"), "{err}");
+    assert!(!err.contains("error:"), "{err}");
+    let (code, out, _) = run(&["--version"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("qingdan "), "{out}");
+    let (code, out, _) = run(&["check", "--help"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("--lists"), "{out}");
+}
