@@ -1,10 +1,12 @@
 //! The static search index (`site/search/`) answered by the real engine of
 //! `templates/assets/search.js`, run under node (`tests/js/static_search.js`): the judged citizen
 //! queries of `tests/fixtures/search_queries.toml` reach recall@10 ≥ 0.9, facet counts add up,
-//! filters filter, and one query downloads little.
+//! filters filter, one query downloads little, and the browser gives the server's results, in
+//! the server's order, for every evaluation query (issue 15).
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -219,4 +221,202 @@ fn facets_count_and_filters_filter() {
     // An unfinished last word matches as a prefix.
     let prefix = answers[7]["hits"][0]["name"].as_str().unwrap();
     assert!(prefix.contains("排污许可"), "{prefix}");
+}
+
+#[derive(serde::Deserialize)]
+struct Blind {
+    query: Vec<BlindCase>,
+}
+
+#[derive(serde::Deserialize)]
+struct BlindCase {
+    half: String,
+    query: String,
+    relevant: Vec<String>,
+}
+
+/// One evaluation query: its set, its text, the items that answer it (empty: none judged) and,
+/// for an official name, the name an item at rank 1 must have.
+struct Eval {
+    set: &'static str,
+    q: String,
+    relevant: Vec<String>,
+    name: Option<String>,
+}
+
+fn evaluation() -> Vec<Eval> {
+    let judged: Judged =
+        toml::from_str(&std::fs::read_to_string(fixture("search_queries.toml")).unwrap()).unwrap();
+    let blind: Blind =
+        toml::from_str(&std::fs::read_to_string(fixture("search_colloquial.toml")).unwrap())
+            .unwrap();
+    let snap = qingdan::snapshot::Snapshot::load_dir(&repo().join("lists")).unwrap();
+    let mut out: Vec<Eval> = judged
+        .query
+        .into_iter()
+        .map(|c| Eval {
+            set: "judged 66",
+            q: c.q,
+            relevant: c.expect,
+            name: None,
+        })
+        .collect();
+    out.extend(blind.query.into_iter().map(|c| Eval {
+        set: if c.half == "test" {
+            "colloquial test"
+        } else {
+            "colloquial tuning"
+        },
+        q: c.query,
+        relevant: c.relevant,
+        name: None,
+    }));
+    out.extend(snap.items.iter().map(|e| Eval {
+        set: "official names",
+        q: e.value.name.to_string(),
+        relevant: vec![e.value.id.to_string()],
+        name: Some(e.value.name.to_string()),
+    }));
+    out
+}
+
+#[derive(Default)]
+struct Figures {
+    queries: usize,
+    judged: usize,
+    found: usize,
+    rr: f64,
+    name_first: usize,
+}
+
+impl Figures {
+    fn add(&mut self, e: &Eval, ids: &[String], names: &[String]) {
+        self.queries += 1;
+        if let Some(name) = &e.name {
+            self.name_first += usize::from(names.first() == Some(name));
+        }
+        if e.relevant.is_empty() {
+            return;
+        }
+        self.judged += 1;
+        if let Some(i) = ids.iter().position(|id| e.relevant.contains(id)) {
+            self.found += 1;
+            self.rr += 1.0 / (i as f64 + 1.0);
+        }
+    }
+
+    fn line(&self) -> String {
+        let n = self.judged.max(1) as f64;
+        format!(
+            "recall@10 {:.3}, MRR {:.3} ({} judged of {}), exact name first {}",
+            self.found as f64 / n,
+            self.rr / n,
+            self.judged,
+            self.queries,
+            self.name_first
+        )
+    }
+}
+
+/// Issue 15: the server (`index::Searcher`, what `/api/search` answers) and the browser
+/// (`search.js` on the static index) rank with one definition (`index::rank`), so they give the
+/// same top 10 in the same order for every evaluation query: the 66 judged queries, the 205 blind
+/// colloquial ones (both halves) and every item's official name. Prints both engines' recall@10
+/// and MRR per set, and what a query downloads.
+#[test]
+fn server_and_browser_agree_on_every_evaluation_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    build_demo(&site);
+    let searcher = qingdan::index::Searcher::open(&site.join("_index")).unwrap();
+    let evals = evaluation();
+    let requests: Vec<serde_json::Value> = evals
+        .iter()
+        .map(|e| serde_json::json!({"q": e.q}))
+        .collect();
+    let answers = run_engine(&site, &serde_json::Value::Array(requests));
+    assert_eq!(answers.len(), evals.len());
+    let mut server_fig: BTreeMap<&str, Figures> = BTreeMap::new();
+    let mut browser_fig: BTreeMap<&str, Figures> = BTreeMap::new();
+    // Per set: (queries, same top 10 in the same order, same set, sum of overlap shares).
+    let mut agree: BTreeMap<&str, (usize, usize, usize, f64)> = BTreeMap::new();
+    let mut differ = Vec::new();
+    let mut bytes: Vec<u64> = Vec::new();
+    for (e, a) in evals.iter().zip(&answers) {
+        let r = searcher
+            .search(&qingdan::index::Request {
+                q: e.q.clone(),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        let server: Vec<String> = r.hits.iter().map(|h| h.id.clone()).collect();
+        let server_names: Vec<String> = r.hits.iter().map(|h| h.name.clone()).collect();
+        let hits = a["hits"].as_array().unwrap();
+        let browser: Vec<String> = hits
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect();
+        let browser_names: Vec<String> = hits
+            .iter()
+            .map(|h| h["name"].as_str().unwrap().to_string())
+            .collect();
+        bytes.push(a["bytes"].as_u64().unwrap());
+        server_fig
+            .entry(e.set)
+            .or_default()
+            .add(e, &server, &server_names);
+        browser_fig
+            .entry(e.set)
+            .or_default()
+            .add(e, &browser, &browser_names);
+        let g = agree.entry(e.set).or_default();
+        g.0 += 1;
+        let common = server.iter().filter(|id| browser.contains(id)).count();
+        g.3 += common as f64 / server.len().max(browser.len()).max(1) as f64;
+        if server == browser {
+            g.1 += 1;
+        } else {
+            differ.push(format!(
+                "[{}] {}\n    server  {:?}\n    browser {:?}",
+                e.set, e.q, server, browser
+            ));
+        }
+        let (mut s, mut b) = (server.clone(), browser.clone());
+        s.sort();
+        b.sort();
+        g.2 += usize::from(s == b);
+    }
+    let total = evals.len();
+    let same: usize = agree.values().map(|g| g.1).sum();
+    eprintln!(
+        "server vs browser: {same} of {total} evaluation queries have the same top 10 in the same order ({:.1} %)",
+        100.0 * same as f64 / total as f64
+    );
+    for (set, (n, same, same_set, overlap)) in &agree {
+        eprintln!(
+            "  {set}: {same}/{n} same order, {same_set}/{n} same set, mean overlap {:.2}",
+            overlap / *n as f64
+        );
+        eprintln!("    server  {}", server_fig[set].line());
+        eprintln!("    browser {}", browser_fig[set].line());
+    }
+    bytes.sort_unstable();
+    eprintln!(
+        "  browser download per query: median {} bytes, max {}",
+        bytes[bytes.len() / 2],
+        bytes[bytes.len() - 1]
+    );
+    for d in differ.iter().take(15) {
+        eprintln!("  differs: {d}");
+    }
+    assert!(
+        bytes[bytes.len() - 1] < 300_000,
+        "a query downloads at most 300 KB"
+    );
+    assert!(
+        differ.is_empty(),
+        "{} of {total} evaluation queries differ between server and browser",
+        differ.len()
+    );
 }

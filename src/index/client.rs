@@ -2,25 +2,28 @@
 //! plain static host (no `qingdan serve`). `build` writes it into `<site>/search/`:
 //!
 //! - `meta.json`: departments, categories, the (department, category) groups of document
-//!   numbers, the synonym table, the stop phrases, the traditional → simplified character pairs
-//!   and how many shards there are. Loaded once per page.
+//!   numbers, the ranking's integers (`rank::WEIGHTS`), the synonym table, the stop phrases, the
+//!   traditional → simplified character pairs and how many shards there are. Loaded once per page.
 //! - `t/<n>.bin`: postings of character unigrams and bigrams (after the server's folding: NFKC,
-//!   traditional → simplified, lower case), sharded by an FNV-1a hash of the term, so a query
-//!   downloads only the shards of its own terms.
+//!   traditional → simplified, lower case) and of whole names, sharded by an FNV-1a hash of the
+//!   term, so a query downloads only the shards of its own terms.
 //! - `x/<hash>.bin`: postings longer than `LARGE` bytes, in a file per term hash (same format),
 //!   which the shard names by an entry of kind 2.
 //! - `d/<n>.json`: `[id, name]` of `DOCS_PER_SHARD` consecutive documents.
 //!
-//! Documents are numbered in (department, category, name length) order, so the department and
-//! category of any document follow from the group table in `meta.json` (facet counts without a
-//! per-document table), and within a group a lower number means a shorter name.
+//! Documents are numbered in (department, category, name length, id) order (`numbering`), so the
+//! department and category of any document follow from the group table in `meta.json` (facet
+//! counts without a per-document table), and within a group a lower number means a shorter name.
+//! The server's index stores the same number for each document, and indexes the same terms
+//! (`item_terms`): both searches rank with `rank::rank`.
 //!
-//! A shard is a sequence of entries, one per (term, field):
-//! `u8 term length, term (UTF-8), u8 field, u8 kind, varint df, varint payload length, payload`.
-//! Fields: 0 name (unigrams and bigrams), 1 sub-item names (bigrams), 2 guide text (bigrams of
-//! words in fewer than `COMMON_SHARE` of documents). Kind 0: varint document numbers, each as
-//! the gap from the previous one (the first from 0); kind 1: varint first document, then a
-//! bitmap (bit i of byte j: document first + 8j + i), whichever is shorter.
+//! A shard is a sequence of entries, one per (term, field): `varint term length, term (UTF-8),
+//! u8 field, u8 kind, varint df, varint idf (rank::idf), varint payload length, payload`.
+//! Fields (`rank`): 0 name (unigrams and bigrams), 1 sub-item names (bigrams), 2 guide text
+//! (bigrams in at most `COMMON_SHARE` of documents), 3 the whole folded name
+//! (`query::normalize`). Kind 0: varint document numbers, each as the gap from the previous one
+//! (the first from 0); kind 1: varint first document, then a bitmap (bit i of byte j: document
+//! first + 8j + i), whichever is shorter.
 
 use std::collections::HashMap;
 
@@ -51,8 +54,24 @@ const LARGE: usize = 1024;
 /// Kind of a shard entry whose postings are in the term's own file.
 const OWN_FILE: u8 = 2;
 
-/// A bigram in more than this share of documents' guide text is not indexed there.
+/// A bigram in more than this share of documents' guide text is not indexed there (nor searched
+/// there by the server: `max_df`).
 const COMMON_SHARE: f64 = 0.1;
+
+/// The same for the other text (`super::body_text`), longer and more alike from item to item.
+const BODY_SHARE: f64 = 0.05;
+
+/// Most documents a term of `field` may be in, of `docs`, to be indexed there (and searched there
+/// by the server); `None`: any number. Never fewer than 50: a small list's shared words may
+/// still tell its few items apart.
+pub fn max_df(field: u8, docs: usize) -> Option<f64> {
+    let share = match field {
+        TEXT => COMMON_SHARE,
+        BODY => BODY_SHARE,
+        _ => return None,
+    };
+    Some((docs as f64 * share).max(50.0))
+}
 
 /// Characters of guide text indexed per item.
 const TEXT_CHARS: usize = 300;
@@ -60,10 +79,7 @@ const TEXT_CHARS: usize = 300;
 /// Documents whose terms are gathered at once while the postings are built.
 const TERMS_BLOCK: usize = 8192;
 
-/// Field numbers in the shards (two bits).
-const NAME: u8 = 0;
-const SUBS: u8 = 1;
-const TEXT: u8 = 2;
+use super::rank::{BODY, EXACT, NAME, SUBS, TEXT};
 
 #[derive(Serialize)]
 struct Meta<'a> {
@@ -72,12 +88,14 @@ struct Meta<'a> {
     shards: usize,
     docs_per_shard: usize,
     base: &'a str,
-    departments: Vec<Department>,
-    categories: Vec<String>,
+    departments: &'a [Department],
+    categories: &'a [String],
     /// [department, category, first document]: ascending first documents.
-    groups: Vec<[usize; 3]>,
-    /// Bonus of categories one applies for.
-    service: std::collections::BTreeMap<&'a str, f32>,
+    groups: &'a [[usize; 3]],
+    /// Bonus of categories one applies for, in the units of a score (`rank::service_bonus`).
+    service: std::collections::BTreeMap<&'a str, i64>,
+    /// The ranking's integers.
+    weights: &'a super::rank::Weights,
     synonyms: &'a [Synonym],
     stop: &'a [&'a str],
     /// Traditional and simplified characters alternating: "與与為为…".
@@ -87,20 +105,150 @@ struct Meta<'a> {
 
 /// A document of the static index, in the order documents are numbered.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Doc<'a> {
+pub(super) struct Doc<'a> {
     department: usize,
     category: usize,
     /// Characters of the name.
     length: usize,
     id: &'a str,
     /// Index into the snapshot's items.
-    item: usize,
+    pub item: usize,
 }
 
 #[derive(Serialize)]
-struct Department {
+pub(super) struct Department {
     id: String,
     name: String,
+}
+
+/// How the documents of a snapshot are numbered, in both indexes.
+pub(super) struct Numbering<'a> {
+    /// Documents by number.
+    pub order: Vec<Doc<'a>>,
+    departments: Vec<Department>,
+    categories: Vec<String>,
+    /// [department, category, first document] of each run of documents.
+    groups: Vec<[usize; 3]>,
+}
+
+impl Numbering<'_> {
+    /// Each item's document number, by its index in the snapshot.
+    pub fn numbers(&self) -> Vec<u32> {
+        let mut out = vec![0u32; self.order.len()];
+        for (n, o) in self.order.iter().enumerate() {
+            out[o.item] = n as u32;
+        }
+        out
+    }
+}
+
+/// Documents numbered by (department, category, name length, id): departments in the
+/// snapshot's order, then any folder only items name; categories in their official order, then
+/// any other name.
+pub(super) fn numbering(snap: &Snapshot) -> Numbering<'_> {
+    let mut departments: Vec<Department> = snap
+        .departments
+        .iter()
+        .map(|d| Department {
+            id: d.folder.clone(),
+            name: d.value.name.value.clone(),
+        })
+        .collect();
+    let mut dept_index: HashMap<&str, usize> = snap
+        .departments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.folder.as_str(), i))
+        .collect();
+    for e in &snap.items {
+        if !dept_index.contains_key(e.folder.as_str()) {
+            dept_index.insert(e.folder.as_str(), departments.len());
+            departments.push(Department {
+                id: e.folder.clone(),
+                name: snap.department_name(&e.folder).to_string(),
+            });
+        }
+    }
+    let mut categories: Vec<String> = Category::ALL.iter().map(|c| c.name().to_string()).collect();
+    for e in &snap.items {
+        if !categories.contains(&e.value.category.value) {
+            categories.push(e.value.category.value.clone());
+        }
+    }
+    categories.retain(|c| snap.items.iter().any(|e| e.value.category.value == *c));
+    let cat_index: HashMap<&str, usize> = categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut order: Vec<Doc> = snap
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, e)| Doc {
+            department: dept_index.get(e.folder.as_str()).copied().unwrap_or(0),
+            category: cat_index
+                .get(e.value.category.as_str())
+                .copied()
+                .unwrap_or(0),
+            length: e.value.name.chars().count(),
+            id: e.value.id.as_str(),
+            item: n,
+        })
+        .collect();
+    order.sort_unstable();
+    let mut groups: Vec<[usize; 3]> = Vec::new();
+    for (doc, o) in order.iter().enumerate() {
+        if groups
+            .last()
+            .is_none_or(|g| g[0] != o.department || g[1] != o.category)
+        {
+            groups.push([o.department, o.category, doc]);
+        }
+    }
+    Numbering {
+        order,
+        departments,
+        categories,
+        groups,
+    }
+}
+
+/// The terms of an item in both indexes, by field (`rank::NAME` …): the gram keys of its name
+/// (unigrams and bigrams), its sub-item names, its guide text and its other text (`body_text`,
+/// less the responsibilities `shared` by most items), all folded.
+pub(super) fn item_terms(
+    item: &crate::model::Item,
+    department: &str,
+    shared: &std::collections::HashSet<&str>,
+) -> [Vec<u64>; 4] {
+    let subs = item
+        .sub_items
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    [
+        gram_keys(&query::fold(&item.name), true),
+        gram_keys(&query::fold(&subs), false),
+        gram_keys(&query::fold(&guide_text(item)), false),
+        gram_keys(
+            &query::fold(&super::body_text(item, department, shared)),
+            false,
+        ),
+    ]
+}
+
+/// The terms of `item_terms`, as text separated by spaces (for the server's index).
+pub(super) fn term_text(keys: &[u64]) -> String {
+    let mut out = String::with_capacity(keys.len() * 7);
+    for &k in keys {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&key_text(k));
+    }
+    out
 }
 
 /// Letters-and-digits runs of folded `text`.
@@ -239,72 +387,10 @@ pub fn write(
     dir: &Path,
     base: &str,
     synonyms: &[Synonym],
-    service: &[(&str, f32)],
 ) -> Result<Written, Error> {
-    // Departments in the snapshot's order, then any folder only items name.
-    let mut departments: Vec<Department> = snap
-        .departments
-        .iter()
-        .map(|d| Department {
-            id: d.folder.clone(),
-            name: d.value.name.value.clone(),
-        })
-        .collect();
-    let mut dept_index: HashMap<&str, usize> = snap
-        .departments
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.folder.as_str(), i))
-        .collect();
-    for e in &snap.items {
-        if !dept_index.contains_key(e.folder.as_str()) {
-            dept_index.insert(e.folder.as_str(), departments.len());
-            departments.push(Department {
-                id: e.folder.clone(),
-                name: snap.department_name(&e.folder).to_string(),
-            });
-        }
-    }
-    // Categories in their official order, then any other name.
-    let mut categories: Vec<String> = Category::ALL.iter().map(|c| c.name().to_string()).collect();
-    for e in &snap.items {
-        if !categories.contains(&e.value.category.value) {
-            categories.push(e.value.category.value.clone());
-        }
-    }
-    categories.retain(|c| snap.items.iter().any(|e| e.value.category.value == *c));
-    let cat_index: HashMap<&str, usize> = categories
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
-
-    // Document numbers: (department, category, name length, id).
-    let mut order: Vec<Doc> = snap
-        .items
-        .iter()
-        .enumerate()
-        .map(|(n, e)| Doc {
-            department: dept_index.get(e.folder.as_str()).copied().unwrap_or(0),
-            category: cat_index
-                .get(e.value.category.as_str())
-                .copied()
-                .unwrap_or(0),
-            length: e.value.name.chars().count(),
-            id: e.value.id.as_str(),
-            item: n,
-        })
-        .collect();
-    order.sort_unstable();
-    let mut groups: Vec<[usize; 3]> = Vec::new();
-    for (doc, o) in order.iter().enumerate() {
-        if groups
-            .last()
-            .is_none_or(|g| g[0] != o.department || g[1] != o.category)
-        {
-            groups.push([o.department, o.category, doc]);
-        }
-    }
+    let numbering = numbering(snap);
+    let order = &numbering.order;
+    let shared = super::shared_responsibilities(snap);
 
     // Postings: (term, field) → ascending documents. A term and its field are one number (the
     // gram key shifted over the field), and documents are taken a block at a time: all their
@@ -314,27 +400,12 @@ pub fn write(
         let per_doc: Vec<Vec<u64>> = docs
             .par_iter()
             .map(|o| {
-                let item = &snap.items[o.item].value;
-                let mut terms: Vec<u64> = gram_keys(&query::fold(&item.name), true)
-                    .into_iter()
-                    .map(|g| pack(g, NAME))
-                    .collect();
-                let subs = item
-                    .sub_items
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                terms.extend(
-                    gram_keys(&query::fold(&subs), false)
-                        .into_iter()
-                        .map(|g| pack(g, SUBS)),
-                );
-                terms.extend(
-                    gram_keys(&query::fold(&guide_text(item)), false)
-                        .into_iter()
-                        .map(|g| pack(g, TEXT)),
-                );
+                let e = &snap.items[o.item];
+                let fields = item_terms(&e.value, snap.department_name(&e.folder), &shared);
+                let mut terms: Vec<u64> = Vec::with_capacity(fields.iter().map(Vec::len).sum());
+                for (field, keys) in [NAME, SUBS, TEXT, BODY].into_iter().zip(fields) {
+                    terms.extend(keys.into_iter().map(|g| pack(g, field)));
+                }
                 terms
             })
             .collect();
@@ -345,34 +416,48 @@ pub fn write(
             }
         }
     }
-    // The characters of the names: every letter of a folded name is a one-letter name term.
+    // Every character of an indexed term: what folding a query needs to know.
     let mut known: std::collections::HashSet<char> = postings
         .keys()
-        .map(|&t| unpack(t))
-        .filter(|&(key, field)| field == NAME && key & 0xFFFF_FFFF == SINGLE)
-        .filter_map(|(key, _)| u32::try_from(key >> 32).ok().and_then(char::from_u32))
+        .flat_map(|&t| {
+            let key = unpack(t).0;
+            [key >> 32, key & 0xFFFF_FFFF]
+        })
+        .filter_map(|c| u32::try_from(c).ok().and_then(char::from_u32))
         .collect();
     let docs = order.len();
-    let limit = (docs as f64 * COMMON_SHARE).max(50.0);
-    postings.retain(|&t, v| unpack(t).1 != TEXT || (v.len() as f64) <= limit);
-
-    // (hash, entry in the shard, the entry in its own file when large)
-    let mut entries: Vec<(u32, Vec<u8>, Option<Vec<u8>>)> = postings
+    postings.retain(|&t, v| max_df(unpack(t).1, docs).is_none_or(|most| v.len() as f64 <= most));
+    let mut terms: Vec<(String, u8, Vec<u32>)> = postings
         .into_par_iter()
         .map(|(t, list)| {
             let (key, field) = unpack(t);
             (key_text(key), field, list)
         })
-        .filter(|(term, _, _)| term.len() < 256)
+        .collect();
+    // The whole names.
+    let mut exact: HashMap<String, Vec<u32>> = HashMap::new();
+    for (doc, o) in order.iter().enumerate() {
+        exact
+            .entry(query::normalize(&snap.items[o.item].value.name))
+            .or_default()
+            .push(doc as u32);
+    }
+    terms.extend(exact.into_iter().map(|(name, list)| (name, EXACT, list)));
+
+    // (hash, entry in the shard, the entry in its own file when large)
+    let mut entries: Vec<(u32, Vec<u8>, Option<Vec<u8>>)> = terms
+        .into_par_iter()
         .map(|(term, field, list)| {
             let (kind, payload) = encode(&list);
+            let idf = super::rank::idf(list.len(), docs);
             let entry = |kind: u8, payload: &[u8]| {
-                let mut e = Vec::with_capacity(payload.len() + term.len() + 8);
-                e.push(term.len() as u8);
+                let mut e = Vec::with_capacity(payload.len() + term.len() + 12);
+                varint(&mut e, term.len());
                 e.extend_from_slice(term.as_bytes());
                 e.push(field);
                 e.push(kind);
                 varint(&mut e, list.len());
+                varint(&mut e, idf as usize);
                 varint(&mut e, payload.len());
                 e.extend_from_slice(payload);
                 e
@@ -432,7 +517,7 @@ pub fn write(
     // The character pairs of folding, only where the simplified character is searchable.
     for s in synonyms {
         for w in s.words.iter().chain(&s.means) {
-            known.extend(w.chars());
+            known.extend(query::fold(w).chars());
         }
     }
     let t2s: String = query::traditional_pairs()
@@ -441,15 +526,21 @@ pub fn write(
         .flat_map(|(from, to)| [from, to])
         .collect();
     let meta = Meta {
-        version: 1,
+        version: 2,
         docs,
         shards,
         docs_per_shard: DOCS_PER_SHARD,
         base,
-        departments,
-        categories,
-        groups,
-        service: service.iter().copied().collect(),
+        departments: &numbering.departments,
+        categories: &numbering.categories,
+        groups: &numbering.groups,
+        service: numbering
+            .categories
+            .iter()
+            .map(|c| (c.as_str(), super::rank::service_bonus(c)))
+            .filter(|(_, b)| *b != 0)
+            .collect(),
+        weights: &super::rank::WEIGHTS,
         synonyms,
         stop: query::STOP_PHRASES,
         t2s,

@@ -1,31 +1,35 @@
-//! The search index: tantivy with jieba (search mode, ordinal positions, so phrase queries work)
-//! on Chinese fields, plus a character 1–2-gram field on names as a recall fallback for words
-//! jieba does not know, short queries and typos. `build` writes it into `<site>/_index/` (which
-//! `serve` never serves); `search` and `serve` read it.
+//! The search index of the server: tantivy, holding the terms of the static index (`client`):
+//! character pairs of names, sub-item names and guide text, single characters of names and the
+//! whole folded name, each document numbered as the static index numbers it. The server and the
+//! browser rank with the same function (`rank::rank`), so they give the same results in the same
+//! order. `build` writes it into `<site>/_index/` (which `serve` never serves); `search` and
+//! `serve` read it. jieba (search mode) still cuts the query into words for the highlights and for
+//! the search log's confidence (`Searcher::assess`).
 
 pub mod client;
-mod collect;
 mod lower;
 pub mod query;
+pub mod rank;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{NgramTokenizer, RemoveLongFilter, TextAnalyzer};
+use tantivy::tokenizer::{RemoveLongFilter, TextAnalyzer, WhitespaceTokenizer};
+use tantivy::{DocAddress, DocSet, Index, IndexReader, TERMINATED, TantivyDocument, Term, doc};
 
 use lower::LowerCaser;
-use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
 use crate::Error;
 use crate::snapshot::Snapshot;
 use query::Synonym;
 
-/// Score added to items of categories one applies for.
+/// Score added to items of categories one applies for (in the units of `rank::service_bonus`:
+/// 4.0 is 400,000).
 pub const SERVICE_BONUS: &[(&str, f32)] = &[
     ("行政许可", 4.0),
     ("行政确认", 2.5),
@@ -35,7 +39,11 @@ pub const SERVICE_BONUS: &[(&str, f32)] = &[
     ("其他行政权力", 1.0),
 ];
 
-/// A word in more than this share of items is not searched in their long text.
+/// What the indexes hold and how they rank, beyond the package version: a build made by an older
+/// binary of the same version is not reused when this changes.
+pub const FORMAT: &str = "rank-2";
+
+/// A responsibility text in this share of the items or more is boilerplate (`shared_responsibilities`).
 const COMMON_SHARE: f64 = 0.15;
 
 /// Fewest items that must share a responsibility text for it to count as boilerplate (a small
@@ -52,9 +60,10 @@ struct Fields {
     id: Field,
     name: Field,
     name_exact: Field,
-    name_ngram: Field,
-    subs: Field,
-    body: Field,
+    /// The gram terms of `client::item_terms` by field (`rank::NAME` …), space-separated.
+    grams: [Field; 4],
+    /// The document's number in both indexes (`client::numbering`).
+    number: Field,
     text: Field,
     department: Field,
     department_name: Field,
@@ -64,36 +73,29 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    // Positions only where a phrase query looks (the name); the other jieba fields are scored
-    // by their terms alone, and their positions were most of what indexing wrote.
-    let jieba = |stored: bool, positions: bool| {
-        let o = TextOptions::default().set_indexing_options(
+    // Which documents hold a term is all the ranking reads: no frequencies, no positions.
+    let grams = || {
+        TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("jieba")
-                .set_index_option(if positions {
-                    IndexRecordOption::WithFreqsAndPositions
-                } else {
-                    IndexRecordOption::WithFreqs
-                }),
-        );
-        if stored { o.set_stored() } else { o }
+                .set_tokenizer("grams")
+                .set_index_option(IndexRecordOption::Basic),
+        )
     };
-    let ngram = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer("ngram")
-            .set_index_option(IndexRecordOption::WithFreqs),
-    );
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        name: b.add_text_field("name", jieba(true, true)),
+        name: b.add_text_field("name", STORED),
         name_exact: b.add_text_field("name_exact", STRING),
-        name_ngram: b.add_text_field("name_ngram", ngram),
-        subs: b.add_text_field("subs", jieba(false, false)),
-        body: b.add_text_field("body", jieba(false, false)),
-        text: b.add_text_field("text", jieba(true, false)),
-        department: b.add_text_field("department", STRING | STORED | FAST),
+        grams: [
+            b.add_text_field("g_name", grams()),
+            b.add_text_field("g_subs", grams()),
+            b.add_text_field("g_text", grams()),
+            b.add_text_field("g_body", grams()),
+        ],
+        number: b.add_u64_field("number", STORED),
+        text: b.add_text_field("text", STORED),
+        department: b.add_text_field("department", STRING | STORED),
         department_name: b.add_text_field("department_name", STORED),
-        category: b.add_text_field("category", STRING | STORED | FAST),
+        category: b.add_text_field("category", STRING | STORED),
         url: b.add_text_field("url", STORED),
     };
     (b.build(), fields)
@@ -107,12 +109,11 @@ fn register(index: &Index) {
     .filter(LowerCaser)
     .build();
     index.tokenizers().register("jieba", jieba);
-    if let Ok(ngram) = NgramTokenizer::new(1, 2, false) {
-        index.tokenizers().register(
-            "ngram",
-            TextAnalyzer::builder(ngram).filter(LowerCaser).build(),
-        );
-    }
+    // The gram terms are written out already folded, one per space.
+    index.tokenizers().register(
+        "grams",
+        TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+    );
 }
 
 fn err(e: impl std::fmt::Display) -> Error {
@@ -126,6 +127,7 @@ pub fn write(
     base: &str,
     synonyms: &[Synonym],
 ) -> Result<usize, Error> {
+    use rayon::prelude::*;
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
@@ -144,41 +146,47 @@ pub fn write(
         .map_err(err)?;
     register(&index);
     let mut writer = index.writer::<TantivyDocument>(100_000_000).map_err(err)?;
+    let numbers = client::numbering(snap).numbers();
     let shared = shared_responsibilities(snap);
-    for e in &snap.items {
-        let item = &e.value;
-        let dept = snap.department_name(&e.folder);
-        let subs = item
-            .sub_items
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let body = body_text(item, dept, &shared);
-        let mut text = guide_text(item);
-        if text.trim().is_empty() {
-            text = item
-                .basis
-                .entries
-                .first()
-                .map_or_else(String::new, |b| b.text.clone());
+    // Terms a block of items at a time, in parallel; the writer indexes on its own threads.
+    for (block, items) in snap.items.chunks(4096).enumerate() {
+        let docs: Vec<TantivyDocument> = items
+            .par_iter()
+            .enumerate()
+            .map(|(k, e)| {
+                let n = block * 4096 + k;
+                let item = &e.value;
+                let mut text = guide_text(item);
+                if text.trim().is_empty() {
+                    text = item
+                        .basis
+                        .entries
+                        .first()
+                        .map_or_else(String::new, |b| b.text.clone());
+                }
+                let text: String = text.chars().take(600).collect();
+                let [name, subs, guide, body] =
+                    client::item_terms(item, snap.department_name(&e.folder), &shared);
+                doc!(
+                    f.id => item.id.as_str(),
+                    f.name => item.name.as_str(),
+                    f.name_exact => query::normalize(&item.name),
+                    f.grams[0] => client::term_text(&name),
+                    f.grams[1] => client::term_text(&subs),
+                    f.grams[2] => client::term_text(&guide),
+                    f.grams[3] => client::term_text(&body),
+                    f.number => u64::from(numbers[n]),
+                    f.text => text,
+                    f.department => e.folder.as_str(),
+                    f.department_name => snap.department_name(&e.folder),
+                    f.category => item.category.as_str(),
+                    f.url => format!("{base}/items/{}.html", item.id.as_str()),
+                )
+            })
+            .collect();
+        for d in docs {
+            writer.add_document(d).map_err(err)?;
         }
-        let text: String = text.chars().take(600).collect();
-        writer
-            .add_document(doc!(
-                f.id => item.id.as_str(),
-                f.name => item.name.as_str(),
-                f.name_exact => query::normalize(&item.name),
-                f.name_ngram => item.name.as_str(),
-                f.subs => subs,
-                f.body => body,
-                f.text => text,
-                f.department => e.folder.as_str(),
-                f.department_name => dept,
-                f.category => item.category.as_str(),
-                f.url => format!("{base}/items/{}.html", item.id.as_str()),
-            ))
-            .map_err(err)?;
     }
     writer.commit().map_err(err)?;
     writer.wait_merging_threads().map_err(err)?;
@@ -344,42 +352,31 @@ pub fn snippet(text: &str, words: &[String], width: usize) -> String {
     out
 }
 
-/// Term clauses of a query: (field, word, boost, whether a match on it alone makes a result),
-/// each (field, word) once.
-#[derive(Default)]
-struct Terms(Vec<(Field, String, f32, bool)>);
-
-impl Terms {
-    fn add(&mut self, field: Field, text: &str, boost: f32, defining: bool) {
-        match self
-            .0
-            .iter_mut()
-            .find(|(f, t, ..)| *f == field && t == text)
-        {
-            Some(c) => {
-                c.2 += boost;
-                c.3 |= defining;
-            }
-            None => self.0.push((field, text.to_string(), boost, defining)),
-        }
-    }
-}
-
 /// An open index.
 pub struct Searcher {
     index: Index,
     reader: IndexReader,
     f: Fields,
     synonyms: Vec<Synonym>,
-    /// Every item name, and for each pair of adjacent characters the names holding it
-    /// (with each name's number of pairs), for "did you mean".
+    /// Every item name by document number, and for each pair of adjacent characters the
+    /// documents whose names hold it (with each name's number of pairs), for "did you mean".
     names: Vec<String>,
     pair_count: Vec<u16>,
     pairs: std::collections::HashMap<(char, char), Vec<u32>>,
+    /// By document number: the folded name, where the document is, its (department, category)
+    /// cell and its service bonus less its shortness (`rank::Source::prior`).
+    folded: Vec<String>,
+    address: Vec<DocAddress>,
+    cell: Vec<u32>,
+    prior: Vec<i64>,
+    /// Per segment (in the reader's order), each document's number.
+    numbers: Vec<Vec<u32>>,
+    /// Department folders and categories, numbered as in `cell` (`department * width +
+    /// category`, width = categories + 1).
+    department_ids: Vec<String>,
+    categories: Vec<String>,
     /// Department folder → name.
     departments: HashMap<String, String>,
-    /// Each document's department and category, numbered, for ranking and counting.
-    cells: collect::Cells,
     /// Recent results (none when `QINGDAN_SEARCH_CACHE=0`, to measure searching itself).
     cache: Option<std::sync::Mutex<lru::LruCache<Request, Response>>>,
 }
@@ -396,6 +393,75 @@ fn char_pairs(s: &str) -> Vec<(char, char)> {
     v
 }
 
+/// The server's side of `rank::Source`: the gram fields of the tantivy index.
+struct Tantivy<'a> {
+    s: &'a Searcher,
+    searcher: tantivy::Searcher,
+}
+
+impl rank::Source for Tantivy<'_> {
+    fn docs(&self) -> usize {
+        self.s.folded.len()
+    }
+
+    fn entries(&self, term: &str) -> Vec<rank::Entry<'_>> {
+        let fields = [
+            (rank::NAME, self.s.f.grams[0]),
+            (rank::SUBS, self.s.f.grams[1]),
+            (rank::TEXT, self.s.f.grams[2]),
+            (rank::BODY, self.s.f.grams[3]),
+            (rank::EXACT, self.s.f.name_exact),
+        ];
+        let docs_n = self.docs();
+        let mut out = Vec::new();
+        for (number, field) in fields {
+            let t = Term::from_field_text(field, term);
+            let mut docs: Vec<u32> = Vec::new();
+            for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
+                let Ok(inverted) = reader.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(Some(mut postings)) = inverted.read_postings(&t, IndexRecordOption::Basic)
+                else {
+                    continue;
+                };
+                let map = &self.s.numbers[segment];
+                if docs.capacity() == 0 {
+                    docs.reserve(postings.doc_freq() as usize);
+                }
+                let mut d = postings.doc();
+                while d != TERMINATED {
+                    if let Some(n) = map.get(d as usize) {
+                        docs.push(*n);
+                    }
+                    d = postings.advance();
+                }
+            }
+            // A pair in too many documents' long text is not in the static index either.
+            if docs.is_empty()
+                || client::max_df(number, docs_n).is_some_and(|most| docs.len() as f64 > most)
+            {
+                continue;
+            }
+            out.push(rank::Entry {
+                field: number,
+                df: docs.len() as u32,
+                idf: rank::idf(docs.len(), docs_n),
+                docs: Cow::Owned(docs),
+            });
+        }
+        out
+    }
+
+    fn prior(&self, d: u32) -> i64 {
+        self.s.prior[d as usize]
+    }
+
+    fn name(&self, d: u32) -> Cow<'_, str> {
+        Cow::Borrowed(self.s.folded[d as usize].as_str())
+    }
+}
+
 impl Searcher {
     pub fn open(dir: &Path) -> Result<Searcher, Error> {
         if !dir.join("meta.json").exists() {
@@ -405,6 +471,12 @@ impl Searcher {
             )));
         }
         let index = Index::open_in_dir(dir).map_err(err)?;
+        if index.schema().get_field("number").is_err() {
+            return Err(Error::Usage(format!(
+                "{} 中的搜索索引由旧版 qingdan 生成；重新运行 qingdan build",
+                dir.display()
+            )));
+        }
         register(&index);
         let (_, f) = schema();
         let reader = index.reader().map_err(err)?;
@@ -413,43 +485,95 @@ impl Searcher {
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_else(query::built_in);
         let searcher = reader.searcher();
-        let mut names = Vec::new();
+        let total = searcher.num_docs() as usize;
+        let mut names = vec![String::new(); total];
+        let mut address = vec![DocAddress::new(0, 0); total];
+        let mut cells: Vec<(String, String)> = vec![Default::default(); total];
         let mut departments = HashMap::new();
-        let mut pair_count = Vec::new();
-        let mut pairs: std::collections::HashMap<(char, char), Vec<u32>> = Default::default();
-        for segment in searcher.segment_readers() {
+        let mut numbers = Vec::new();
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
             let store = segment.get_store_reader(64).map_err(err)?;
+            let mut own = Vec::with_capacity(segment.max_doc() as usize);
             for d in 0..segment.max_doc() {
-                if let Ok(doc) = store.get::<TantivyDocument>(d)
-                    && let Some(n) = doc.get_first(f.name).and_then(|v| v.as_str())
-                {
-                    let index = names.len() as u32;
-                    let own = char_pairs(&query::normalize(n));
-                    pair_count.push(own.len().min(u16::MAX as usize) as u16);
-                    for p in own {
-                        pairs.entry(p).or_default().push(index);
-                    }
-                    names.push(n.to_string());
-                    if let (Some(id), Some(name)) = (
-                        doc.get_first(f.department).and_then(|v| v.as_str()),
-                        doc.get_first(f.department_name).and_then(|v| v.as_str()),
-                    ) && !departments.contains_key(id)
-                    {
-                        departments.insert(id.to_string(), name.to_string());
-                    }
-                }
+                let doc = store.get::<TantivyDocument>(d).map_err(err)?;
+                let text = |field: Field| {
+                    doc.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let n = doc
+                    .get_first(f.number)
+                    .and_then(|v| v.as_u64())
+                    .map(|n| n as usize)
+                    .filter(|n| *n < total)
+                    .ok_or_else(|| err(format!("文档 {d} 没有编号")))?;
+                own.push(n as u32);
+                names[n] = text(f.name);
+                address[n] = DocAddress::new(ordinal as u32, d);
+                let department = text(f.department);
+                departments
+                    .entry(department.clone())
+                    .or_insert_with(|| text(f.department_name));
+                cells[n] = (department, text(f.category));
+            }
+            numbers.push(own);
+        }
+        // Departments and categories numbered; each document's cell, and its prior from its
+        // run of equal cells (the static index's groups: documents are numbered by department
+        // and category first).
+        let mut department_ids: Vec<String> = cells.iter().map(|c| c.0.clone()).collect();
+        department_ids.sort_unstable();
+        department_ids.dedup();
+        let mut categories: Vec<String> = cells.iter().map(|c| c.1.clone()).collect();
+        categories.sort_unstable();
+        categories.dedup();
+        let width = categories.len() + 1;
+        let cell: Vec<u32> = cells
+            .iter()
+            .map(|(d, c)| {
+                let d = department_ids.binary_search(d).unwrap_or(0);
+                let c = categories.binary_search(c).unwrap_or(0);
+                (d * width + c) as u32
+            })
+            .collect();
+        let mut prior = vec![0i64; total];
+        let mut start = 0usize;
+        while start < total {
+            let end = (start..total)
+                .find(|&k| cell[k] != cell[start])
+                .unwrap_or(total);
+            let bonus = rank::service_bonus(&cells[start].1);
+            for (k, p) in prior.iter_mut().enumerate().take(end).skip(start) {
+                *p = bonus - rank::shortness(k as u32, start as u32, end as u32);
+            }
+            start = end;
+        }
+        let folded: Vec<String> = names.iter().map(|n| query::fold(n)).collect();
+        let mut pair_count = Vec::with_capacity(total);
+        let mut pairs: std::collections::HashMap<(char, char), Vec<u32>> = Default::default();
+        for (n, name) in names.iter().enumerate() {
+            let own = char_pairs(&query::normalize(name));
+            pair_count.push(own.len().min(u16::MAX as usize) as u16);
+            for p in own {
+                pairs.entry(p).or_default().push(n as u32);
             }
         }
-        let cells = collect::Cells::read(&searcher).map_err(err)?;
         Ok(Searcher {
             index,
             reader,
-            cells,
             f,
             synonyms,
             names,
             pair_count,
             pairs,
+            folded,
+            address,
+            cell,
+            prior,
+            numbers,
+            department_ids,
+            categories,
             departments,
             cache: (std::env::var("QINGDAN_SEARCH_CACHE").as_deref() != Ok("0"))
                 .then(|| {
@@ -474,78 +598,6 @@ impl Searcher {
         out
     }
 
-    fn term(&self, field: Field, text: &str, boost: f32) -> Box<dyn Query> {
-        let q = TermQuery::new(
-            Term::from_field_text(field, text),
-            IndexRecordOption::WithFreqs,
-        );
-        Box::new(BoostQuery::new(Box::new(q), boost))
-    }
-
-    /// Clauses matching `text` in the name, sub-items and body, with a phrase bonus.
-    /// Clauses for `text`. With `narrow`, a word in more than `COMMON_SHARE` of names
-    /// (许可, 处罚) only adds to the score of items found by the text's rarer words, when it
-    /// has some: "排污许可" lists the items about 排污, not every 许可 of the lists.
-    fn clauses(
-        &self,
-        text: &str,
-        weight: f32,
-        narrow: bool,
-        terms: &mut Terms,
-        optional: &mut Vec<(Occur, Box<dyn Query>)>,
-    ) {
-        let tokens: Vec<String> = self
-            .tokens("jieba", text)
-            .into_iter()
-            .filter(|t| t.chars().any(|c| c.is_alphanumeric()))
-            .collect();
-        let searcher = self.reader.searcher();
-        let docs = searcher.num_docs().max(1) as f64;
-        // A word in most items' long text (行政许可法 cites itself everywhere) says little and
-        // makes every query walk most of the index: long fields only count rarer words.
-        let rare = |field: Field, t: &str| {
-            searcher
-                .doc_freq(&Term::from_field_text(field, t))
-                .map_or(true, |df| (df as f64) / docs < COMMON_SHARE)
-        };
-        let rare_in_names: Vec<bool> = tokens.iter().map(|t| rare(self.f.name, t)).collect();
-        let any_rare = rare_in_names.iter().any(|r| *r);
-        for (t, rare_name) in tokens.iter().zip(&rare_in_names) {
-            let defining = !narrow || *rare_name || !any_rare;
-            terms.add(self.f.name, t, 3.0 * weight, defining);
-            terms.add(self.f.subs, t, 1.5 * weight, defining);
-            if rare(self.f.body, t) {
-                terms.add(self.f.body, t, 0.6 * weight, defining);
-            }
-            if rare(self.f.text, t) {
-                terms.add(self.f.text, t, 0.8 * weight, defining);
-            }
-        }
-        // The words in order in the name: a strong sign the item is the one meant.
-        let ordered: Vec<Term> = {
-            let mut a = self.index.tokenizers().get("jieba");
-            let mut v = Vec::new();
-            if let Some(a) = a.as_mut() {
-                let mut s = a.token_stream(text);
-                let mut last = usize::MAX;
-                while let Some(t) = s.next() {
-                    if t.position != last && t.text.chars().any(|c| c.is_alphanumeric()) {
-                        v.push(Term::from_field_text(self.f.name, &t.text));
-                        last = t.position;
-                    }
-                }
-            }
-            v
-        };
-        if ordered.len() >= 2 && ordered.len() <= 12 {
-            let phrase = PhraseQuery::new(ordered);
-            optional.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(phrase), 6.0 * weight)),
-            ));
-        }
-    }
-
     /// `search`, answered from the recent results when the same request came lately (people
     /// search for the same few things, and search-as-you-type repeats prefixes).
     pub fn search(&self, req: &Request) -> Result<Response, Error> {
@@ -562,20 +614,9 @@ impl Searcher {
         Ok(r)
     }
 
-    /// Search without the recent results: first with common words narrowed to scoring (see
-    /// `clauses`), then, when that finds nothing (a typo, words jieba splits differently), with
-    /// every word and character pair able to make a result.
+    /// Search without the recent results: `rank::rank` over the gram fields, as the browser
+    /// ranks over the static index.
     pub fn search_uncached(&self, req: &Request) -> Result<Response, Error> {
-        let r = self.run(req, true)?;
-        if r.total == 0 && r.facets.department.is_empty() {
-            let mut loose = self.run(req, false)?;
-            loose.loose = loose.total > 0;
-            return Ok(loose);
-        }
-        Ok(r)
-    }
-
-    fn run(&self, req: &Request, narrow: bool) -> Result<Response, Error> {
         let normalized = query::normalize(&req.q);
         let searched = query::strip(&normalized);
         let expanded = query::expand(&searched, &self.synonyms);
@@ -592,73 +633,56 @@ impl Searcher {
         if searched.chars().all(|c| !c.is_alphanumeric()) {
             return Ok(empty);
         }
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut optional: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // The exact name, folded.
-        should.push((
-            Occur::Should,
-            self.term(self.f.name_exact, &normalized, 20.0),
-        ));
-        should.push((Occur::Should, self.term(self.f.name_exact, &searched, 20.0)));
-        // A word of the query and of its expansions is one clause, with the weights added.
-        let mut terms = Terms::default();
-        self.clauses(&searched, 1.0, narrow, &mut terms, &mut optional);
-        for e in &expanded {
-            self.clauses(e, 0.9, narrow, &mut terms, &mut optional);
-        }
-        // Character 1–2-grams: unknown words, one-character queries, typos.
-        let grams = self.tokens("ngram", &searched);
-        let bigrams: Vec<&String> = grams.iter().filter(|g| g.chars().count() == 2).collect();
-        let unigram_only = bigrams.is_empty();
-        for g in &grams {
-            let two = g.chars().count() == 2;
-            if two || unigram_only {
-                terms.add(self.f.name_ngram, g, if two { 0.5 } else { 0.3 }, !narrow);
-            }
-        }
-        for (field, text, boost, defining) in terms.0 {
-            let clause = (Occur::Should, self.term(field, &text, boost));
-            if defining {
-                should.push(clause);
-            } else {
-                optional.push(clause);
-            }
-        }
-        let mut must: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
-        must.extend(optional);
-        let q = BooleanQuery::new(must);
         let department = req.department.as_deref().filter(|d| !d.is_empty());
         let category = req.category.as_deref().filter(|c| !c.is_empty());
-        let searcher = self.reader.searcher();
+        // A filter naming nothing in the index matches nothing.
+        let dept_n = department.map(|d| {
+            self.department_ids
+                .iter()
+                .position(|x| x == d)
+                .map_or(u32::MAX, |n| n as u32)
+        });
+        let cat_n = category.map(|c| {
+            self.categories
+                .iter()
+                .position(|x| x == c)
+                .map_or(u32::MAX, |n| n as u32)
+        });
+        let width = self.categories.len() as u32 + 1;
+        let keep = |d: u32| {
+            let cell = self.cell[d as usize];
+            dept_n.is_none_or(|x| x == cell / width) && cat_n.is_none_or(|x| x == cell % width)
+        };
         let limit = req.limit.clamp(1, 100);
         let offset = req.offset.min(10_000);
-        // Citizens search for what they can apply for: services rank above penalties that share
-        // their words ("排污许可" above "对未取得排污许可证…的处罚"): `SERVICE_BONUS`, added by
-        // the collector. The filters narrow the results, not the facet counts. A filter naming
-        // nothing in the index matches nothing.
-        let ranked = collect::Ranked {
-            cells: &self.cells,
-            department: department.map(|d| self.cells.department(d).unwrap_or(u32::MAX)),
-            category: category.map(|c| self.cells.category(c).unwrap_or(u32::MAX)),
-            keep: offset + limit,
+        let folded: Vec<String> = expanded.iter().map(|e| query::fold(e)).collect();
+        let source = Tantivy {
+            s: self,
+            searcher: self.reader.searcher(),
         };
-        let found = searcher.search(&q, &ranked).map_err(err)?;
-        let top: Vec<_> = found.top.into_iter().skip(offset).collect();
-        let (dept_n, cat_n) = (ranked.department, ranked.category);
-        let facets = self.facets(&found.counts, dept_n, cat_n);
-        let width = self.cells.width();
-        let matched = found.counts.iter().any(|n| *n > 0);
-        let total = found
-            .counts
-            .iter()
-            .enumerate()
-            .filter(|(cell, _)| {
-                let (d, c) = ((cell / width) as u32, (cell % width) as u32);
-                dept_n.is_none_or(|x| x == d) && cat_n.is_none_or(|x| x == c)
-            })
-            .map(|(_, n)| *n as usize)
-            .sum::<usize>();
+        let ranked = rank::rank(
+            &rank::Query {
+                normalized: &normalized,
+                searched: &searched,
+                expanded: &folded,
+            },
+            &source,
+            &keep,
+            offset + limit,
+        );
+        let mut counts = vec![0u32; (self.department_ids.len() + 1) * width as usize];
+        for &d in &ranked.matched {
+            counts[self.cell[d as usize] as usize] += 1;
+        }
+        let facets = self.facets(&counts, dept_n, cat_n);
+        if ranked.total == 0 {
+            // Filters may hide the matches: the facets still say where they are.
+            if ranked.matched.is_empty() {
+                empty.did_you_mean = self.suggest(&searched);
+            }
+            empty.facets = facets;
+            return Ok(empty);
+        }
         // Words to highlight: the query's and the expansion's, longest first.
         let mut words: Vec<String> = self.tokens("jieba", &searched);
         for e in &expanded {
@@ -667,16 +691,16 @@ impl Searcher {
         words.retain(|w| w.chars().any(|c| c.is_alphanumeric()));
         words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
         words.dedup();
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
+        let mut hits = Vec::with_capacity(limit);
+        for &(d, score) in ranked.top.iter().skip(offset).take(limit) {
+            let doc: TantivyDocument =
+                source.searcher.doc(self.address[d as usize]).map_err(err)?;
             let s = |f: Field| {
                 doc.get_first(f)
                     .and_then(|v| v.as_str())
                     .unwrap_or("")
                     .to_string()
             };
-            let snippet = snippet(&s(self.f.text), &words, 90);
             hits.push(Hit {
                 id: s(self.f.id),
                 name: s(self.f.name),
@@ -684,35 +708,27 @@ impl Searcher {
                 department_id: s(self.f.department),
                 category: s(self.f.category),
                 url: s(self.f.url),
-                score,
-                snippet,
+                score: score as f32 / 100_000.0,
+                snippet: snippet(&s(self.f.text), &words, 90),
             });
-        }
-        if total == 0 {
-            // Filters may hide the matches: the facets still say where they are.
-            if !matched && !narrow {
-                empty.did_you_mean = self.suggest(&searched);
-            }
-            empty.facets = facets;
-            return Ok(empty);
         }
         Ok(Response {
             query: req.q.clone(),
-            total,
+            total: ranked.total,
             hits,
             searched,
             expanded,
             did_you_mean: None,
             facets,
-            loose: false,
+            loose: ranked.loose,
         })
     }
 
     /// Department counts under the category filter, category counts under the department
-    /// filter; most first. `counts` is `Ranked`'s table of (department, category) cells.
+    /// filter; most first. `counts` is the number of results per (department, category) cell.
     fn facets(&self, counts: &[u32], department: Option<u32>, category: Option<u32>) -> Facets {
-        let width = self.cells.width();
-        let mut by_dept = vec![0usize; self.cells.departments.len() + 1];
+        let width = self.categories.len() + 1;
+        let mut by_dept = vec![0usize; self.department_ids.len() + 1];
         let mut by_cat = vec![0usize; width];
         for (cell, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
             let (d, c) = (cell / width, cell % width);
@@ -733,7 +749,7 @@ impl Searcher {
                 .filter(|(_, n)| *n > 0)
                 .map(|(k, count)| {
                     if dept {
-                        let id = name(&self.cells.departments, k);
+                        let id = name(&self.department_ids, k);
                         FacetCount {
                             id: Some(id.to_string()),
                             name: self
@@ -746,7 +762,7 @@ impl Searcher {
                     } else {
                         FacetCount {
                             id: None,
-                            name: name(&self.cells.categories, k).to_string(),
+                            name: name(&self.categories, k).to_string(),
                             count,
                         }
                     }
@@ -803,12 +819,12 @@ impl Searcher {
 
     /// Is `id` a department folder of the index? (The search log keeps only filters that are.)
     pub fn has_department(&self, id: &str) -> bool {
-        self.cells.department(id).is_some()
+        self.department_ids.iter().any(|d| d == id)
     }
 
     /// Is `name` a category of the index?
     pub fn has_category(&self, name: &str) -> bool {
-        self.cells.category(name).is_some()
+        self.categories.iter().any(|c| c == name)
     }
 
     /// Up to `n` item names sharing most character pairs with `q` (folded), best first: hints

@@ -384,6 +384,7 @@ impl Site {
         // What the previous build can lend: pages, data and index whose inputs are unchanged.
         let previous = reuse::Previous::read(&self.opts.out);
         let global = reuse::Key::new()
+            .add(crate::index::FORMAT.as_bytes())
             .add_u64(templates::fingerprint(self.opts.templates.as_deref())?)
             .add(&site_json)
             .add(base.as_bytes())
@@ -452,7 +453,6 @@ impl Site {
                                     &dir.join(crate::index::client::DIR),
                                     &base,
                                     &synonyms,
-                                    crate::index::SERVICE_BONUS,
                                 )
                             })
                         },

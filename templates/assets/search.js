@@ -9,7 +9,10 @@
 
   // ------------------------------------------------------------------ the static index engine
 
-  var FIELD_WEIGHT = [3, 1.5, 0.8]; // name, sub-item names, guide text
+  // The ranking is src/index/rank.rs, step by step, with its integers from meta.json (`weights`):
+  // the server ranks the same terms the same way, so both give the same results in the same order.
+  var NAME = 0; // fields of a shard entry: 0 name, 1 sub-item names, 2 guide text, 3 other text,
+  var EXACT = 4; // 4 the whole name
   var OWN_FILE = 2; // kind of a shard entry whose postings are in x/<hash>.bin
   var ALNUM = /[\p{Alphabetic}\p{N}]/u;
   var NOT_ALNUM = /[^\p{Alphabetic}\p{N}\s]/gu;
@@ -47,21 +50,22 @@
     return v;
   }
 
-  /** Entries of a postings shard: term → [{field, df, kind, bytes}]. */
+  /** Entries of a postings shard: term → [{field, df, idf, kind, bytes}]. */
   function parseShard(buffer) {
     var bytes = new Uint8Array(buffer);
     var dec = new TextDecoder();
     var map = new Map();
     var pos = { i: 0 };
     while (pos.i < bytes.length) {
-      var len = bytes[pos.i++];
+      var len = readVarint(bytes, pos);
       var term = dec.decode(bytes.subarray(pos.i, pos.i + len));
       pos.i += len;
       var field = bytes[pos.i++];
       var kind = bytes[pos.i++];
       var df = readVarint(bytes, pos);
+      var idf = readVarint(bytes, pos);
       var size = readVarint(bytes, pos);
-      var e = { field: field, kind: kind, df: df, bytes: bytes.subarray(pos.i, pos.i + size) };
+      var e = { field: field, kind: kind, df: df, idf: idf, bytes: bytes.subarray(pos.i, pos.i + size) };
       pos.i += size;
       if (!map.has(term)) map.set(term, []);
       map.get(term).push(e);
@@ -156,7 +160,7 @@
     });
   };
 
-  /** term → [{field, df, docs}] for every term (absent terms map to []). */
+  /** term → [{field, df, idf, docs}] for every term (absent terms map to []). */
   StaticIndex.prototype.postings = function (terms) {
     var self = this;
     var wanted = Array.from(new Set(terms));
@@ -191,7 +195,7 @@
         found.forEach(function (entries, t) {
           out.set(t, entries.filter(function (e) { return e.kind !== OWN_FILE; }).map(function (e) {
             if (!e.docs) e.docs = decode(e);
-            return { field: e.field, df: e.df, docs: e.docs };
+            return { field: e.field, df: e.df, idf: e.idf, docs: e.docs };
           }));
         });
         return out;
@@ -241,113 +245,148 @@
   /**
    * Search: {q, department, category, limit, offset} → the JSON of /api/search (query, total,
    * hits, searched, expanded) plus facets {department: [{id, name, count}], category: [{name,
-   * count}]}, the counts of each ignoring its own filter.
+   * count}]}, the counts of each ignoring its own filter. The ranking of src/index/rank.rs.
    */
   StaticIndex.prototype.search = function (req) {
     var self = this;
     var meta = this.meta;
+    var W = meta.weights;
     var normalized = this.normalize(req.q || '');
     var searched = this.strip(normalized);
     var expanded = this.expand(searched);
+    var folded = expanded.map(function (e) { return self.fold(e); });
     var limit = Math.min(Math.max(req.limit || 10, 1), 100);
-    var offset = Math.max(req.offset || 0, 0);
+    var offset = Math.min(Math.max(req.offset || 0, 0), 10000);
     var empty = {
       query: req.q || '', total: 0, hits: [], searched: searched, expanded: expanded,
       facets: { department: [], category: [] },
     };
     if (!ALNUM.test(searched)) return Promise.resolve(empty);
-    var parts = [{ text: searched, weight: 1, grams: grams(searched, false) }];
-    expanded.forEach(function (e) {
-      var f = self.fold(e);
-      parts.push({ text: f, weight: 0.9, grams: grams(f, false) });
-    });
-    var all = [];
+    // 1. Parts: the query as searched and each official term, cut into pairs.
+    var parts = [{ weight: W.query, grams: grams(searched, false) }];
+    folded.forEach(function (e) { parts.push({ weight: W.expansion, grams: grams(e, false) }); });
+    var whole = normalized === searched ? [normalized] : [normalized, searched];
+    var all = whole.slice();
     parts.forEach(function (p) { all.push.apply(all, p.grams); });
     var n = meta.docs;
-    var score = new Float64Array(n);
+    var score = new Float64Array(n); // integers: exact sums in any order
+    var seen = new Uint8Array(n);
+    var exact = new Uint8Array(n);
     var touched = [];
-
-    function add(postings, part, unigrams) {
-      var cover = new Uint8Array(n), nameCover = new Uint8Array(n);
-      var seen = [];
-      var gs = unigrams ? grams(part.text, true).filter(function (g) { return Array.from(g).length === 1; }) : part.grams;
-      gs.forEach(function (g) {
-        var entries = postings.get(g) || [];
-        entries.forEach(function (e) {
-          var idf = Math.log(1 + n / e.df);
-          var w = FIELD_WEIGHT[e.field] * part.weight * idf * (unigrams ? 0.1 : 1);
-          var docs = e.docs;
-          for (var i = 0; i < docs.length; i++) {
-            var d = docs[i];
-            if (score[d] === 0) touched.push(d);
-            score[d] += w;
-            if (!unigrams) {
-              if (!cover[d]) seen.push(d);
-              cover[d]++;
-              if (e.field === 0) nameCover[d]++;
-            }
-          }
-        });
-      });
-      if (unigrams) return 0;
-      // Every pair of the part in the name: the item is most likely the one meant.
-      var best = 0;
-      seen.forEach(function (d) {
-        if (nameCover[d] >= part.grams.length && part.grams.length >= 1) {
-          score[d] += 8 * part.weight;
-          best = part.grams.length;
-        }
-        if (cover[d] > (part.best || 0)) part.best = cover[d];
-      });
-      part.cover = cover;
-      part.seen = seen;
-      return best;
+    function touch(d, add) {
+      if (!seen[d]) { seen[d] = 1; touched.push(d); }
+      score[d] += add;
     }
 
     return this.postings(all).then(function (postings) {
-      var complete = 0;
-      parts.forEach(function (p) { complete = Math.max(complete, add(postings, p, false)); });
-      // No item holds the query's pairs in its name (a typo, a rare word): single letters count
-      // a little too.
-      var typo = complete === 0 && Array.from(searched).length <= 8;
-      var more = typo ? self.postings(grams(searched, true)) : Promise.resolve(null);
+      // 4. The whole name.
+      whole.forEach(function (t) {
+        (postings.get(t) || []).forEach(function (e) {
+          if (e.field !== EXACT) return;
+          e.docs.forEach(function (d) { touch(d, W.exact); exact[d] = 1; });
+        });
+      });
+      // 2, 3. Pairs in fields; every pair of a part in the name.
+      var complete = false;
+      parts.forEach(function (p) {
+        var entries = p.grams.map(function (g) { return postings.get(g) || []; });
+        // Counted for a result: pairs in the index, and of these the distinctive ones when
+        // there are any (not in more than common_per_mille of the names).
+        var known = entries.map(function (es) {
+          return es.some(function (e) { return e.field !== EXACT; });
+        });
+        var distinct = entries.map(function (es, k) {
+          return known[k] && !es.some(function (e) {
+            return e.field === NAME && e.df * 1000 > n * W.common_per_mille;
+          });
+        });
+        var counted = distinct.indexOf(true) >= 0 ? distinct : known;
+        var cover = new Uint16Array(n), inName = new Uint16Array(n), stamp = new Uint16Array(n);
+        var found = [];
+        entries.forEach(function (es, k) {
+          var mark = k + 1;
+          var counts = counted[k];
+          es.forEach(function (e) {
+            var fw = W.field[e.field];
+            if (fw === undefined) return;
+            var add = fw * p.weight * e.idf;
+            var docs = e.docs;
+            for (var i = 0; i < docs.length; i++) {
+              var d = docs[i];
+              touch(d, add);
+              if (!stamp[d]) found.push(d);
+              if (stamp[d] !== mark) {
+                stamp[d] = mark;
+                if (counts) cover[d]++;
+              }
+              if (e.field === NAME) inName[d]++;
+            }
+          });
+        });
+        var best = 0;
+        found.forEach(function (d) {
+          if (p.grams.length && inName[d] >= p.grams.length) {
+            score[d] += W.all_pairs * p.weight;
+            complete = true;
+          }
+          if (cover[d] > best) best = cover[d];
+        });
+        p.cover = cover;
+        p.best = best;
+        p.counted = counted.filter(Boolean).length;
+      });
+      // 5. Typos: single characters, when no name holds a part's pairs.
+      var single = !complete && Array.from(searched).length <= W.typo_chars
+        ? grams(searched, true).filter(function (g) { return Array.from(g).length === 1; })
+        : [];
+      var more = single.length ? self.postings(single) : Promise.resolve(null);
       return more.then(function (uni) {
-        if (uni) add(uni, parts[0], true);
-        return rank(touched);
+        if (uni) {
+          single.forEach(function (c) {
+            (uni.get(c) || []).forEach(function (e) {
+              var fw = W.field[e.field];
+              if (fw === undefined) return;
+              var add = Math.floor(fw * W.query * e.idf / W.unigram_divisor);
+              e.docs.forEach(function (d) { touch(d, add); });
+            });
+          });
+        }
+        return rank();
       });
     });
 
-    function rank(touched) {
-      // A match holds at least half the pairs of one part (as many as the best item holds,
-      // when none holds half).
+    function rank() {
+      // 6. Results: a third of the counted pairs of a part (or as many as the best document holds).
+      var needs = parts.map(function (p) {
+        return Math.min(Math.ceil(p.counted / W.need_divisor), Math.max(p.best, 1));
+      });
       var matched = touched.filter(function (d) {
-        return parts.some(function (p) {
-          if (!p.cover || !p.cover[d]) return false;
-          var need = Math.min(Math.ceil(p.grams.length / 2), p.best || 1);
-          return p.cover[d] >= need;
-        });
+        return exact[d] || parts.some(function (p, k) { return p.cover[d] > 0 && p.cover[d] >= needs[k]; });
       });
       if (!matched.length) matched = touched;
       var deptIndex = meta.departments.findIndex(function (d) { return d.id === req.department; });
       var catIndex = meta.categories.indexOf(req.category);
+      if (req.department && deptIndex < 0) deptIndex = -2; // names nothing: matches nothing
+      if (req.category && catIndex < 0) catIndex = -2;
       var deptCounts = new Array(meta.departments.length).fill(0);
       var catCounts = new Array(meta.categories.length).fill(0);
       var hits = [];
       matched.forEach(function (d) {
         var gi = self.group(d);
         var g = meta.groups[gi];
-        var inDept = deptIndex < 0 || g[0] === deptIndex;
-        var inCat = catIndex < 0 || g[1] === catIndex;
+        var inDept = deptIndex === -1 || g[0] === deptIndex;
+        var inCat = catIndex === -1 || g[1] === catIndex;
         if (inCat) deptCounts[g[0]]++;
         if (inDept) catCounts[g[1]]++;
         if (!inDept || !inCat) return;
+        // 7. Service bonus, less the place in the group (shorter names first).
         var end = gi + 1 < meta.groups.length ? meta.groups[gi + 1][2] : meta.docs;
         var bonus = meta.service[meta.categories[g[1]]] || 0;
-        // Within a group documents go by name length: shorter names a little first.
-        var shortness = (d - g[2]) / Math.max(end - g[2], 1);
-        hits.push({ d: d, g: g, s: score[d] + bonus - 0.5 * shortness });
+        var shortness = Math.floor(W.shortness * (d - g[2]) / Math.max(end - g[2], 1));
+        hits.push({ d: d, g: g, s: score[d] + bonus - shortness });
       });
-      hits.sort(function (a, b) { return b.s - a.s || a.d - b.d; });
+      var order = function (a, b) { return b.s - a.s || a.d - b.d; };
+      hits.sort(order);
       var facets = {
         department: meta.departments
           .map(function (x, i) { return { id: x.id, name: x.name, count: deptCounts[i] }; })
@@ -358,18 +397,18 @@
           .filter(function (x) { return x.count > 0; })
           .sort(function (a, b) { return b.count - a.count; }),
       };
-      // The best few are ordered again knowing their names.
-      var head = hits.slice(0, Math.max(15, offset + limit));
+      // 8. The best few, ordered again knowing their names.
+      var head = hits.slice(0, Math.max(W.head, offset + limit));
+      var searchedChars = Array.from(searched).length;
       return self.docs(head.map(function (h) { return h.d; })).then(function (rows) {
         head.forEach(function (h, i) {
           var name = self.fold(rows[i].name);
           h.row = rows[i];
-          if (name === normalized || name === searched) h.s += 50;
-          else if (Array.from(searched).length >= 2 && name.indexOf(searched) >= 0) h.s += 10;
-          expanded.forEach(function (e) { if (name.indexOf(e) >= 0) h.s += 6; });
-          h.s -= 0.05 * Array.from(name).length;
+          if (searchedChars >= 2 && name.indexOf(searched) >= 0) h.s += W.contains;
+          folded.forEach(function (e) { if (name.indexOf(e) >= 0) h.s += W.expansion_in_name; });
+          h.s -= W.name_char * Array.from(name).length;
         });
-        head.sort(function (a, b) { return b.s - a.s || a.d - b.d; });
+        head.sort(order);
         var page = head.slice(offset, offset + limit);
         return {
           query: req.q || '',
@@ -382,7 +421,7 @@
               department_id: meta.departments[h.g[0]].id,
               category: meta.categories[h.g[1]],
               url: meta.base + '/items/' + h.row.id + '.html',
-              score: Math.round(h.s * 1000) / 1000,
+              score: h.s / 100000,
               snippet: '',
             };
           }),
