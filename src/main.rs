@@ -727,7 +727,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     Format::Json => print(&(check::render_json(&site.report)? + "\n"))?,
                     Format::Text => {
                         let color = std::io::stdout().is_terminal();
-                        print(&check::render_text(&site.report, &site.snap, color))?;
+                        print(&check::render_text(&site.report, site.snap(), color))?;
                         eprintln!("清单未通过校验，没有生成网站；原有的输出文件夹未改动。");
                     }
                 }
@@ -1017,7 +1017,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 let mut site = render::Site::load(qingdan::serve::options(&lists, &out, votes))?;
                 if !site.report.ok {
                     let color = std::io::stdout().is_terminal();
-                    print(&check::render_text(&site.report, &site.snap, color))?;
+                    print(&check::render_text(&site.report, site.snap(), color))?;
                     eprintln!(
                         "清单未通过校验，没有生成网站；改正上面的错误后再运行 qingdan serve。"
                     );

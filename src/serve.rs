@@ -808,7 +808,7 @@ pub fn rebuild(
         .map_err(|e| format!("{:?}", miette::Report::new(e)))?;
     if !site.report.ok {
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        return Err(crate::check::render_text(&site.report, &site.snap, color));
+        return Err(crate::check::render_text(&site.report, site.snap(), color));
     }
     let built = site
         .build()

@@ -120,6 +120,9 @@ fn err(e: impl std::fmt::Display) -> Error {
     Error::Usage(format!("搜索索引出错：{e}"))
 }
 
+/// Below this many items, the index is written on one thread.
+const SMALL_INDEX: usize = 20_000;
+
 /// Write the index of `snap` into `dir` (a new folder), with the synonym table beside it.
 pub fn write(
     snap: &Snapshot,
@@ -145,8 +148,16 @@ pub fn write(
         .create_in_dir(dir)
         .map_err(err)?;
     register(&index);
-    let mut writer = index.writer::<TantivyDocument>(100_000_000).map_err(err)?;
     let numbers = client::numbering(snap).numbers();
+    // A small index (a township's or a county's site in a multi-level repository) gets one
+    // indexing thread: each thread starts with tables of several megabytes to fill with zeros
+    // and makes a segment of its own, which at a thousand small sites cost more than indexing.
+    let mut writer = if snap.items.len() < SMALL_INDEX {
+        index.writer_with_num_threads::<TantivyDocument>(1, 50_000_000)
+    } else {
+        index.writer::<TantivyDocument>(100_000_000)
+    }
+    .map_err(err)?;
     let shared = shared_responsibilities(snap);
     // Terms a block of items at a time, in parallel; the writer indexes on its own threads.
     for (block, items) in snap.items.chunks(4096).enumerate() {

@@ -27,6 +27,7 @@ use crate::Error;
 use crate::check::{self, Report};
 use crate::model::Category;
 use crate::snapshot::Snapshot;
+use crate::snapshot::tree::Tree;
 use view::{ItemView, Link, Urls};
 
 /// A category with more items than this lists its departments, not every item.
@@ -40,11 +41,17 @@ pub const MARKER: &str = ".qingdan-site";
 /// lists, by another version, or for another address (`build --base-url`: its links would not
 /// work under `serve`).
 pub fn marker(opts: &Options) -> String {
+    marker_of(&opts.lists, opts)
+}
+
+/// The marker of a site built from the lists folder `lists` (a lower jurisdiction's folder, for
+/// its site) with the other options of `opts`.
+fn marker_of(lists: &Path, opts: &Options) -> String {
     let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let mut m = format!(
         "qingdan {}\nlists {}\n",
         env!("CARGO_PKG_VERSION"),
-        canonical(&opts.lists).display()
+        canonical(lists).display()
     );
     // A site built for another address or with other templates is not what `serve` would build.
     if let Some(base) = &opts.base_url {
@@ -93,26 +100,62 @@ pub struct Built {
 
 /// A loaded, checked snapshot ready to be rendered.
 pub struct Site {
-    pub snap: Snapshot,
     pub report: Report,
     opts: Options,
-    steps: Vec<(String, Duration)>,
+    steps: Steps,
+    /// Every jurisdiction: `nodes[0]` is the lists folder itself (the only node of an ordinary
+    /// lists folder); each lower jurisdiction is rendered as a site of its own below `j/<path>/`.
+    tree: Tree,
     /// A multi-level repository: the pages that link its jurisdictions (root site only).
-    tree: Option<tree::TreeView>,
-    /// A multi-level repository: the jurisdictions below the root, each rendered as a site of
-    /// its own below `j/<path>/`.
-    lower: Vec<Lower>,
-    /// This is the site of a lower jurisdiction.
-    sub: Option<Sub>,
+    view: Option<tree::TreeView>,
 }
 
-/// A jurisdiction below the root, to be rendered below `j/<path>/`.
-struct Lower {
-    /// Its index in the tree (for its switcher).
-    node: usize,
-    /// Its folder relative to the lists folder ("jurisdictions/dszq").
-    path: String,
-    snap: Snapshot,
+/// Named, timed steps of a build.
+#[derive(Default)]
+struct Steps(Vec<(String, Duration)>);
+
+/// What every site of one build shares: the templates, parsed once (each site takes a copy
+/// to set its own `site` variable), their key, and the assets.
+struct Common {
+    tera: tera::Tera,
+    fingerprint: u64,
+    style: String,
+    script: String,
+}
+
+impl Common {
+    fn load(templates: Option<&Path>) -> Result<Common, Error> {
+        Ok(Common {
+            tera: templates::load(templates)?,
+            fingerprint: templates::fingerprint(templates)?,
+            style: templates::style(templates)?,
+            script: templates::script(templates)?,
+        })
+    }
+}
+
+/// One site to render: the root's, or a lower jurisdiction's (`sub`).
+struct Job<'a> {
+    snap: &'a Snapshot,
+    stats: &'a check::Stats,
+    /// Its lists folder (a lower jurisdiction's own, below the root's).
+    lists: PathBuf,
+    /// Where its previous build is (to reuse what did not change).
+    out: PathBuf,
+    opts: &'a Options,
+    /// This is the site of a lower jurisdiction.
+    sub: Option<Sub>,
+    /// A multi-level repository: the tree, for the root site's pages that link it.
+    tree: Option<(&'a Tree, &'a tree::TreeView)>,
+}
+
+/// What a site's rendering made.
+struct Rendered {
+    pages: usize,
+    files: usize,
+    editions: usize,
+    warnings: Vec<String>,
+    reused: usize,
 }
 
 /// What the site of a lower jurisdiction takes from the root's.
@@ -149,19 +192,24 @@ impl Site {
         let t = Instant::now();
         let report = check::check(&snap);
         Ok(Site {
-            snap,
             report,
             opts,
-            steps: vec![("载入".into(), loaded), ("校验".into(), t.elapsed())],
-            tree: None,
-            lower: Vec::new(),
-            sub: None,
+            steps: Steps(vec![("载入".into(), loaded), ("校验".into(), t.elapsed())]),
+            tree: Tree {
+                nodes: vec![crate::snapshot::tree::Node {
+                    path: String::new(),
+                    parent: None,
+                    snapshot: snap,
+                    claims: Vec::new(),
+                }],
+            },
+            view: None,
         })
     }
 
     fn load_tree(opts: Options) -> Result<Site, Error> {
         let t = Instant::now();
-        let mut tree = crate::snapshot::tree::Tree::load(&opts.lists)?;
+        let tree = Tree::load(&opts.lists)?;
         let loaded = t.elapsed();
         let t = Instant::now();
         let report = check::check_tree(&tree);
@@ -169,31 +217,22 @@ impl Site {
         let t = Instant::now();
         let base = base_path(opts.base_url.as_deref());
         let view = tree::TreeView::new(&tree, &base, &report.jurisdictions);
-        let lower = tree
-            .nodes
-            .iter_mut()
-            .enumerate()
-            .skip(1)
-            .map(|(node, n)| Lower {
-                node,
-                path: n.path.clone(),
-                snap: std::mem::take(&mut n.snapshot),
-            })
-            .collect();
-        let snap = std::mem::take(&mut tree.nodes[0].snapshot);
         Ok(Site {
-            snap,
             report,
             opts,
-            steps: vec![
+            steps: Steps(vec![
                 ("载入".into(), loaded),
                 ("校验".into(), checked),
                 ("区划与目录".into(), t.elapsed()),
-            ],
-            tree: Some(view),
-            lower,
-            sub: None,
+            ]),
+            tree,
+            view: Some(view),
         })
+    }
+
+    /// The lists of the root jurisdiction (of the lists folder itself).
+    pub fn snap(&self) -> &Snapshot {
+        &self.tree.nodes[0].snapshot
     }
 
     /// Without `--base-url`, the address `base_url` of jurisdiction.toml (for `build`; `serve`
@@ -201,7 +240,7 @@ impl Site {
     pub fn default_base_url(&mut self) {
         if self.opts.base_url.is_none() {
             self.opts.base_url = self
-                .snap
+                .snap()
                 .jurisdiction
                 .as_ref()
                 .map(|j| j.value.base_url.trim().to_string())
@@ -220,31 +259,24 @@ impl Site {
                 source,
             })?;
         }
-        let result =
-            self.render_into(&tmp)
-                .and_then(|(pages, files, editions, warnings, reused)| {
-                    let t = Instant::now();
-                    let lower = self.lower.len();
-                    let (p, f, r) = self.render_lower(&tmp)?;
-                    if lower > 0 {
-                        self.steps.push(("下级区划".into(), t.elapsed()));
-                    }
-                    Ok((pages + p, files + f, editions, warnings, reused + r))
-                });
+        let mut steps = Steps::default();
+        let result = self.render_all(&tmp, &mut steps);
+        self.steps.0.extend(steps.0);
         match result {
-            Ok((pages, files, editions, warnings, reused)) => {
+            Ok(r) => {
                 let t = Instant::now();
                 swap(&tmp, &out)?;
-                self.steps.push(("替换输出".into(), t.elapsed()));
+                self.steps.0.push(("替换输出".into(), t.elapsed()));
                 Ok(Built {
                     out,
-                    pages,
-                    files,
-                    editions,
-                    warnings,
-                    reused,
+                    pages: r.pages,
+                    files: r.files,
+                    editions: r.editions,
+                    warnings: r.warnings,
+                    reused: r.reused,
                     steps: self
                         .steps
+                        .0
                         .iter()
                         .map(|(n, d)| (n.clone(), d.as_secs_f64()))
                         .collect(),
@@ -257,80 +289,95 @@ impl Site {
         }
     }
 
-    /// Render each lower jurisdiction as a site of its own below `dir/j/<path>/`. Returns the
-    /// pages, files and reused item pages.
-    fn render_lower(&mut self, dir: &Path) -> Result<(usize, usize, usize), Error> {
-        let (mut pages, mut files, mut reused) = (0, 0, 0);
-        let root_base = base_path(self.opts.base_url.as_deref());
-        for lower in std::mem::take(&mut self.lower) {
-            let rel = tree::rel(&lower.path);
-            let stats = check::stats(&lower.snap);
-            let items = lower.snap.items.len();
-            let nav = self
-                .tree
-                .as_ref()
-                .map(|t| tree::nav(&t.nav, lower.node))
-                .unwrap_or_default();
-            let catalogue_links = self
-                .tree
-                .as_mut()
-                .and_then(|t| t.catalogue_of_item.get_mut(lower.node))
-                .map(std::mem::take)
-                .unwrap_or_default();
-            let mut site = Site {
-                snap: lower.snap,
-                report: check::Report {
-                    ok: true,
-                    items,
-                    errors: Vec::new(),
-                    warnings: Vec::new(),
-                    stats,
-                    jurisdictions: Vec::new(),
-                },
-                opts: Options {
-                    lists: self.opts.lists.join(&lower.path),
-                    out: self.opts.out.join(&rel),
-                    base_url: self.opts.base_url.clone(),
-                    templates: self.opts.templates.clone(),
-                    feedback_served: self.opts.feedback_served,
-                    votes: self.opts.votes.clone(),
-                },
-                steps: Vec::new(),
-                tree: None,
-                lower: Vec::new(),
-                sub: Some(Sub {
-                    base: format!("{root_base}/{rel}"),
-                    root_base: root_base.clone(),
-                    nav,
-                    catalogue_links,
-                }),
-            };
-            let (p, f, _, _, r) = site.render_into(&dir.join(&rel))?;
-            // As `build` does: the loaded lists are left to the operating system.
-            std::mem::forget(site);
-            pages += p;
-            files += f;
-            reused += r;
+    /// Render the root site and every lower jurisdiction's into `dir`.
+    fn render_all(&self, dir: &Path, steps: &mut Steps) -> Result<Rendered, Error> {
+        let common = steps.time("模板", || Common::load(self.opts.templates.as_deref()))?;
+        let root = Job {
+            snap: self.snap(),
+            stats: &self.report.stats,
+            lists: self.opts.lists.clone(),
+            out: self.opts.out.clone(),
+            opts: &self.opts,
+            sub: None,
+            tree: self.view.as_ref().map(|v| (&self.tree, v)),
+        };
+        let mut r = root.render_into(dir, &common, steps)?;
+        if self.tree.nodes.len() > 1 {
+            let (pages, files, reused) =
+                steps.time("下级区划", || self.render_lower(dir, &common))?;
+            r.pages += pages;
+            r.files += files;
+            r.reused += reused;
         }
-        Ok((pages, files, reused))
-    }
-
-    fn step<T>(
-        &mut self,
-        name: &str,
-        f: impl FnOnce(&Self) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let t = Instant::now();
-        let r = f(self)?;
-        self.steps.push((name.to_string(), t.elapsed()));
         Ok(r)
     }
 
-    #[allow(clippy::type_complexity)]
+    /// The job of rendering lower jurisdiction `n`'s site (below `j/<path>/`).
+    fn lower_job<'a>(&'a self, n: usize, stats: &'a check::Stats) -> Job<'a> {
+        let node = &self.tree.nodes[n];
+        let rel = tree::rel(&node.path);
+        let root_base = base_path(self.opts.base_url.as_deref());
+        let (nav, catalogue_links) = match &self.view {
+            Some(v) => (tree::nav(&v.nav, n), v.catalogue_of_items(&self.tree, n)),
+            None => Default::default(),
+        };
+        Job {
+            snap: &node.snapshot,
+            stats,
+            lists: self.opts.lists.join(&node.path),
+            out: self.opts.out.join(&rel),
+            opts: &self.opts,
+            sub: Some(Sub {
+                base: format!("{root_base}/{rel}"),
+                root_base,
+                nav,
+                catalogue_links,
+            }),
+            tree: None,
+        }
+    }
+
+    /// Render each lower jurisdiction as a site of its own below `dir/j/<path>/`, in parallel
+    /// (most are small: a township's few hundred items keep one core busy for a moment).
+    /// Returns the pages, files and reused item pages.
+    fn render_lower(&self, dir: &Path, common: &Common) -> Result<(usize, usize, usize), Error> {
+        (1..self.tree.nodes.len())
+            .into_par_iter()
+            .map(|n| {
+                let stats = check::stats(&self.tree.nodes[n].snapshot);
+                let job = self.lower_job(n, &stats);
+                let rel = tree::rel(&self.tree.nodes[n].path);
+                let r = job.render_into(&dir.join(&rel), common, &mut Steps::default())?;
+                Ok((r.pages, r.files, r.reused))
+            })
+            .try_reduce(|| (0, 0, 0), |a, b| Ok((a.0 + b.0, a.1 + b.1, a.2 + b.2)))
+    }
+}
+
+impl Steps {
+    fn time<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+        let t = Instant::now();
+        let r = f()?;
+        self.0.push((name.to_string(), t.elapsed()));
+        Ok(r)
+    }
+}
+
+impl Job<'_> {
+    fn step<T>(
+        &self,
+        steps: &mut Steps,
+        name: &str,
+        f: impl FnOnce(&Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        steps.time(name, || f(self))
+    }
     fn render_into(
-        &mut self,
+        &self,
         dir: &Path,
-    ) -> Result<(usize, usize, usize, Vec<String>, usize), Error> {
+        common: &Common,
+        steps: &mut Steps,
+    ) -> Result<Rendered, Error> {
         let base_url = self
             .opts
             .base_url
@@ -340,17 +387,17 @@ impl Site {
             Some(sub) => sub.base.clone(),
             None => base_path(base_url.as_deref()),
         };
-        let tera = self.step("模板", |s| templates::load(s.opts.templates.as_deref()))?;
-        let site = self.step("准备数据", |s| {
-            let mut data = SiteData::new(&s.snap, &s.report.stats, &base, base_url.clone());
+        let tera = common.tera.clone();
+        let site = self.step(steps, "准备数据", |s| {
+            let mut data = SiteData::new(s.snap, s.stats, &base, base_url.clone());
             // Serve's feedback endpoint is the root site's, for every jurisdiction.
             let root = s
                 .sub
                 .as_ref()
                 .map_or(base.as_str(), |sub| sub.root_base.as_str());
-            data.view.feedback = FeedbackSite::new(&s.snap, root, s.opts.feedback_served);
+            data.view.feedback = FeedbackSite::new(s.snap, root, s.opts.feedback_served);
             match (&s.tree, &s.sub) {
-                (Some(t), _) => data.view.jurisdictions = tree::nav(&t.nav, 0),
+                (Some((_, t)), _) => data.view.jurisdictions = tree::nav(&t.nav, 0),
                 (_, Some(sub)) => {
                     data.view.jurisdictions = sub.nav.clone();
                     data.catalogue_links = sub.catalogue_links.clone();
@@ -364,17 +411,17 @@ impl Site {
                     .map_or(base.as_str(), |sub| sub.root_base.as_str());
                 data.view.jurisdictions_url = format!("{root}/jurisdictions/");
             }
-            let theme = citizen::theme(&s.snap, &s.opts.lists, &base);
+            let theme = citizen::theme(s.snap, &s.lists, &base);
             data.view.theme_css = theme.css.clone();
             data.view.logo = theme.logo_url.clone();
-            let services = citizen::services(&s.snap, &data.urls(), s.opts.votes.as_ref(), 8);
+            let services = citizen::services(s.snap, &data.urls(), s.opts.votes.as_ref(), 8);
             Ok((data, theme, services))
         })?;
         let (site, theme, services) = site;
-        let history = self.step("往期版本与调整", |s| {
-            Ok(editions::load(&s.opts.lists, &s.snap))
+        let history = self.step(steps, "往期版本与调整", |s| {
+            Ok(editions::load(&s.lists, s.snap))
         })?;
-        let histories = editions::item_histories(&history, &self.snap, &base);
+        let histories = editions::item_histories(&history, self.snap, &base);
         let mut tera = tera;
         tera.global_context().insert("site", &site.view);
         let tera = tera;
@@ -382,10 +429,10 @@ impl Site {
         // The `site` context, as the key of every page and as `_index/site.json` for `serve`.
         let site_json = serde_json::to_vec(&site.view)?;
         // What the previous build can lend: pages, data and index whose inputs are unchanged.
-        let previous = reuse::Previous::read(&self.opts.out);
+        let previous = reuse::Previous::read(&self.out);
         let global = reuse::Key::new()
             .add(crate::index::FORMAT.as_bytes())
-            .add_u64(templates::fingerprint(self.opts.templates.as_deref())?)
+            .add_u64(common.fingerprint)
             .add(&site_json)
             .add(base.as_bytes())
             .add(base_url.as_deref().unwrap_or("").as_bytes());
@@ -443,13 +490,13 @@ impl Site {
                         || {
                             timed("index: tantivy", || {
                                 let to = dir.join(crate::index::DIR);
-                                crate::index::write(&s.snap, &to, &base, &synonyms)
+                                crate::index::write(s.snap, &to, &base, &synonyms)
                             })
                         },
                         || {
                             timed("index: static", || {
                                 crate::index::client::write(
-                                    &s.snap,
+                                    s.snap,
                                     &dir.join(crate::index::client::DIR),
                                     &base,
                                     &synonyms,
@@ -467,10 +514,10 @@ impl Site {
                     },
                 )?;
                 // The items feedback may be about, for `serve`.
-                let mut items = feedback_items(&s.snap, &base);
-                for l in &s.lower {
+                let mut items = feedback_items(s.snap, &base);
+                for l in s.tree.iter().flat_map(|(t, _)| t.nodes.iter().skip(1)) {
                     let lower_base = format!("{base}/{}", tree::rel(&l.path));
-                    for (id, info) in feedback_items(&l.snap, &lower_base) {
+                    for (id, info) in feedback_items(&l.snapshot, &lower_base) {
                         items.entry(id).or_insert(info);
                     }
                 }
@@ -490,12 +537,12 @@ impl Site {
                 .as_ref()
                 .is_some_and(|p| p.link_tree("data", dir, &[]));
         let ((pages, other), data) =
-            self.step("渲染网页、开放数据与搜索索引", |s| {
+            self.step(steps, "渲染网页、开放数据与搜索索引", |s| {
                 std::thread::scope(|scope| {
                     // The longest task that cannot be split goes first, on a thread of its own:
                     // started last, it ran on alone after everything else was done.
                     let whole_xlsx =
-                        (!data_linked).then(|| scope.spawn(|| write_whole_xlsx(&s.snap, &writer)));
+                        (!data_linked).then(|| scope.spawn(|| write_whole_xlsx(s.snap, &writer)));
                     // The search indexes first: tantivy indexes on threads of its own, fed from
                     // here. Then the open data, and the pages last (the item pages split into any
                     // number of pieces, so they keep both cores busy to the end); the other pages
@@ -508,18 +555,18 @@ impl Site {
                                     if data_linked {
                                         Ok(3 + 3 * s.snap.departments.len())
                                     } else {
-                                        write_data(&s.snap, &writer)
+                                        write_data(s.snap, &writer)
                                     }
                                 },
                                 || -> Result<_, Error> {
                                     let other = timed("pages: other", || {
                                         render_pages(
-                                            &s.snap, &tera, &site, &writer, &history, &services,
+                                            s.snap, &tera, &site, &writer, &history, &services,
                                         )
                                     })?;
                                     let pages = timed("pages: items", || {
                                         render_items(
-                                            &s.snap,
+                                            s.snap,
                                             &tera,
                                             &site,
                                             &writer,
@@ -544,16 +591,10 @@ impl Site {
                     rendered.map(|(pages, data)| (pages, data + xlsx))
                 })
             })?;
-        self.step("静态文件", |s| {
-            writer.write(
-                "assets/style.css",
-                templates::style(s.opts.templates.as_deref())?.as_bytes(),
-            )?;
+        self.step(steps, "静态文件", |s| {
+            writer.write("assets/style.css", common.style.as_bytes())?;
             writer.write("assets/adjust.js", templates::ADJUST_JS.as_bytes())?;
-            writer.write(
-                "assets/search.js",
-                templates::script(s.opts.templates.as_deref())?.as_bytes(),
-            )?;
+            writer.write("assets/search.js", common.script.as_bytes())?;
             if let Some((path, name)) = &theme.logo_file {
                 let bytes = std::fs::read(path).map_err(|source| Error::Read {
                     path: path.clone(),
@@ -561,17 +602,18 @@ impl Site {
                 })?;
                 writer.write(&format!("assets/{name}"), &bytes)?;
             }
-            writer.write(MARKER, marker(&s.opts).as_bytes())?;
+            writer.write(MARKER, marker_of(&s.lists, s.opts).as_bytes())?;
             Ok(())
         })?;
-        let (tree_pages, tree_urls) = self.step("区划与目录页面", |s| match &s.tree {
-            Some(t) => render_tree_pages(t, &tera, &site, &writer),
-            None => Ok((0, Vec::new())),
-        })?;
+        let (tree_pages, tree_urls) =
+            self.step(steps, "区划与目录页面", |s| match s.tree {
+                Some((t, v)) => render_tree_pages(t, v, &tera, &site, &writer),
+                None => Ok((0, Vec::new())),
+            })?;
         let mut urls = site.page_urls.clone();
         urls.extend(other.1.iter().cloned());
         urls.extend(tree_urls);
-        self.step("网站地图", |_| {
+        self.step(steps, "网站地图", |_| {
             write_sitemap(&writer, &urls, base_url.as_deref())
         })?;
         let manifest = reuse::Manifest {
@@ -580,13 +622,13 @@ impl Site {
             data: data_key,
         };
         writer.write(reuse::FILE, &serde_json::to_vec(&manifest)?)?;
-        Ok((
-            pages + other.0 + tree_pages,
-            pages + other.0 + tree_pages + data + 6,
-            history.editions.len().max(1),
-            history.warnings.into_iter().chain(theme.warnings).collect(),
-            reused.into_inner(),
-        ))
+        Ok(Rendered {
+            pages: pages + other.0 + tree_pages,
+            files: pages + other.0 + tree_pages + data + 6,
+            editions: history.editions.len().max(1),
+            warnings: history.warnings.into_iter().chain(theme.warnings).collect(),
+            reused: reused.into_inner(),
+        })
     }
 }
 
@@ -1200,15 +1242,46 @@ fn render_page(
 }
 
 /// The pages of a multi-level repository: the jurisdictions page with the coverage matrix, and
-/// a page per catalogue item with its local versions side by side.
+/// a page per catalogue item with its local versions side by side (each made, written and
+/// dropped in turn, in parallel).
 fn render_tree_pages(
+    tree: &Tree,
     t: &tree::TreeView,
     tera: &tera::Tera,
     site: &SiteData,
     w: &Writer,
 ) -> Result<(usize, Vec<String>), Error> {
+    let made: Vec<(tree::CatalogueLink, Option<tree::Row>)> = t
+        .entries
+        .par_iter()
+        .map(|&e| {
+            let (c, row) = t.entry(tree, e);
+            render_catalogue_page(&c, tera, site, w)?;
+            Ok((c.link(), row))
+        })
+        .collect::<Result<_, Error>>()?;
+    let (links, rows): (Vec<_>, Vec<_>) = made.into_iter().unzip();
+    let rows: Vec<tree::Row> = rows.into_iter().flatten().collect();
+    let url = render_jurisdictions_page(t, &links, &rows, tera, site, w)?;
+    let mut urls = vec![url];
+    urls.extend(links.into_iter().map(|c| c.url));
+    Ok((urls.len(), urls))
+}
+
+const JURISDICTIONS_TITLE: &str = "各级清单";
+
+/// The jurisdictions page: each jurisdiction's coverage, the matrix (`rows`, when not too
+/// large) and the catalogue's items (`links`). Returns its URL.
+fn render_jurisdictions_page(
+    t: &tree::TreeView,
+    links: &[tree::CatalogueLink],
+    rows: &[tree::Row],
+    tera: &tera::Tera,
+    site: &SiteData,
+    w: &Writer,
+) -> Result<String, Error> {
     let url = format!("{}/jurisdictions/", site.base);
-    let title = "各级清单";
+    let title = JURISDICTIONS_TITLE;
     let mut ctx = tera::Context::new();
     ctx.insert("breadcrumb", &site.crumbs(&[(title, url.clone())]));
     ctx.insert(
@@ -1224,30 +1297,36 @@ fn render_tree_pages(
     );
     ctx.insert("summaries", &t.summaries);
     ctx.insert("columns", &t.columns);
-    ctx.insert("rows", &t.rows);
+    ctx.insert("rows", rows);
     ctx.insert("matrix_too_large", &t.matrix_too_large);
-    ctx.insert("catalogue", &t.catalogue_links());
+    ctx.insert("catalogue", links);
     render_page(tera, "jurisdictions.html", &ctx, w, &url)?;
-    t.catalogue.par_iter().try_for_each(|c| {
-        let mut ctx = tera::Context::new();
-        ctx.insert(
-            "breadcrumb",
-            &site.crumbs(&[(title, url.clone()), (c.name.as_str(), c.url.clone())]),
-        );
-        ctx.insert(
-            "page",
-            &site.page(
-                &c.name,
-                &format!("指导目录事项{}（{}）在各地的实施情况", c.name, c.code),
-                &c.url,
-            ),
-        );
-        ctx.insert("cat", c);
-        render_page(tera, "catalogue_item.html", &ctx, w, &c.url)
-    })?;
-    let mut urls = vec![url];
-    urls.extend(t.catalogue.iter().map(|c| c.url.clone()));
-    Ok((urls.len(), urls))
+    Ok(url)
+}
+
+/// The page of one catalogue item.
+fn render_catalogue_page(
+    c: &tree::CatalogueView,
+    tera: &tera::Tera,
+    site: &SiteData,
+    w: &Writer,
+) -> Result<(), Error> {
+    let url = format!("{}/jurisdictions/", site.base);
+    let mut ctx = tera::Context::new();
+    ctx.insert(
+        "breadcrumb",
+        &site.crumbs(&[(JURISDICTIONS_TITLE, url), (c.name.as_str(), c.url.clone())]),
+    );
+    ctx.insert(
+        "page",
+        &site.page(
+            &c.name,
+            &format!("指导目录事项{}（{}）在各地的实施情况", c.name, c.code),
+            &c.url,
+        ),
+    );
+    ctx.insert("cat", c);
+    render_page(tera, "catalogue_item.html", &ctx, w, &c.url)
 }
 
 /// What render_items needs to reuse pages of the previous build.

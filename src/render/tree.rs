@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::check::tree::Coverage;
 use crate::model::Item;
-use crate::snapshot::tree::{Resolved, Tree, level_applies};
+use crate::snapshot::tree::{Node, Resolved, Tree, level_applies};
 
 /// The matrix is drawn cell by cell up to this many cells; a larger tree (a province of
 /// thousands of catalogue items and a hundred counties) shows one bar per jurisdiction instead.
@@ -107,7 +107,7 @@ pub struct Summary {
 }
 
 /// A value of one implementation, marked when it differs from what most say.
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct Value {
     pub text: String,
     pub differs: bool,
@@ -118,7 +118,7 @@ pub struct Value {
 }
 
 /// One jurisdiction's implementation of a catalogue item.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct Implementation {
     pub jurisdiction: String,
     pub jurisdiction_url: String,
@@ -168,7 +168,7 @@ pub struct CatalogueView {
 }
 
 /// A line of the catalogue's index.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct CatalogueLink {
     pub code: String,
     pub name: String,
@@ -180,20 +180,26 @@ pub struct CatalogueLink {
     pub differing: usize,
 }
 
-/// Everything the tree adds to the root site.
+/// Everything the tree adds to the root site. The pages of the catalogue items are made one by
+/// one when rendered (`TreeView::entry`), in parallel, and dropped once written: at a province's
+/// size (3,000 catalogue items × 1,000 jurisdictions) they are millions of cells.
 #[derive(Debug, Default)]
 pub struct TreeView {
     /// Every jurisdiction, parents before children, the root first (`current` unset).
     pub nav: Vec<NavLink>,
     pub summaries: Vec<Summary>,
     pub columns: Vec<Column>,
-    pub rows: Vec<Row>,
-    /// The matrix was too large to draw cell by cell.
+    /// The matrix was too large to draw cell by cell (then `entry` makes no cells).
     pub matrix_too_large: bool,
-    pub catalogue: Vec<CatalogueView>,
-    /// For each lower jurisdiction (by node index): its claimed items' catalogue pages, by
-    /// item id, for a link on the item page.
-    pub catalogue_of_item: Vec<HashMap<String, String>>,
+    /// The catalogue items, in the order of their pages: (owner node, index in its catalogue).
+    pub entries: Vec<(usize, usize)>,
+    /// The root site's path prefix.
+    base: String,
+    /// The jurisdictions below the root, children right after their parent.
+    lower: Vec<usize>,
+    /// Each node's claims ordered by the catalogue code they claim (indices into
+    /// `snapshot.claims`), for finding a node's claim of a code.
+    claims_by_code: Vec<Vec<u32>>,
 }
 
 /// The fields set side by side on a catalogue item's page.
@@ -239,19 +245,55 @@ fn values(item: &Item) -> Vec<String> {
     ]
 }
 
+/// What one jurisdiction makes of one catalogue item: its cell in the matrix and its line on
+/// the item's page (`None` where the item does not apply to it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Local {
+    pub cell: Cell,
+    pub implementation: Option<Implementation>,
+}
+
+/// A node's claims ordered by code, for `find_claim`.
+pub fn claims_by_code(node: &Node) -> Vec<u32> {
+    let claims = &node.snapshot.claims;
+    let mut order: Vec<u32> = (0..claims.len() as u32).collect();
+    // Stable: of two claims of one code (an error `check` reports) the last is found, as a map
+    // filled in file order would keep it.
+    order.sort_by(|a, b| {
+        claims[*a as usize]
+            .value
+            .catalogue
+            .as_str()
+            .cmp(claims[*b as usize].value.catalogue.as_str())
+    });
+    order
+}
+
+/// The claim of `code` in a node (its index), given its `claims_by_code`.
+fn find_claim(node: &Node, order: &[u32], code: &str) -> Option<usize> {
+    let claims = &node.snapshot.claims;
+    let key = |i: &u32| claims[*i as usize].value.catalogue.as_str();
+    let end = order.partition_point(|i| key(i) <= code);
+    (end > 0 && key(&order[end - 1]) == code).then(|| order[end - 1] as usize)
+}
+
+/// The item a claim became (`id`), found by its department folder and file stem.
+fn claimed_item<'a>(node: &'a Node, folder: &str, id: &str) -> Option<&'a Item> {
+    let items = &node.snapshot.items;
+    let at = items
+        .binary_search_by(|e| (e.folder.as_str(), e.stem.as_str()).cmp(&(folder, id)))
+        .ok()
+        .filter(|&k| items[k].value.id.as_str() == id)
+        .or_else(|| items.iter().rposition(|e| e.value.id.as_str() == id))?;
+    Some(&items[at].value)
+}
+
 impl TreeView {
     /// The views of a loaded tree; `base` is the root site's path prefix, `coverage` what
     /// `check::check_tree` counted for each jurisdiction.
     pub fn new(tree: &Tree, base: &str, coverage: &[Coverage]) -> TreeView {
-        let node_url = |n: usize| {
-            let r = rel(&tree.nodes[n].path);
-            if r.is_empty() {
-                format!("{base}/")
-            } else {
-                format!("{base}/{r}/")
-            }
-        };
         let depth = |n: usize| tree.ancestors(n).count();
+        let node_url = |n: usize| node_url(base, tree, n);
         let nav: Vec<NavLink> = (0..tree.nodes.len())
             .map(|n| NavLink {
                 name: tree.nodes[n].name().to_string(),
@@ -263,19 +305,58 @@ impl TreeView {
             })
             .collect();
         // Children right after their parent, in the order they were loaded.
-        let mut order = Vec::new();
-        fn walk(tree: &Tree, n: usize, order: &mut Vec<usize>) {
-            order.push(n);
-            for c in (0..tree.nodes.len()).filter(|&c| tree.nodes[c].parent == Some(n)) {
-                walk(tree, c, order);
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); tree.nodes.len()];
+        for (c, n) in tree.nodes.iter().enumerate() {
+            if let Some(p) = n.parent {
+                children[p].push(c);
             }
         }
-        walk(tree, 0, &mut order);
+        let mut order = Vec::new();
+        let mut stack = vec![0];
+        while let Some(n) = stack.pop() {
+            order.push(n);
+            stack.extend(children[n].iter().rev());
+        }
+        let mut view = TreeView {
+            nav,
+            summaries: Vec::new(),
+            columns: Vec::new(),
+            matrix_too_large: false,
+            entries: Vec::new(),
+            base: base.to_string(),
+            lower: order.iter().copied().filter(|&n| n != 0).collect(),
+            claims_by_code: {
+                use rayon::prelude::*;
+                tree.nodes.par_iter().map(claims_by_code).collect()
+            },
+        };
+        view.set_summaries(tree, coverage);
+        view.entries = order
+            .iter()
+            .flat_map(|&owner| {
+                (0..tree.nodes[owner].snapshot.catalogue.len()).map(move |i| (owner, i))
+            })
+            .collect();
+        view.columns = view
+            .lower
+            .iter()
+            .map(|&n| Column {
+                name: tree.nodes[n].name().to_string(),
+                level: tree.nodes[n].level().to_string(),
+                url: node_url(n),
+            })
+            .collect();
+        view.matrix_too_large = view.entries.len() * view.columns.len() > MATRIX_CELLS;
+        view
+    }
+
+    /// Each jurisdiction's line on the jurisdictions page, from `check`'s coverage.
+    pub fn set_summaries(&mut self, tree: &Tree, coverage: &[Coverage]) {
         let by_path: HashMap<&str, &Coverage> =
             coverage.iter().map(|c| (c.path.as_str(), c)).collect();
-        let summaries = order
-            .iter()
-            .map(|&n| {
+        self.summaries = std::iter::once(0)
+            .chain(self.lower.iter().copied())
+            .map(|n| {
                 let node = &tree.nodes[n];
                 let coverage = by_path.get(node.path.as_str()).map_or_else(
                     || Coverage {
@@ -298,247 +379,269 @@ impl TreeView {
                         .jurisdiction
                         .as_ref()
                         .map_or(String::new(), |j| j.value.code.trim().to_string()),
-                    url: node_url(n),
-                    depth: depth(n),
+                    url: node_url(&self.base, tree, n),
+                    depth: tree.ancestors(n).count(),
                     done,
                     coverage,
                 }
             })
             .collect();
+    }
 
-        // For each node: its claims by code (what became of each), its items by id.
-        let claims: Vec<HashMap<&str, (&Resolved, Option<&str>)>> = tree
-            .nodes
-            .iter()
-            .map(|node| {
-                node.snapshot
-                    .claims
-                    .iter()
-                    .zip(&node.claims)
-                    .map(|(c, r)| {
-                        (
-                            c.value.catalogue.as_str(),
-                            (r, c.value.not_applicable.as_ref().map(|s| s.as_str())),
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
-        let items: Vec<HashMap<&str, &Item>> = tree
-            .nodes
-            .iter()
-            .map(|node| {
-                node.snapshot
-                    .items
-                    .iter()
-                    .map(|i| (i.value.id.as_str(), &*i.value))
-                    .collect()
-            })
-            .collect();
-        // The jurisdictions a catalogue may apply to: every one below the catalogue's owner.
-        let lower: Vec<usize> = order.iter().copied().filter(|&n| n != 0).collect();
-        let mut catalogue = Vec::new();
-        let mut rows = Vec::new();
-        let mut catalogue_of_item = vec![HashMap::new(); tree.nodes.len()];
-        for &owner in &order {
-            for entry in &tree.nodes[owner].snapshot.catalogue {
-                let cat = &entry.value;
-                let code = cat.code.as_str();
-                let url = catalogue_url(base, &tree.nodes[owner].path, code);
-                let mut impls = Vec::new();
-                let mut cells = Vec::new();
-                for &n in &lower {
-                    let below = tree.ancestors(n).any(|a| a == owner);
-                    // A nearer catalogue of the same code is the one that applies there.
-                    let nearest =
-                        below && tree.catalogue_item(n, code).map(|(a, _)| a) == Some(owner);
-                    let rank = tree.nodes[n].rank();
-                    let applies = nearest && cat.levels.iter().any(|l| level_applies(l, rank));
-                    let claim = claims[n].get(code);
-                    let (status, mark, text) = match claim {
-                        Some((Resolved::Item { .. }, _)) if applies => ("claimed", "✓", "已认领"),
-                        Some((Resolved::NotApplicable { .. }, _)) if applies => {
-                            ("na", "—", "不适用")
-                        }
-                        _ if applies => ("missing", "✗", "未认领"),
-                        _ => ("off", "", "非本级事项"),
-                    };
-                    let item_id = match claim {
-                        Some((Resolved::Item { id, .. }, _)) => Some(id.as_str()),
-                        _ => None,
-                    };
-                    let item_url = match item_id {
-                        Some(id) if applies => {
-                            catalogue_of_item[n].insert(id.to_string(), url.clone());
-                            format!("{}items/{id}.html", node_url(n))
-                        }
-                        _ => String::new(),
-                    };
-                    let jname = tree.nodes[n].name();
-                    let reason = match claim {
-                        Some((_, Some(r))) if applies => r.trim().to_string(),
-                        _ => String::new(),
-                    };
-                    if below {
-                        cells.push(Cell {
-                            status,
-                            mark,
-                            label: if reason.is_empty() {
-                                format!("{jname}：{text}")
-                            } else {
-                                format!("{jname}：{text}（{reason}）")
-                            },
-                            url: item_url.clone(),
-                        });
-                    } else {
-                        cells.push(Cell {
-                            status: "off",
-                            mark: "",
-                            label: format!("{jname}：不在本目录的适用范围"),
-                            url: String::new(),
-                        });
-                    }
-                    if !applies {
-                        continue;
-                    }
-                    let vals = item_id
-                        .and_then(|id| items[n].get(id))
-                        .map(|i| values(i))
-                        .unwrap_or_default();
-                    impls.push(Implementation {
-                        jurisdiction: jname.to_string(),
-                        jurisdiction_url: node_url(n),
-                        level: tree.nodes[n].level().to_string(),
-                        status,
-                        status_text: text,
-                        reason,
-                        code: vals.first().cloned().unwrap_or_default(),
-                        item_url,
-                        values: vals
-                            .into_iter()
-                            .map(|text| Value {
-                                key: own_name_out(&text, jname),
-                                text,
-                                differs: false,
-                            })
-                            .collect(),
-                    });
-                }
-                let differing = mark_differences(&mut impls);
-                // A column nobody filled in is left out.
-                let filled: Vec<bool> = (0..FIELDS.len())
-                    .map(|f| {
-                        impls
-                            .iter()
-                            .any(|i| i.values.get(f).is_some_and(|v| !v.text.is_empty()))
-                    })
-                    .collect();
-                for i in &mut impls {
-                    if !i.values.is_empty() {
-                        let mut f = 0;
-                        i.values.retain(|_| {
-                            f += 1;
-                            filled[f - 1]
-                        });
-                    }
-                }
-                let fields: Vec<&'static str> = FIELDS
-                    .iter()
-                    .zip(&filled)
-                    .filter(|(_, on)| **on)
-                    .map(|(f, _)| *f)
-                    .collect();
-                let count = |s: &str| impls.iter().filter(|i| i.status == s).count();
-                let (claimed, not_applicable, missing) =
-                    (count("claimed"), count("na"), count("missing"));
-                rows.push(Row {
-                    code: code.to_string(),
-                    name: cat.name.value.clone(),
-                    url: url.clone(),
-                    cells,
-                });
-                catalogue.push(CatalogueView {
-                    code: code.to_string(),
-                    name: cat.name.value.clone(),
-                    category: cat.category.value.clone(),
-                    sector: cat.sector.clone(),
-                    owner: tree.nodes[owner].name().to_string(),
-                    owner_url: node_url(owner),
-                    url,
-                    sample: cat.sample,
-                    duty: cat.duty.clone(),
-                    basis: cat
-                        .basis
-                        .entries
-                        .iter()
-                        .map(|b| {
-                            let title = if b.title.trim().is_empty() {
-                                String::new()
-                            } else {
-                                format!("《{}》", b.title.trim())
-                            };
-                            format!("{title}{}", b.article.trim())
-                        })
-                        .filter(|s| !s.is_empty())
-                        .collect(),
-                    sub_items: cat.sub_items.iter().map(|s| s.name.value.clone()).collect(),
-                    levels: cat
-                        .levels
-                        .iter()
-                        .map(|l| LevelView {
-                            level: l.level.value.clone(),
-                            body: l.body.clone(),
-                            unit: l.unit.clone(),
-                            statutory_limit: l.statutory_limit.clone(),
-                            promised_limit: l.promised_limit.clone(),
-                        })
-                        .collect(),
-                    fields,
-                    implementations: impls,
-                    claimed,
-                    not_applicable,
-                    missing,
-                    differing,
-                });
-            }
-        }
-        let columns: Vec<Column> = lower
-            .iter()
-            .map(|&n| Column {
-                name: tree.nodes[n].name().to_string(),
-                level: tree.nodes[n].level().to_string(),
-                url: node_url(n),
-            })
-            .collect();
-        let matrix_too_large = rows.len() * columns.len() > MATRIX_CELLS;
-        if matrix_too_large {
-            rows.clear();
-        }
-        TreeView {
-            nav,
-            summaries,
-            columns,
-            rows,
-            matrix_too_large,
-            catalogue,
-            catalogue_of_item,
+    /// A node's claims were loaded again: find them anew.
+    pub fn node_changed(&mut self, tree: &Tree, n: usize) {
+        if let Some(slot) = self.claims_by_code.get_mut(n) {
+            *slot = claims_by_code(&tree.nodes[n]);
         }
     }
 
-    pub fn catalogue_links(&self) -> Vec<CatalogueLink> {
-        self.catalogue
+    /// The jurisdictions below the root, in the order of the matrix's columns.
+    pub fn lower(&self) -> &[usize] {
+        &self.lower
+    }
+
+    /// What jurisdiction `n` (as `node`, which may be an earlier version of `tree.nodes[n]`
+    /// with its `claims_by_code`) makes of the catalogue item `entry`.
+    pub fn local(
+        &self,
+        tree: &Tree,
+        (owner, i): (usize, usize),
+        n: usize,
+        node: &Node,
+        order: &[u32],
+    ) -> Local {
+        let cat = &tree.nodes[owner].snapshot.catalogue[i].value;
+        let code = cat.code.as_str();
+        let jname = node.name();
+        let below = tree.ancestors(n).any(|a| a == owner);
+        if !below {
+            return Local {
+                cell: Cell {
+                    status: "off",
+                    mark: "",
+                    label: format!("{jname}：不在本目录的适用范围"),
+                    url: String::new(),
+                },
+                implementation: None,
+            };
+        }
+        // A nearer catalogue of the same code is the one that applies there.
+        let nearest = tree.catalogue_item(n, code).map(|(a, _)| a) == Some(owner);
+        let rank = node.rank();
+        let applies = nearest && cat.levels.iter().any(|l| level_applies(l, rank));
+        let claim =
+            find_claim(node, order, code).map(|k| (&node.snapshot.claims[k], &node.claims[k]));
+        let (status, mark, text) = match claim {
+            Some((_, Resolved::Item { .. })) if applies => ("claimed", "✓", "已认领"),
+            Some((_, Resolved::NotApplicable { .. })) if applies => ("na", "—", "不适用"),
+            _ if applies => ("missing", "✗", "未认领"),
+            _ => ("off", "", "非本级事项"),
+        };
+        let item = match claim {
+            Some((c, Resolved::Item { id, .. })) if applies => Some((c, id.as_str())),
+            _ => None,
+        };
+        let item_url = item.map_or(String::new(), |(_, id)| {
+            format!("{}items/{id}.html", node_url(&self.base, tree, n))
+        });
+        let reason = match claim {
+            Some((c, _)) if applies => c
+                .value
+                .not_applicable
+                .as_ref()
+                .map_or(String::new(), |r| r.trim().to_string()),
+            _ => String::new(),
+        };
+        let cell = Cell {
+            status,
+            mark,
+            label: if reason.is_empty() {
+                format!("{jname}：{text}")
+            } else {
+                format!("{jname}：{text}（{reason}）")
+            },
+            url: item_url.clone(),
+        };
+        if !applies {
+            return Local {
+                cell,
+                implementation: None,
+            };
+        }
+        let vals = item
+            .and_then(|(c, id)| claimed_item(node, &c.folder, id))
+            .map(values)
+            .unwrap_or_default();
+        Local {
+            cell,
+            implementation: Some(Implementation {
+                jurisdiction: jname.to_string(),
+                jurisdiction_url: node_url(&self.base, tree, n),
+                level: node.level().to_string(),
+                status,
+                status_text: text,
+                reason,
+                code: vals.first().cloned().unwrap_or_default(),
+                item_url,
+                values: vals
+                    .into_iter()
+                    .map(|text| Value {
+                        key: own_name_out(&text, jname),
+                        text,
+                        differs: false,
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The page of one catalogue item, and its row of the matrix (unless the matrix is too
+    /// large to draw).
+    pub fn entry(&self, tree: &Tree, (owner, i): (usize, usize)) -> (CatalogueView, Option<Row>) {
+        let cat = &tree.nodes[owner].snapshot.catalogue[i].value;
+        let code = cat.code.as_str();
+        let url = catalogue_url(&self.base, &tree.nodes[owner].path, code);
+        let mut impls = Vec::new();
+        let mut cells = Vec::new();
+        for &n in &self.lower {
+            let node = &tree.nodes[n];
+            let local = self.local(tree, (owner, i), n, node, &self.claims_by_code[n]);
+            if !self.matrix_too_large {
+                cells.push(local.cell);
+            }
+            impls.extend(local.implementation);
+        }
+        let differing = mark_differences(&mut impls);
+        // A column nobody filled in is left out.
+        let filled: Vec<bool> = (0..FIELDS.len())
+            .map(|f| {
+                impls
+                    .iter()
+                    .any(|i| i.values.get(f).is_some_and(|v| !v.text.is_empty()))
+            })
+            .collect();
+        for i in &mut impls {
+            if !i.values.is_empty() {
+                let mut f = 0;
+                i.values.retain(|_| {
+                    f += 1;
+                    filled[f - 1]
+                });
+            }
+        }
+        let fields: Vec<&'static str> = FIELDS
             .iter()
-            .map(|c| CatalogueLink {
-                code: c.code.clone(),
-                name: c.name.clone(),
-                category: c.category.clone(),
-                url: c.url.clone(),
-                claimed: c.claimed,
-                not_applicable: c.not_applicable,
-                missing: c.missing,
-                differing: c.differing,
+            .zip(&filled)
+            .filter(|(_, on)| **on)
+            .map(|(f, _)| *f)
+            .collect();
+        let count = |s: &str| impls.iter().filter(|i| i.status == s).count();
+        let (claimed, not_applicable, missing) = (count("claimed"), count("na"), count("missing"));
+        let row = (!self.matrix_too_large).then(|| Row {
+            code: code.to_string(),
+            name: cat.name.value.clone(),
+            url: url.clone(),
+            cells,
+        });
+        let view = CatalogueView {
+            code: code.to_string(),
+            name: cat.name.value.clone(),
+            category: cat.category.value.clone(),
+            sector: cat.sector.clone(),
+            owner: tree.nodes[owner].name().to_string(),
+            owner_url: node_url(&self.base, tree, owner),
+            url,
+            sample: cat.sample,
+            duty: cat.duty.clone(),
+            basis: cat
+                .basis
+                .entries
+                .iter()
+                .map(|b| {
+                    let title = if b.title.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!("《{}》", b.title.trim())
+                    };
+                    format!("{title}{}", b.article.trim())
+                })
+                .filter(|s| !s.is_empty())
+                .collect(),
+            sub_items: cat.sub_items.iter().map(|s| s.name.value.clone()).collect(),
+            levels: cat
+                .levels
+                .iter()
+                .map(|l| LevelView {
+                    level: l.level.value.clone(),
+                    body: l.body.clone(),
+                    unit: l.unit.clone(),
+                    statutory_limit: l.statutory_limit.clone(),
+                    promised_limit: l.promised_limit.clone(),
+                })
+                .collect(),
+            fields,
+            implementations: impls,
+            claimed,
+            not_applicable,
+            missing,
+            differing,
+        };
+        (view, row)
+    }
+
+    /// For a lower jurisdiction: its claimed items' catalogue pages, by item id (for a link
+    /// on the item page).
+    pub fn catalogue_of_items(&self, tree: &Tree, n: usize) -> HashMap<String, String> {
+        let node = &tree.nodes[n];
+        let rank = node.rank();
+        node.snapshot
+            .claims
+            .iter()
+            .zip(&node.claims)
+            .filter_map(|(c, r)| {
+                let Resolved::Item { id, catalogue } = r else {
+                    return None;
+                };
+                let code = c.value.catalogue.as_str();
+                // The catalogue item that applies there: the nearest of that code, of its level.
+                let (owner, i) = tree.catalogue_item(n, code)?;
+                let cat = &tree.nodes[owner].snapshot.catalogue[i].value;
+                let applies =
+                    (owner, i) == *catalogue && cat.levels.iter().any(|l| level_applies(l, rank));
+                applies.then(|| {
+                    (
+                        id.clone(),
+                        catalogue_url(&self.base, &tree.nodes[owner].path, code),
+                    )
+                })
             })
             .collect()
+    }
+}
+
+impl CatalogueView {
+    /// Its line on the jurisdictions page.
+    pub fn link(&self) -> CatalogueLink {
+        CatalogueLink {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            category: self.category.clone(),
+            url: self.url.clone(),
+            claimed: self.claimed,
+            not_applicable: self.not_applicable,
+            missing: self.missing,
+            differing: self.differing,
+        }
+    }
+}
+
+/// The home page of a jurisdiction's site.
+fn node_url(base: &str, tree: &Tree, n: usize) -> String {
+    let r = rel(&tree.nodes[n].path);
+    if r.is_empty() {
+        format!("{base}/")
+    } else {
+        format!("{base}/{r}/")
     }
 }
 
