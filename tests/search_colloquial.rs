@@ -80,7 +80,8 @@ fn blind_colloquial_queries_find_what_the_citizen_needs() {
     let judged: Judged =
         toml::from_str(&std::fs::read_to_string(fixture("search_colloquial.toml")).unwrap())
             .unwrap();
-    assert_eq!(judged.query.len(), 205);
+    // q001–q205 (first blind set) and b001–b090 (second blind set, session 10).
+    assert_eq!(judged.query.len(), 295);
     for c in &judged.query {
         let n: u32 = c.id[1..].parse().unwrap();
         let half = if n % 2 == 1 { "tuning" } else { "test" };
@@ -98,11 +99,12 @@ fn blind_colloquial_queries_find_what_the_citizen_needs() {
     let (er, em, en) = measure(&searcher, &test, "test");
     eprintln!("colloquial (blind), tuning half: {tn} queries, recall@10 = {tr:.3}, MRR = {tm:.3}");
     eprintln!("colloquial (blind), TEST half:   {en} queries, recall@10 = {er:.3}, MRR = {em:.3}");
-    // Floors at the figures of the one ranking of server and browser (docs/search.md, "相关性"):
-    // tuning 0.677 / MRR 0.402, test 0.625 / MRR 0.403. The target, 0.95 on the test
-    // half, is not reached.
-    assert!(tr >= 0.67, "tuning half recall@10 {tr:.3} < 0.67");
-    assert!(er >= 0.62, "test half recall@10 {er:.3} < 0.62");
+    // Floors at the figures of the one ranking of server and browser (docs/search.md, "相关性"),
+    // with both blind sets (205 + 90 queries, 204 judged): tuning 0.722 / MRR 0.462 (97 queries),
+    // test 0.682 / MRR 0.463 (107 queries). The target, 0.95 on the test half, is not
+    // reached.
+    assert!(tr >= 0.71, "tuning half recall@10 {tr:.3} < 0.71");
+    assert!(er >= 0.67, "test half recall@10 {er:.3} < 0.67");
 }
 
 /// Every item's name as published finds an item of that name first (several items may share a
