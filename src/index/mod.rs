@@ -10,6 +10,7 @@ pub mod client;
 mod lower;
 pub mod query;
 pub mod rank;
+mod unsynced;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -142,11 +143,12 @@ pub fn write(
         docstore_blocksize: DOCSTORE_BLOCK,
         ..Default::default()
     };
-    let index = Index::builder()
-        .schema(schema)
-        .settings(settings)
-        .create_in_dir(dir)
-        .map_err(err)?;
+    let index = Index::create(
+        unsynced::Unsynced::open(dir).map_err(err)?,
+        schema,
+        settings,
+    )
+    .map_err(err)?;
     register(&index);
     let numbers = client::numbering(snap).numbers();
     // A small index (a township's or a county's site in a multi-level repository) gets one
