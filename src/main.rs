@@ -1012,6 +1012,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 );
                 store
             };
+            let mut built_site = None;
             if qingdan::serve::needs_build(&lists, &out) {
                 let votes = Some(store.votes()?);
                 let mut site = render::Site::load(qingdan::serve::options(&lists, &out, votes))?;
@@ -1034,11 +1035,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     built.out.display(),
                     built.pages
                 );
+                // Kept for `--watch`: an edit inside one jurisdiction then rebuilds only its part.
+                built_site = watch.then_some(site);
             } else {
                 eprintln!("{} 已是最新，直接提供服务。", out.display());
             }
             let feedback = qingdan::serve::Feedback::new(&out, store, feedback_rate, feedback_rate);
-            qingdan::serve::run(out, &addr, watched, search_log, Some(feedback))?;
+            qingdan::serve::run(out, &addr, watched, search_log, Some(feedback), built_site)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::SearchReport {

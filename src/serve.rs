@@ -798,12 +798,13 @@ pub fn router(shared: Shared) -> Router {
     router.layer(middleware::from_fn(guard))
 }
 
-/// Check and build the lists into the site; on failure, what went wrong, for the terminal.
+/// Check and build the lists into the site; on failure, what went wrong, for the terminal. The
+/// site loaded is returned with the summary, for `update` after the next edit.
 pub fn rebuild(
     lists: &Path,
     out: &Path,
     votes: Option<std::collections::HashMap<String, crate::feedback::Votes>>,
-) -> Result<String, String> {
+) -> Result<(String, crate::render::Site), String> {
     let mut site = crate::render::Site::load(options(lists, out, votes))
         .map_err(|e| format!("{:?}", miette::Report::new(e)))?;
     if !site.report.ok {
@@ -814,11 +815,56 @@ pub fn rebuild(
         .build()
         .map_err(|e| format!("{:?}", miette::Report::new(e)))?;
     let total: f64 = built.steps.iter().map(|s| s.1).sum();
-    Ok(format!(
-        "已重新生成 {}：{} 个网页，用时 {total:.2} 秒。",
-        built.out.display(),
-        built.pages
+    Ok((
+        format!(
+            "已重新生成 {}：{} 个网页，用时 {total:.2} 秒。",
+            built.out.display(),
+            built.pages
+        ),
+        site,
     ))
+}
+
+/// After an edit inside lower jurisdictions of a multi-level repository that `site` built:
+/// rebuild only their sites and the root's pages that change (`Site::update`). `None` when the
+/// edit needs the whole site built again; else the summary, or what went wrong.
+fn update(
+    site: &mut crate::render::Site,
+    lists: &Path,
+    changed: &[PathBuf],
+) -> Option<Result<String, String>> {
+    let root = std::fs::canonicalize(lists).unwrap_or_else(|_| lists.to_path_buf());
+    let rels: Vec<String> = changed
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&root)
+                .or_else(|_| p.strip_prefix(lists))
+                .ok()
+                .map(|r| {
+                    r.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                })
+        })
+        .collect::<Option<_>>()?;
+    let nodes = site.incremental(&rels)?;
+    let t = std::time::Instant::now();
+    Some(match site.update(&nodes) {
+        Ok(Some(u)) => Ok(format!(
+            "已重新生成 {}：{} 个网页（{} 个沿用上次的）、{} 个目录事项页，用时 {:.2} 秒。",
+            u.jurisdictions.join("、"),
+            u.pages,
+            u.reused,
+            u.catalogue_pages,
+            t.elapsed().as_secs_f64()
+        )),
+        Ok(None) => {
+            let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            Err(crate::check::render_text(&site.report, site.snap(), color))
+        }
+        Err(e) => Err(format!("{:?}", miette::Report::new(e))),
+    })
 }
 
 /// Is this change worth a rebuild? (Not editors' hidden or backup files.)
@@ -839,6 +885,7 @@ fn watch(
     lists: PathBuf,
     out: PathBuf,
     shared: Shared,
+    built: Option<crate::render::Site>,
 ) -> Result<notify::RecommendedWatcher, Error> {
     use notify::Watcher;
     const QUIET: Duration = Duration::from_millis(300);
@@ -856,18 +903,51 @@ fn watch(
         .map_err(|e| Error::Usage(format!("无法监视 {}：{e}", lists.display())))?;
     std::thread::spawn(move || {
         let mut generation = 0u64;
-        while rx.recv().is_ok() {
+        // The site as last built: a multi-level repository's is updated in place after an
+        // edit inside one lower jurisdiction.
+        let mut live = built
+            .or_else(|| {
+                // Served as it was: load the tree in the background, ready for the first edit.
+                if !crate::snapshot::tree::is_tree(&lists) {
+                    return None;
+                }
+                let votes = shared.feedback.as_ref().and_then(|f| f.votes());
+                crate::render::Site::load(options(&lists, &out, votes))
+                    .ok()
+                    .filter(|s| s.report.ok)
+            })
+            .filter(crate::render::Site::is_tree);
+        if live.is_some() {
+            eprintln!("多级清单已载入：改动某个下级区划时，只重新生成这个区划和受影响的汇总页。");
+        }
+        while let Ok(first) = rx.recv() {
+            let mut changed: Vec<PathBuf> = first.paths;
             // Editors and git write several files at once: wait for quiet.
             loop {
                 match rx.recv_timeout(QUIET) {
-                    Ok(_) => continue,
+                    Ok(e) => changed.extend(e.paths),
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
                 }
             }
+            changed.sort();
+            changed.dedup();
             eprintln!("清单有改动，正在重新生成网站……");
-            let votes = shared.feedback.as_ref().and_then(|f| f.votes());
-            match rebuild(&lists, &out, votes) {
+            let updated = live
+                .as_mut()
+                .and_then(|site| update(site, &lists, &changed));
+            let result = match updated {
+                Some(r) => r,
+                None => {
+                    live = None;
+                    let votes = shared.feedback.as_ref().and_then(|f| f.votes());
+                    rebuild(&lists, &out, votes).map(|(summary, site)| {
+                        live = Some(site).filter(crate::render::Site::is_tree);
+                        summary
+                    })
+                }
+            };
+            match result {
                 Ok(summary) => {
                     generation += 1;
                     shared.rebuilt(generation);
@@ -892,6 +972,7 @@ pub fn run(
     watch_lists: Option<PathBuf>,
     search_log: Option<PathBuf>,
     feedback: Option<Feedback>,
+    built: Option<crate::render::Site>,
 ) -> Result<(), Error> {
     let addr: SocketAddr = addr.parse().map_err(|_| {
         Error::Usage(format!(
@@ -936,7 +1017,7 @@ pub fn run(
     );
     let _watcher = match watch_lists {
         Some(lists) => {
-            let w = watch(lists.clone(), site.clone(), shared.clone())?;
+            let w = watch(lists.clone(), site.clone(), shared.clone(), built)?;
             eprintln!(
                 "正在监视 {}，改动后自动重新生成并刷新网页。",
                 lists.display()

@@ -69,42 +69,89 @@ pub fn check(snap: &Snapshot) -> Report {
 /// Run every rule on each jurisdiction of a multi-level repository, and the rules across them.
 /// The stats are the root's; `jurisdictions` counts each one.
 pub fn check_tree(t: &crate::snapshot::tree::Tree) -> Report {
-    use rayon::prelude::*;
-    let since = std::time::Instant::now();
-    let mut all: Vec<Diagnostic> = t
-        .nodes
-        .par_iter()
-        .flat_map_iter(|n| {
-            let mut found = n.snapshot.problems.clone();
-            found.extend(rules::run(&n.snapshot));
-            // Messages made from a path (not from a file read) are relative to the node.
-            let prefix = format!("{}/", n.path);
-            if !n.path.is_empty() {
-                for d in &mut found {
-                    if !d.file.starts_with(&prefix) {
-                        d.file = format!("{prefix}{}", d.file);
-                    }
-                }
+    TreeChecked::new(t).report(t)
+}
+
+/// The rules of a multi-level repository, kept per jurisdiction, so that after an edit inside
+/// one jurisdiction only its rules and those on the whole tree run again (`serve --watch`).
+pub struct TreeChecked {
+    /// Per node: what its own files break (loading problems and the single-list rules).
+    own: Vec<Vec<Diagnostic>>,
+    across: tree::Across,
+}
+
+impl TreeChecked {
+    pub fn new(t: &crate::snapshot::tree::Tree) -> TreeChecked {
+        use rayon::prelude::*;
+        let since = std::time::Instant::now();
+        let own: Vec<Vec<Diagnostic>> = t.nodes.par_iter().map(own_rules).collect();
+        crate::progress::phase("check: rules per jurisdiction", since);
+        let across = crate::progress::timed("check: across jurisdictions", || tree::run(t));
+        TreeChecked { own, across }
+    }
+
+    /// Node `n` was loaded again (and nothing else changed): run its rules again, and those on
+    /// the whole tree.
+    pub fn update(&mut self, t: &crate::snapshot::tree::Tree, n: usize) {
+        self.own[n] = own_rules(&t.nodes[n]);
+        let (found, coverage) = tree::run_node(t, n);
+        self.across.per_node[n] = found;
+        self.across.coverage[n] = coverage;
+        self.across.whole = tree::run_whole(t);
+    }
+
+    /// The report of the whole tree.
+    pub fn report(&self, t: &crate::snapshot::tree::Tree) -> Report {
+        let mut all: Vec<Diagnostic> = self.own.iter().flatten().cloned().collect();
+        let across: Vec<&Diagnostic> = self
+            .across
+            .whole
+            .0
+            .iter()
+            .chain(self.across.per_node.iter().flatten())
+            .chain(self.across.whole.1.iter())
+            .collect();
+        // A local item without basis is said once, as what it is under a catalogue.
+        let local: std::collections::HashSet<&str> = across
+            .iter()
+            .filter(|d| d.rule == "local-item-without-basis")
+            .map(|d| d.file.as_str())
+            .collect();
+        all.retain(|d| !(d.rule == "missing-basis" && local.contains(d.file.as_str())));
+        // What a claim inherits is reported at the catalogue (check::tree), not at every claim.
+        all.retain(|d| {
+            !(matches!(d.rule, "missing-basis" | "unknown-category") && d.file.contains("/claims/"))
+        });
+        all.extend(across.into_iter().cloned());
+        let items = t.nodes.iter().map(|n| n.snapshot.items.len()).sum();
+        report(
+            all,
+            items,
+            stats(&t.nodes[0].snapshot),
+            self.across.coverage.clone(),
+        )
+    }
+
+    /// Each jurisdiction's coverage, as in the report.
+    pub fn coverage(&self) -> &[tree::Coverage] {
+        &self.across.coverage
+    }
+}
+
+/// The loading problems and single-list rules of one node, located from the root.
+fn own_rules(n: &crate::snapshot::tree::Node) -> Vec<Diagnostic> {
+    let mut found = n.snapshot.problems.clone();
+    found.extend(rules::run(&n.snapshot));
+    // Messages made from a path (not from a file read) are relative to the node.
+    let prefix = format!("{}/", n.path);
+    if !n.path.is_empty() {
+        for d in &mut found {
+            if !d.file.starts_with(&prefix) {
+                d.file = format!("{prefix}{}", d.file);
             }
-            found
-        })
-        .collect();
-    crate::progress::phase("check: rules per jurisdiction", since);
-    let (across, coverage) = crate::progress::timed("check: across jurisdictions", || tree::run(t));
-    // A local item without basis is said once, as what it is under a catalogue.
-    let local: std::collections::HashSet<String> = across
-        .iter()
-        .filter(|d| d.rule == "local-item-without-basis")
-        .map(|d| d.file.clone())
-        .collect();
-    all.retain(|d| !(d.rule == "missing-basis" && local.contains(&d.file)));
-    // What a claim inherits is reported at the catalogue (check::tree), not at every claim.
-    all.retain(|d| {
-        !(matches!(d.rule, "missing-basis" | "unknown-category") && d.file.contains("/claims/"))
-    });
-    all.extend(across);
-    let items = t.nodes.iter().map(|n| n.snapshot.items.len()).sum();
-    report(all, items, stats(&t.nodes[0].snapshot), coverage)
+        }
+    }
+    found
 }
 
 fn report(

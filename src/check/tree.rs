@@ -77,34 +77,53 @@ impl Cx<'_> {
     }
 }
 
-/// Run the tree's own rules; returns the diagnostics and each jurisdiction's coverage.
-pub fn run(tree: &Tree) -> (Vec<Diagnostic>, Vec<Coverage>) {
+/// The tree's own rules, kept apart so that one jurisdiction's can be run again
+/// (`check::TreeChecked::update`): the rules on the tree as a whole (its jurisdictions, then
+/// delegation), and for each jurisdiction its catalogue's and claims' with its coverage.
+pub struct Across {
+    /// `jurisdictions` then `delegation`: rules that read every node.
+    pub whole: (Vec<Diagnostic>, Vec<Diagnostic>),
+    /// Per node: its catalogue's and its claims' diagnostics.
+    pub per_node: Vec<Vec<Diagnostic>>,
+    pub coverage: Vec<Coverage>,
+}
+
+/// Run the tree's own rules.
+pub fn run(tree: &Tree) -> Across {
     use rayon::prelude::*;
+    // Each jurisdiction's catalogue and claims on its own, in parallel.
+    let (per_node, coverage): (Vec<Vec<Diagnostic>>, Vec<Coverage>) = (0..tree.nodes.len())
+        .into_par_iter()
+        .map(|node| run_node(tree, node))
+        .unzip();
+    Across {
+        whole: run_whole(tree),
+        per_node,
+        coverage,
+    }
+}
+
+/// The rules of one jurisdiction's catalogue and claims, and its coverage.
+pub fn run_node(tree: &Tree, node: usize) -> (Vec<Diagnostic>, Coverage) {
+    let mut own = Cx {
+        tree,
+        out: Vec::new(),
+    };
+    catalogue(&mut own, node);
+    let coverage = claims(&mut own, node);
+    (own.out, coverage)
+}
+
+/// The rules on the tree as a whole: its jurisdictions (codes, levels), and delegation.
+pub fn run_whole(tree: &Tree) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     let mut cx = Cx {
         tree,
         out: Vec::new(),
     };
     jurisdictions(&mut cx);
-    // Each jurisdiction's catalogue and claims on its own, in parallel.
-    let per_node: Vec<(Vec<Diagnostic>, Coverage)> = (0..tree.nodes.len())
-        .into_par_iter()
-        .map(|node| {
-            let mut own = Cx {
-                tree,
-                out: Vec::new(),
-            };
-            catalogue(&mut own, node);
-            let coverage = claims(&mut own, node);
-            (own.out, coverage)
-        })
-        .collect();
-    let mut coverage = Vec::new();
-    for (out, c) in per_node {
-        cx.out.extend(out);
-        coverage.push(c);
-    }
+    let places = std::mem::take(&mut cx.out);
     delegation(&mut cx);
-    (cx.out, coverage)
+    (places, cx.out)
 }
 
 fn jurisdictions(cx: &mut Cx) {

@@ -12,6 +12,8 @@ pub mod markdown;
 mod reuse;
 pub mod templates;
 pub mod tree;
+mod update;
+pub use update::Updated;
 pub mod view;
 
 use std::collections::HashMap;
@@ -108,6 +110,8 @@ pub struct Site {
     tree: Tree,
     /// A multi-level repository: the pages that link its jurisdictions (root site only).
     view: Option<tree::TreeView>,
+    /// A multi-level repository: its rules' results per jurisdiction (for `update`).
+    checked: Option<check::TreeChecked>,
 }
 
 /// Named, timed steps of a build.
@@ -167,6 +171,10 @@ struct Sub {
     nav: Vec<tree::NavLink>,
     /// Its claimed items' catalogue pages, by item id.
     catalogue_links: HashMap<String, String>,
+    /// The root's colours (`:root{…}`) and logo URL, for a jurisdiction that sets none of its
+    /// own: a district's site looks like its city's.
+    root_css: String,
+    root_logo: String,
 }
 
 /// The path prefix of every link: the path of `base_url` ("https://x.gov.cn/qd" → "/qd").
@@ -204,6 +212,7 @@ impl Site {
                 }],
             },
             view: None,
+            checked: None,
         })
     }
 
@@ -212,7 +221,8 @@ impl Site {
         let tree = Tree::load(&opts.lists)?;
         let loaded = t.elapsed();
         let t = Instant::now();
-        let report = check::check_tree(&tree);
+        let rules = check::TreeChecked::new(&tree);
+        let report = rules.report(&tree);
         let checked = t.elapsed();
         let t = Instant::now();
         let base = base_path(opts.base_url.as_deref());
@@ -227,6 +237,7 @@ impl Site {
             ]),
             tree,
             view: Some(view),
+            checked: Some(rules),
         })
     }
 
@@ -317,6 +328,7 @@ impl Site {
         let node = &self.tree.nodes[n];
         let rel = tree::rel(&node.path);
         let root_base = base_path(self.opts.base_url.as_deref());
+        let root_theme = citizen::theme(self.snap(), &self.opts.lists, &root_base);
         let (nav, catalogue_links) = match &self.view {
             Some(v) => (tree::nav(&v.nav, n), v.catalogue_of_items(&self.tree, n)),
             None => Default::default(),
@@ -329,6 +341,8 @@ impl Site {
             opts: &self.opts,
             sub: Some(Sub {
                 base: format!("{root_base}/{rel}"),
+                root_css: root_theme.css,
+                root_logo: root_theme.logo_url,
                 root_base,
                 nav,
                 catalogue_links,
@@ -372,6 +386,44 @@ impl Job<'_> {
     ) -> Result<T, Error> {
         steps.time(name, || f(self))
     }
+    /// The `site` context of this site's pages, its theme and its most used services.
+    fn prepare(
+        &self,
+        base: &str,
+        base_url: Option<String>,
+    ) -> Result<(SiteData, citizen::Theme, Vec<citizen::Service>), Error> {
+        let s = self;
+        let mut data = SiteData::new(s.snap, s.stats, base, base_url);
+        // Serve's feedback endpoint is the root site's, for every jurisdiction.
+        let root = s.sub.as_ref().map_or(base, |sub| sub.root_base.as_str());
+        data.view.feedback = FeedbackSite::new(s.snap, root, s.opts.feedback_served);
+        match (&s.tree, &s.sub) {
+            (Some((_, t)), _) => data.view.jurisdictions = tree::nav(&t.nav, 0),
+            (_, Some(sub)) => {
+                data.view.jurisdictions = sub.nav.clone();
+                data.catalogue_links = sub.catalogue_links.clone();
+            }
+            _ => {}
+        }
+        if !data.view.jurisdictions.is_empty() {
+            data.view.jurisdictions_url = format!("{root}/jurisdictions/");
+        }
+        let theme = citizen::theme(s.snap, &s.lists, base);
+        data.view.theme_css = theme.css.clone();
+        data.view.logo = theme.logo_url.clone();
+        if let Some(sub) = &s.sub {
+            // What the jurisdiction does not set it takes from the root.
+            if data.view.theme_css.is_empty() {
+                data.view.theme_css = sub.root_css.clone();
+            }
+            if data.view.logo.is_empty() {
+                data.view.logo = sub.root_logo.clone();
+            }
+        }
+        let services = citizen::services(s.snap, &data.urls(), s.opts.votes.as_ref(), 8);
+        Ok((data, theme, services))
+    }
+
     fn render_into(
         &self,
         dir: &Path,
@@ -389,33 +441,7 @@ impl Job<'_> {
         };
         let tera = common.tera.clone();
         let site = self.step(steps, "准备数据", |s| {
-            let mut data = SiteData::new(s.snap, s.stats, &base, base_url.clone());
-            // Serve's feedback endpoint is the root site's, for every jurisdiction.
-            let root = s
-                .sub
-                .as_ref()
-                .map_or(base.as_str(), |sub| sub.root_base.as_str());
-            data.view.feedback = FeedbackSite::new(s.snap, root, s.opts.feedback_served);
-            match (&s.tree, &s.sub) {
-                (Some((_, t)), _) => data.view.jurisdictions = tree::nav(&t.nav, 0),
-                (_, Some(sub)) => {
-                    data.view.jurisdictions = sub.nav.clone();
-                    data.catalogue_links = sub.catalogue_links.clone();
-                }
-                _ => {}
-            }
-            if !data.view.jurisdictions.is_empty() {
-                let root = s
-                    .sub
-                    .as_ref()
-                    .map_or(base.as_str(), |sub| sub.root_base.as_str());
-                data.view.jurisdictions_url = format!("{root}/jurisdictions/");
-            }
-            let theme = citizen::theme(s.snap, &s.lists, &base);
-            data.view.theme_css = theme.css.clone();
-            data.view.logo = theme.logo_url.clone();
-            let services = citizen::services(s.snap, &data.urls(), s.opts.votes.as_ref(), 8);
-            Ok((data, theme, services))
+            s.prepare(&base, base_url.clone())
         })?;
         let (site, theme, services) = site;
         let history = self.step(steps, "往期版本与调整", |s| {
@@ -514,13 +540,7 @@ impl Job<'_> {
                     },
                 )?;
                 // The items feedback may be about, for `serve`.
-                let mut items = feedback_items(s.snap, &base);
-                for l in s.tree.iter().flat_map(|(t, _)| t.nodes.iter().skip(1)) {
-                    let lower_base = format!("{base}/{}", tree::rel(&l.path));
-                    for (id, info) in feedback_items(&l.snapshot, &lower_base) {
-                        items.entry(id).or_insert(info);
-                    }
-                }
+                let items = all_feedback_items(s.snap, s.tree.map(|(t, _)| t), &base);
                 std::fs::write(
                     dir.join(crate::index::DIR)
                         .join(crate::feedback::ITEMS_FILE),
@@ -1025,6 +1045,23 @@ fn official_code(item: &crate::model::Item) -> String {
 }
 
 /// What `serve` needs to know of each item feedback may be about.
+/// The items feedback may be about: the root's, then every lower jurisdiction's (an id the
+/// root has keeps the root's).
+fn all_feedback_items(
+    snap: &Snapshot,
+    tree: Option<&Tree>,
+    base: &str,
+) -> HashMap<String, crate::feedback::ItemInfo> {
+    let mut items = feedback_items(snap, base);
+    for l in tree.iter().flat_map(|t| t.nodes.iter().skip(1)) {
+        let lower_base = format!("{base}/{}", tree::rel(&l.path));
+        for (id, info) in feedback_items(&l.snapshot, &lower_base) {
+            items.entry(id).or_insert(info);
+        }
+    }
+    items
+}
+
 fn feedback_items(snap: &Snapshot, base: &str) -> HashMap<String, crate::feedback::ItemInfo> {
     let urls = Urls { base };
     snap.items
@@ -1260,12 +1297,26 @@ fn render_tree_pages(
             Ok((c.link(), row))
         })
         .collect::<Result<_, Error>>()?;
-    let (links, rows): (Vec<_>, Vec<_>) = made.into_iter().unzip();
-    let rows: Vec<tree::Row> = rows.into_iter().flatten().collect();
-    let url = render_jurisdictions_page(t, &links, &rows, tera, site, w)?;
+    let url = render_jurisdictions_from(t, &made, tera, site, w)?;
     let mut urls = vec![url];
-    urls.extend(links.into_iter().map(|c| c.url));
+    urls.extend(made.iter().map(|(c, _)| c.url.clone()));
+    if let Ok(mut slot) = t.made.lock() {
+        *slot = made;
+    }
     Ok((urls.len(), urls))
+}
+
+/// The jurisdictions page from what was made of each catalogue entry.
+fn render_jurisdictions_from(
+    t: &tree::TreeView,
+    made: &[(tree::CatalogueLink, Option<tree::Row>)],
+    tera: &tera::Tera,
+    site: &SiteData,
+    w: &Writer,
+) -> Result<String, Error> {
+    let links: Vec<tree::CatalogueLink> = made.iter().map(|(c, _)| c.clone()).collect();
+    let rows: Vec<tree::Row> = made.iter().filter_map(|(_, r)| r.clone()).collect();
+    render_jurisdictions_page(t, &links, &rows, tera, site, w)
 }
 
 const JURISDICTIONS_TITLE: &str = "各级清单";

@@ -66,7 +66,7 @@ pub fn nav(all: &[NavLink], current: usize) -> Vec<NavLink> {
 }
 
 /// One cell of the coverage matrix.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Clone, Debug, PartialEq, Default)]
 pub struct Cell {
     /// claimed, na (not applicable), missing, off (not of that jurisdiction's level)
     pub status: &'static str,
@@ -85,7 +85,7 @@ pub struct Column {
     pub url: String,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Clone)]
 pub struct Row {
     pub code: String,
     pub name: String,
@@ -200,6 +200,10 @@ pub struct TreeView {
     /// Each node's claims ordered by the catalogue code they claim (indices into
     /// `snapshot.claims`), for finding a node's claim of a code.
     claims_by_code: Vec<Vec<u32>>,
+    /// What the last build made of each entry (its line on the jurisdictions page and its row
+    /// of the matrix), for rebuilding the jurisdictions page after an edit in one jurisdiction
+    /// without making every catalogue page again.
+    pub made: std::sync::Mutex<Vec<(CatalogueLink, Option<Row>)>>,
 }
 
 /// The fields set side by side on a catalogue item's page.
@@ -329,6 +333,7 @@ impl TreeView {
                 use rayon::prelude::*;
                 tree.nodes.par_iter().map(claims_by_code).collect()
             },
+            made: Default::default(),
         };
         view.set_summaries(tree, coverage);
         view.entries = order
@@ -388,11 +393,22 @@ impl TreeView {
             .collect();
     }
 
-    /// A node's claims were loaded again: find them anew.
-    pub fn node_changed(&mut self, tree: &Tree, n: usize) {
-        if let Some(slot) = self.claims_by_code.get_mut(n) {
-            *slot = claims_by_code(&tree.nodes[n]);
-        }
+    /// Node `n` was loaded again (`old` is what it was): find its claims anew, and return the
+    /// entries whose pages change — those where what `n` makes of the catalogue item differs.
+    pub fn node_changed(&mut self, tree: &Tree, n: usize, old: &Node) -> Vec<usize> {
+        use rayon::prelude::*;
+        let Some(slot) = self.claims_by_code.get_mut(n) else {
+            return Vec::new();
+        };
+        let before = std::mem::replace(slot, claims_by_code(&tree.nodes[n]));
+        let now = &self.claims_by_code[n];
+        (0..self.entries.len())
+            .into_par_iter()
+            .filter(|&k| {
+                let e = self.entries[k];
+                self.local(tree, e, n, old, &before) != self.local(tree, e, n, &tree.nodes[n], now)
+            })
+            .collect()
     }
 
     /// The jurisdictions below the root, in the order of the matrix's columns.
@@ -414,6 +430,19 @@ impl TreeView {
         let code = cat.code.as_str();
         let jname = node.name();
         let below = tree.ancestors(n).any(|a| a == owner);
+        // Without the matrix a jurisdiction the item does not apply to has nothing to show (at
+        // a province's size most of them: a catalogue item of one level, a thousand places).
+        let rank = node.rank();
+        if self.matrix_too_large
+            && !(below
+                && cat.levels.iter().any(|l| level_applies(l, rank))
+                && tree.catalogue_item(n, code).map(|(a, _)| a) == Some(owner))
+        {
+            return Local {
+                cell: Cell::default(),
+                implementation: None,
+            };
+        }
         if !below {
             return Local {
                 cell: Cell {
@@ -427,7 +456,6 @@ impl TreeView {
         }
         // A nearer catalogue of the same code is the one that applies there.
         let nearest = tree.catalogue_item(n, code).map(|(a, _)| a) == Some(owner);
-        let rank = node.rank();
         let applies = nearest && cat.levels.iter().any(|l| level_applies(l, rank));
         let claim =
             find_claim(node, order, code).map(|k| (&node.snapshot.claims[k], &node.claims[k]));
@@ -452,15 +480,19 @@ impl TreeView {
                 .map_or(String::new(), |r| r.trim().to_string()),
             _ => String::new(),
         };
-        let cell = Cell {
-            status,
-            mark,
-            label: if reason.is_empty() {
-                format!("{jname}：{text}")
-            } else {
-                format!("{jname}：{text}（{reason}）")
-            },
-            url: item_url.clone(),
+        let cell = if self.matrix_too_large {
+            Cell::default()
+        } else {
+            Cell {
+                status,
+                mark,
+                label: if reason.is_empty() {
+                    format!("{jname}：{text}")
+                } else {
+                    format!("{jname}：{text}（{reason}）")
+                },
+                url: item_url.clone(),
+            }
         };
         if !applies {
             return Local {

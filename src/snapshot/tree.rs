@@ -224,6 +224,49 @@ impl Tree {
         Ok(tree)
     }
 
+    /// Load lower jurisdiction `n` again from `dir` (the root folder) and resolve its claims,
+    /// leaving every other node as it is (`serve --watch` after an edit inside one
+    /// jurisdiction). Returns the node as it was. The catalogues above it must be unchanged, and
+    /// so must its place in the tree: the caller reloads everything when they may not be.
+    pub fn reload_node(&mut self, dir: &Path, n: usize) -> Result<Node, crate::Error> {
+        let path = self.nodes[n].path.clone();
+        let mut snap = Snapshot::load_dir(&dir.join(&path))?;
+        if !path.is_empty() {
+            snap.label = path.clone();
+            prefix(&mut snap, &path);
+        }
+        let fresh = Node {
+            path,
+            parent: self.nodes[n].parent,
+            snapshot: snap,
+            claims: Vec::new(),
+        };
+        let mut old = std::mem::replace(&mut self.nodes[n], fresh);
+        let (resolved, items) = self.claims_of(n);
+        let node = &mut self.nodes[n];
+        node.claims = resolved;
+        if !items.is_empty() {
+            node.snapshot.items.extend(items);
+            node.snapshot
+                .items
+                .sort_by(|a, b| (&a.folder, &a.stem).cmp(&(&b.folder, &b.stem)));
+        }
+        old.parent = node.parent;
+        Ok(old)
+    }
+
+    /// Put back a node `reload_node` replaced (the edit did not pass `check`).
+    pub fn restore_node(&mut self, n: usize, old: Node) {
+        self.nodes[n] = old;
+    }
+
+    /// The node a changed file belongs to (`rel`, relative to the root folder): the deepest
+    /// jurisdiction folder it is in, when that folder is a node of this tree.
+    pub fn node_of_file(&self, rel: &str) -> Option<usize> {
+        let path = node_of(rel);
+        self.nodes.iter().position(|n| n.path == path)
+    }
+
     /// A tree from files in memory (a git revision's lists folder): each file goes to the
     /// deepest jurisdiction folder it is in.
     pub fn from_raw(label: &str, files: Vec<super::RawFile>) -> Tree {

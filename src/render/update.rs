@@ -1,0 +1,338 @@
+//! `serve --watch` on a multi-level repository: after an edit inside one lower jurisdiction (a
+//! county of a province), load that jurisdiction again, run its rules and the rules on the
+//! whole tree, rebuild its site alone (its unchanged pages hard-linked from its previous build)
+//! and the root's pages that change with it (the jurisdictions page and the catalogue items
+//! whose local versions changed) — instead of loading, checking and building the whole tree.
+//!
+//! What cannot be rebuilt this way — an edit of the root, of a catalogue (every jurisdiction
+//! below claims it), of a jurisdiction.toml (names and levels are on every page) or a
+//! jurisdiction added or removed — `Site::incremental` declines, and the whole site is built.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::{
+    Common, Error, Site, Steps, Writer, all_feedback_items, base_path, remove_tree,
+    render_catalogue_page, render_jurisdictions_from, render_tree_pages, sibling, tree,
+};
+use crate::check;
+
+/// What `Site::update` did.
+#[derive(Debug)]
+pub struct Updated {
+    /// The jurisdictions rebuilt, by name.
+    pub jurisdictions: Vec<String>,
+    /// Pages of their sites, and of those the ones linked from the previous build.
+    pub pages: usize,
+    pub reused: usize,
+    /// Catalogue item pages of the root site made again.
+    pub catalogue_pages: usize,
+    /// (step, seconds)
+    pub steps: Vec<(String, f64)>,
+}
+
+impl Site {
+    /// Is this a multi-level repository (the only kind `update` can rebuild in part)?
+    pub fn is_tree(&self) -> bool {
+        self.view.is_some()
+    }
+
+    /// The lower jurisdictions an edit of `changed` (paths relative to the lists folder,
+    /// `/`-separated) is inside, when each can be rebuilt alone; `None` when the whole site must
+    /// be built again.
+    pub fn incremental(&self, changed: &[String]) -> Option<Vec<usize>> {
+        self.checked.as_ref()?;
+        self.view.as_ref()?;
+        let mut nodes = Vec::new();
+        for rel in changed {
+            let n = self.tree.node_of_file(rel)?;
+            let node = &self.tree.nodes[n];
+            if n == 0 || !node.snapshot.catalogue.is_empty() {
+                return None;
+            }
+            let inner = rel
+                .strip_prefix(node.path.as_str())?
+                .trim_start_matches('/');
+            let first = inner.split('/').next().unwrap_or("");
+            if matches!(
+                first,
+                "" | "jurisdiction.toml" | "catalogue" | "jurisdictions"
+            ) {
+                return None;
+            }
+            if !nodes.contains(&n) {
+                nodes.push(n);
+            }
+        }
+        (!nodes.is_empty()).then_some(nodes)
+    }
+
+    /// Rebuild after an edit inside the lower jurisdictions `nodes` (from `incremental`), on
+    /// the site this `Site` built last. `Ok(None)` when the edit does not pass `check`: then
+    /// `self.report` says why, and the lists as loaded and the site are as they were.
+    pub fn update(&mut self, nodes: &[usize]) -> Result<Option<Updated>, Error> {
+        let mut steps = Steps::default();
+        let lists = self.opts.lists.clone();
+        // Load each again; on a failure put back those already replaced.
+        let t = Instant::now();
+        let mut olds = Vec::new();
+        for &n in nodes {
+            match self.tree.reload_node(&lists, n) {
+                Ok(old) => olds.push((n, old)),
+                Err(e) => {
+                    for (n, old) in olds.into_iter().rev() {
+                        self.tree.restore_node(n, old);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        steps.0.push(("载入改动的区划".into(), t.elapsed()));
+
+        let t = Instant::now();
+        let Some(checked) = self.checked.as_mut() else {
+            return Err(Error::Usage("内部错误：没有可更新的校验结果".into()));
+        };
+        for &n in nodes {
+            checked.update(&self.tree, n);
+        }
+        let report = checked.report(&self.tree);
+        if !report.ok {
+            for (n, old) in olds.into_iter().rev() {
+                self.tree.restore_node(n, old);
+                checked.update(&self.tree, n);
+            }
+            self.report = report;
+            return Ok(None);
+        }
+        self.report = report;
+        steps.0.push(("校验".into(), t.elapsed()));
+
+        let t = Instant::now();
+        let Some(view) = self.view.as_mut() else {
+            return Err(Error::Usage("内部错误：没有区划树".into()));
+        };
+        let mut changed: BTreeSet<usize> = BTreeSet::new();
+        for (n, old) in &olds {
+            changed.extend(view.node_changed(&self.tree, *n, old));
+        }
+        view.set_summaries(&self.tree, &self.report.jurisdictions);
+        drop(olds);
+        steps.0.push(("区划与目录".into(), t.elapsed()));
+
+        let common = steps.time("模板", || Common::load(self.opts.templates.as_deref()))?;
+        let (mut pages, mut reused) = (0, 0);
+        let t = Instant::now();
+        for &n in nodes {
+            let (p, r) = self.rebuild_node(n, &common)?;
+            pages += p;
+            reused += r;
+        }
+        steps.0.push(("下级区划网站".into(), t.elapsed()));
+
+        let t = Instant::now();
+        let catalogue_pages = self.rebuild_root_pages(&common, &changed)?;
+        steps.0.push(("区划与目录页面".into(), t.elapsed()));
+        Ok(Some(Updated {
+            jurisdictions: nodes
+                .iter()
+                .map(|&n| self.tree.nodes[n].name().to_string())
+                .collect(),
+            pages,
+            reused,
+            catalogue_pages,
+            steps: steps
+                .0
+                .iter()
+                .map(|(name, d)| (name.clone(), d.as_secs_f64()))
+                .collect(),
+        }))
+    }
+
+    /// Build node `n`'s site into a folder beside it, then put it in place of the old one,
+    /// keeping the sites of the jurisdictions below it. Returns its pages and reused pages.
+    fn rebuild_node(&self, n: usize, common: &Common) -> Result<(usize, usize), Error> {
+        let stats = check::stats(&self.tree.nodes[n].snapshot);
+        let job = self.lower_job(n, &stats);
+        let rel = tree::rel(&self.tree.nodes[n].path);
+        let live = self.opts.out.join(&rel);
+        let fresh = sibling(&live, "building");
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Write { path, source }
+        };
+        if fresh.exists() {
+            std::fs::remove_dir_all(&fresh).map_err(io(&fresh))?;
+        }
+        let r = match job.render_into(&fresh, common, &mut Steps::default()) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&fresh);
+                return Err(e);
+            }
+        };
+        // The folders of the jurisdictions right below it, inside its own.
+        let keep: HashSet<String> = self
+            .tree
+            .nodes
+            .iter()
+            .filter(|c| c.parent == Some(n))
+            .filter_map(|c| tree::rel(&c.path).rsplit('/').next().map(str::to_string))
+            .collect();
+        replace_contents(&fresh, &live, &keep)?;
+        Ok((r.pages, r.reused))
+    }
+
+    /// The root site's pages that change with a lower jurisdiction: the catalogue items of
+    /// `changed` (indexes into the view's entries), the jurisdictions page, and the list of
+    /// items feedback may be about. Written beside the site, then renamed into it one by one.
+    fn rebuild_root_pages(
+        &self,
+        common: &Common,
+        changed: &BTreeSet<usize>,
+    ) -> Result<usize, Error> {
+        let Some(view) = self.view.as_ref() else {
+            return Ok(0);
+        };
+        let base_url = self
+            .opts
+            .base_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_string());
+        let base = base_path(base_url.as_deref());
+        let root = super::Job {
+            snap: self.snap(),
+            stats: &self.report.stats,
+            lists: self.opts.lists.clone(),
+            out: self.opts.out.clone(),
+            opts: &self.opts,
+            sub: None,
+            tree: Some((&self.tree, view)),
+        };
+        let (site, _, _) = root.prepare(&base, base_url.clone())?;
+        let mut tera = common.tera.clone();
+        tera.global_context().insert("site", &site.view);
+        let stage = sibling(&self.opts.out, "update");
+        if stage.exists() {
+            std::fs::remove_dir_all(&stage).map_err(|source| Error::Write {
+                path: stage.clone(),
+                source,
+            })?;
+        }
+        let w = Writer {
+            dir: &stage,
+            base: &base,
+        };
+        let written = (|| -> Result<usize, Error> {
+            let mut made = view
+                .made
+                .lock()
+                .map_err(|_| Error::Usage("内部错误：目录页面的记录不可用".into()))?;
+            let count = if made.len() == view.entries.len() {
+                let remade: Vec<(usize, tree::CatalogueLink, Option<tree::Row>)> = changed
+                    .par_iter()
+                    .map(|&k| {
+                        let (c, row) = view.entry(&self.tree, view.entries[k]);
+                        render_catalogue_page(&c, &tera, &site, &w)?;
+                        Ok((k, c.link(), row))
+                    })
+                    .collect::<Result<_, Error>>()?;
+                for (k, link, row) in remade {
+                    made[k] = (link, row);
+                }
+                render_jurisdictions_from(view, &made, &tera, &site, &w)?;
+                changed.len()
+            } else {
+                // Not built by this `Site`: every catalogue page.
+                drop(made);
+                render_tree_pages(&self.tree, view, &tera, &site, &w)?.0 - 1
+            };
+            let items = all_feedback_items(self.snap(), Some(&self.tree), &base);
+            w.write(
+                &format!("{}/{}", crate::index::DIR, crate::feedback::ITEMS_FILE),
+                &serde_json::to_vec(&items)?,
+            )?;
+            Ok(count)
+        })();
+        let count = match written {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&stage);
+                return Err(e);
+            }
+        };
+        move_files_into(&stage, &self.opts.out)?;
+        Ok(count)
+    }
+}
+
+/// Put the site of one jurisdiction built in `fresh` in place of the one in `live`, entry by
+/// entry (a file by a rename over it, a folder by moving the old one away first), keeping the
+/// entries named in `keep` (the sites of the jurisdictions below it).
+fn replace_contents(fresh: &Path, live: &Path, keep: &HashSet<String>) -> Result<(), Error> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    std::fs::create_dir_all(live).map_err(io(live))?;
+    let trash = sibling(live, "old");
+    if trash.exists() {
+        remove_tree(&trash).map_err(io(&trash))?;
+    }
+    std::fs::create_dir_all(&trash).map_err(io(&trash))?;
+    let names = |dir: &Path| -> Result<Vec<std::ffi::OsString>, Error> {
+        std::fs::read_dir(dir)
+            .map_err(io(dir))?
+            .map(|e| e.map(|e| e.file_name()).map_err(io(dir)))
+            .collect()
+    };
+    let new: Vec<std::ffi::OsString> = names(fresh)?;
+    let new_set: HashSet<&std::ffi::OsString> = new.iter().collect();
+    for name in names(live)? {
+        if new_set.contains(&name) || keep.contains(name.to_string_lossy().as_ref()) {
+            continue;
+        }
+        std::fs::rename(live.join(&name), trash.join(&name)).map_err(io(&live.join(&name)))?;
+    }
+    for name in &new {
+        let to = live.join(name);
+        if let Ok(meta) = std::fs::symlink_metadata(&to)
+            && meta.is_dir()
+        {
+            std::fs::rename(&to, trash.join(name)).map_err(io(&to))?;
+        }
+        std::fs::rename(fresh.join(name), &to).map_err(io(&to))?;
+    }
+    std::fs::remove_dir(fresh).map_err(io(fresh))?;
+    remove_tree(&trash).map_err(io(&trash))
+}
+
+/// Move every file under `stage` to the same place under `out` (each a rename over the old
+/// file), then remove `stage`.
+fn move_files_into(stage: &Path, out: &Path) -> Result<(), Error> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    for entry in walkdir::WalkDir::new(stage) {
+        let entry = entry.map_err(|e| Error::Write {
+            path: stage.to_path_buf(),
+            source: std::io::Error::other(e),
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(stage) else {
+            continue;
+        };
+        let to = out.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::rename(entry.path(), &to).map_err(io(&to))?;
+    }
+    remove_tree(stage).map_err(io(stage))
+}

@@ -1,0 +1,319 @@
+//! `serve --watch` on a multi-level repository: an edit inside one district rebuilds that
+//! district's site and the root's pages that change with it (`Site::update`), and what it
+//! leaves on disk is what a full build of the edited lists makes; an edit it cannot do alone
+//! (the root, a catalogue, a jurisdiction.toml) is declined, and a mistake changes nothing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use qingdan::render::{Options, Site};
+
+/// A copy of the demo lists (the city, its catalogue and four districts).
+fn demo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("lists");
+    for e in walkdir::WalkDir::new(&from) {
+        let e = e.unwrap();
+        let to = dir
+            .path()
+            .join("lists")
+            .join(e.path().strip_prefix(&from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+fn options(lists: &Path, out: &Path) -> Options {
+    Options {
+        lists: lists.to_path_buf(),
+        out: out.to_path_buf(),
+        base_url: None,
+        templates: None,
+        feedback_served: true,
+        votes: None,
+    }
+}
+
+fn built(lists: &Path, out: &Path) -> Site {
+    let mut site = Site::load(options(lists, out)).unwrap();
+    assert!(site.report.ok, "the demo passes check");
+    site.build().unwrap();
+    site
+}
+
+/// The pages and data of a site (not the search indexes' binary segments, named at random, nor
+/// the build's manifest).
+fn pages(site: &Path) -> Vec<(String, Vec<u8>)> {
+    files_in(site)
+        .into_iter()
+        .filter(|(p, _)| {
+            let index =
+                p.contains("_index/") && !p.ends_with("site.json") && !p.ends_with("feedback.json");
+            !index
+        })
+        .collect()
+}
+
+const CLAIM: &str = "jurisdictions/dszq/departments/swj/claims/SWJ-CF-001.toml";
+const LOCAL: &str = "jurisdictions/dszq/departments/daj/items/650202-daj-001.toml";
+
+fn edit(lists: &Path, rel: &str, from: &str, to: &str) {
+    let path = lists.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} has {from}");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn an_edit_in_one_district_rebuilds_it_as_a_full_build_would() {
+    let dir = demo();
+    let lists = dir.path().join("lists");
+    let out = dir.path().join("site");
+    let mut site = built(&lists, &out);
+    let before = std::fs::read_to_string(out.join("j/dszq/departments/daj/index.html")).unwrap();
+    let other = out.join("j/klmyq/index.html");
+    let other_inode = std::fs::metadata(&other).unwrap();
+
+    // A claim states its own office; a local item is renamed.
+    edit(
+        &lists,
+        CLAIM,
+        "独山子区商务局综合业务股",
+        "独山子区商务局市场监管股",
+    );
+    edit(
+        &lists,
+        LOCAL,
+        "对独山子区属国有企业档案工作的监督检查",
+        "对独山子区属国有企业档案工作的检查",
+    );
+    let nodes = site
+        .incremental(&[CLAIM.to_string(), LOCAL.to_string()])
+        .expect("an edit inside one district is rebuilt alone");
+    assert_eq!(nodes.len(), 1);
+    let updated = site.update(&nodes).unwrap().expect("the edit passes check");
+    assert_eq!(updated.jurisdictions, ["独山子区"]);
+    assert_eq!(
+        updated.catalogue_pages, 1,
+        "only SWJ-CF-001's page changes: {updated:?}"
+    );
+    assert!(
+        updated.reused > 0,
+        "unchanged pages are linked: {updated:?}"
+    );
+    assert!(
+        std::fs::read_to_string(out.join("j/dszq/items/650202-daj-001.html"))
+            .unwrap()
+            .contains("对独山子区属国有企业档案工作的检查")
+    );
+    assert_ne!(
+        before,
+        std::fs::read_to_string(out.join("j/dszq/index.html")).unwrap()
+    );
+    // Another district's site is not touched.
+    {
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(
+            std::fs::metadata(&other).unwrap().ino(),
+            other_inode.ino(),
+            "klmyq's home page is the same file"
+        );
+    }
+
+    // What a full build of the edited lists makes.
+    let full = dir.path().join("full");
+    built(&lists, &full);
+    let (a, b) = (pages(&out), pages(&full));
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b), "the same files");
+    let same = |(path, x): &(String, Vec<u8>), y: &[u8]| {
+        if path.ends_with(".xlsx") {
+            // A workbook holds the time it was made: compare its size only.
+            x.len().abs_diff(y.len()) < 64
+        } else if path.ends_with(".json") {
+            // Maps written in no particular order.
+            serde_json::from_slice::<serde_json::Value>(x).ok()
+                == serde_json::from_slice::<serde_json::Value>(y).ok()
+        } else {
+            x == y
+        }
+    };
+    let differ: Vec<&String> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| !same(x, &y.1))
+        .map(|(x, _)| &x.0)
+        .collect();
+    assert!(differ.is_empty(), "files unlike a full build's: {differ:?}");
+    // The catalogue item's page shows the new office.
+    assert!(
+        std::fs::read_to_string(out.join("catalogue/SWJ-CF-001/index.html"))
+            .unwrap()
+            .contains("独山子区商务局市场监管股")
+    );
+}
+
+#[test]
+fn an_edit_that_fails_check_changes_nothing() {
+    let dir = demo();
+    let lists = dir.path().join("lists");
+    let out = dir.path().join("site");
+    let mut site = built(&lists, &out);
+    let snapshot = pages(&out);
+    edit(
+        &lists,
+        LOCAL,
+        "category = \"行政检查\"",
+        "category = \"检查\"",
+    );
+    let nodes = site.incremental(&[LOCAL.to_string()]).unwrap();
+    assert!(site.update(&nodes).unwrap().is_none(), "refused");
+    assert!(
+        site.report
+            .errors
+            .iter()
+            .any(|d| d.rule == "unknown-category")
+    );
+    assert!(pages(&out) == snapshot, "the site is as it was");
+    // Put right, it is rebuilt.
+    edit(
+        &lists,
+        LOCAL,
+        "category = \"检查\"",
+        "category = \"行政检查\"",
+    );
+    edit(&lists, LOCAL, "监督检查", "监督抽查");
+    let nodes = site.incremental(&[LOCAL.to_string()]).unwrap();
+    assert!(site.update(&nodes).unwrap().is_some());
+    assert!(
+        std::fs::read_to_string(out.join("j/dszq/items/650202-daj-001.html"))
+            .unwrap()
+            .contains("监督抽查")
+    );
+}
+
+#[test]
+fn edits_that_change_the_whole_tree_are_not_done_in_part() {
+    let dir = demo();
+    let lists = dir.path().join("lists");
+    let out = dir.path().join("site");
+    let site = built(&lists, &out);
+    let one = |rel: &str| site.incremental(&[rel.to_string()]);
+    assert!(
+        one("jurisdictions/dszq/jurisdiction.toml").is_none(),
+        "names, levels"
+    );
+    assert!(
+        one("catalogue/SWJ-CF-001.toml").is_none(),
+        "the root's catalogue"
+    );
+    assert!(one("departments/swj/department.toml").is_none(), "the root");
+    assert!(
+        one("jurisdictions/dszq/jurisdictions/jd1/jurisdiction.toml").is_none(),
+        "a new one"
+    );
+    assert!(one("jurisdictions/dszq").is_none(), "the folder itself");
+    assert!(one(CLAIM).is_some());
+    // Two districts at once: both.
+    let two = site
+        .incremental(&[
+            CLAIM.to_string(),
+            "jurisdictions/wehq/departments/x.toml".to_string(),
+        ])
+        .unwrap();
+    assert_eq!(two.len(), 2);
+}
+
+/// `serve --watch` on the demo: an edit inside a district is rebuilt in part and served.
+#[test]
+fn serve_watch_rebuilds_a_district_in_part() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = demo();
+    let lists = dir.path().join("lists");
+    let out: PathBuf = dir.path().join("site");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
+        .args([
+            "serve",
+            "--watch",
+            "--no-search-log",
+            "--addr",
+            "127.0.0.1:0",
+            "--lists",
+        ])
+        .arg(&lists)
+        .arg("--out")
+        .arg(&out)
+        .arg("--feedback-db")
+        .arg(dir.path().join("fb.sqlite"))
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stderr = child.stderr.take().unwrap();
+    let _child = Kill(child);
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("http://").nth(1) {
+                    let _ = tx.send(rest.split('/').next().unwrap_or("").to_string());
+                }
+                log.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+    }
+    let addr = rx
+        .recv_timeout(std::time::Duration::from_secs(300))
+        .expect("serve printed its address");
+    let get = |path: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf).to_string()
+    };
+    edit(
+        &lists,
+        LOCAL,
+        "对独山子区属国有企业档案工作的监督检查",
+        "对独山子区属国有企业档案工作的专项检查",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        if get("/j/dszq/items/650202-daj-001.html").contains("专项检查") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not rebuilt: {}",
+            log.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Said once the served pages were told to reload.
+    while !log.lock().unwrap().contains("已通知") {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let said = log.lock().unwrap().clone();
+    assert!(said.contains("已重新生成 独山子区"), "in part: {said}");
+}
