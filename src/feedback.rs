@@ -42,6 +42,9 @@ pub const MAX_CONTACT_CHARS: usize = 100;
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
 /// The file in the site's `_index/` that lists the items feedback may be about.
 pub const ITEMS_FILE: &str = "feedback.json";
+/// The file in the root site's `_index/` of a multi-level repository that lists the lower
+/// jurisdictions' sites (`j/<path>`), each with its own `_index/feedback.json`.
+pub const LOWER_SITES_FILE: &str = "lower-sites.json";
 
 /// The label of a kind ("纠错"), or the kind itself if unknown.
 pub fn label(kind: &str) -> &str {
@@ -147,12 +150,15 @@ fn clean(s: &str) -> String {
 }
 
 /// Check a posted form against the items of the site.
-pub fn validate(form: &Form, items: &HashMap<String, ItemInfo>) -> Result<Submission, Invalid> {
+pub fn validate<'a>(
+    form: &Form,
+    items: impl Fn(&str) -> Option<&'a ItemInfo>,
+) -> Result<Submission, Invalid> {
     let item = form.item.as_deref().map(str::trim).unwrap_or("");
     if item.is_empty() {
         return Err(Invalid::NoItem);
     }
-    let info = items.get(item).ok_or(Invalid::UnknownItem)?;
+    let info = items(item).ok_or(Invalid::UnknownItem)?;
     let kind = form.kind.as_deref().map(str::trim).unwrap_or("");
     let kind = KINDS
         .iter()
@@ -683,39 +689,43 @@ mod tests {
     #[test]
     fn validation() {
         let items = items();
-        let ok = validate(&form("a1", "error", " 电话写错了\r\n第二行 "), &items).unwrap();
+        let ok = validate(
+            &form("a1", "error", " 电话写错了\r\n第二行 "),
+            |i| items.get(i),
+        )
+        .unwrap();
         assert_eq!(ok.text, "电话写错了\n第二行");
         assert_eq!(ok.kind, "error");
         assert_eq!(ok.contact, None);
-        assert!(validate(&form("a1", "helpful", ""), &items).is_ok());
+        assert!(validate(&form("a1", "helpful", ""), |i| items.get(i)).is_ok());
         assert_eq!(
-            validate(&form("", "helpful", ""), &items),
+            validate(&form("", "helpful", ""), |i| items.get(i)),
             Err(Invalid::NoItem)
         );
         assert_eq!(
-            validate(&form("nope", "helpful", ""), &items),
+            validate(&form("nope", "helpful", ""), |i| items.get(i)),
             Err(Invalid::UnknownItem)
         );
         assert_eq!(
-            validate(&form("a1", "spam", ""), &items),
+            validate(&form("a1", "spam", ""), |i| items.get(i)),
             Err(Invalid::Kind)
         );
         assert_eq!(
-            validate(&form("a1", "complaint", "  "), &items),
+            validate(&form("a1", "complaint", "  "), |i| items.get(i)),
             Err(Invalid::NoText)
         );
         let long = "字".repeat(MAX_TEXT_CHARS + 1);
         assert_eq!(
-            validate(&form("a1", "error", &long), &items),
+            validate(&form("a1", "error", &long), |i| items.get(i)),
             Err(Invalid::TextTooLong)
         );
-        assert!(validate(&form("a1", "error", &long[3..]), &items).is_ok());
+        assert!(validate(&form("a1", "error", &long[3..]), |i| items.get(i)).is_ok());
         let mut f = form("a1", "error", "x");
         f.contact = Some("c".repeat(MAX_CONTACT_CHARS + 1));
-        assert_eq!(validate(&f, &items), Err(Invalid::ContactTooLong));
+        assert_eq!(validate(&f, |i| items.get(i)), Err(Invalid::ContactTooLong));
         f.contact = Some(" 13800000000 ".into());
         assert_eq!(
-            validate(&f, &items).unwrap().contact.as_deref(),
+            validate(&f, |i| items.get(i)).unwrap().contact.as_deref(),
             Some("13800000000")
         );
         for e in [Invalid::NoItem, Invalid::TextTooLong] {
@@ -756,7 +766,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("sub/fb.sqlite");
         let items = items();
-        let s = validate(&form("a1", "error", "<b>x</b>"), &items).unwrap();
+        let s = validate(&form("a1", "error", "<b>x</b>"), |i| items.get(i)).unwrap();
         let mut store = Store::open(
             &path,
             Limits {
@@ -795,7 +805,10 @@ mod tests {
             true,
         )
         .unwrap();
-        let big = validate(&form("a1", "error", &"长".repeat(MAX_TEXT_CHARS)), &items).unwrap();
+        let big = validate(&form("a1", "error", &"长".repeat(MAX_TEXT_CHARS)), |i| {
+            items.get(i)
+        })
+        .unwrap();
         let mut stored = 0;
         for _ in 0..1000 {
             match small.insert(&big, &now()) {

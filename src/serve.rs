@@ -314,16 +314,40 @@ pub struct Feedback {
 }
 
 struct FeedbackPages {
-    items: std::collections::HashMap<String, crate::feedback::ItemInfo>,
-    tera: Option<tera::Tera>,
+    /// The items of each site: the root's first, then each lower jurisdiction's (a multi-level
+    /// repository), by its folder in the site ("j/dszq"): after an edit inside one
+    /// jurisdiction only its table is read again.
+    sites: Vec<(
+        String,
+        Arc<std::collections::HashMap<String, crate::feedback::ItemInfo>>,
+    )>,
+    tera: Arc<Option<tera::Tera>>,
 }
 
 impl FeedbackPages {
-    fn load(site: &Path) -> FeedbackPages {
-        let index = site.join(crate::index::DIR);
-        let items = std::fs::read(index.join(crate::feedback::ITEMS_FILE))
+    fn get(&self, id: &str) -> Option<&crate::feedback::ItemInfo> {
+        self.sites.iter().find_map(|(_, items)| items.get(id))
+    }
+
+    /// The items of the site at `rel` ("" the root).
+    fn read_items(
+        site: &Path,
+        rel: &str,
+    ) -> Option<std::collections::HashMap<String, crate::feedback::ItemInfo>> {
+        let index = if rel.is_empty() {
+            site.join(crate::index::DIR)
+        } else {
+            site.join(rel).join(crate::index::DIR)
+        };
+        std::fs::read(index.join(crate::feedback::ITEMS_FILE))
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    }
+
+    fn load(site: &Path) -> FeedbackPages {
+        use rayon::prelude::*;
+        let index = site.join(crate::index::DIR);
+        let items = Self::read_items(site, "");
         if items.is_none() {
             log(&format!(
                 "意见反馈：网站中没有 {}/{}，收不到任何事项的反馈；请重新生成网站。",
@@ -331,6 +355,15 @@ impl FeedbackPages {
                 crate::feedback::ITEMS_FILE
             ));
         }
+        let lower: Vec<String> = std::fs::read(index.join(crate::feedback::LOWER_SITES_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let mut sites = vec![(String::new(), Arc::new(items.unwrap_or_default()))];
+        sites.par_extend(lower.into_par_iter().map(|rel| {
+            let items = Self::read_items(site, &rel).unwrap_or_default();
+            (rel, Arc::new(items))
+        }));
         let view: serde_json::Value = std::fs::read(index.join("site.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
@@ -340,8 +373,27 @@ impl FeedbackPages {
             t
         });
         FeedbackPages {
-            items: items.unwrap_or_default(),
-            tera,
+            sites,
+            tera: Arc::new(tera),
+        }
+    }
+
+    /// The same, with the items of the sites `rels` read again.
+    fn reload(&self, site: &Path, rels: &[String]) -> FeedbackPages {
+        FeedbackPages {
+            sites: self
+                .sites
+                .iter()
+                .map(|(rel, items)| {
+                    if rels.contains(rel) {
+                        let fresh = Self::read_items(site, rel).unwrap_or_default();
+                        (rel.clone(), Arc::new(fresh))
+                    } else {
+                        (rel.clone(), items.clone())
+                    }
+                })
+                .collect(),
+            tera: self.tera.clone(),
         }
     }
 }
@@ -430,8 +482,7 @@ fn feedback_page(
         "page",
         &serde_json::json!({"title": title, "description": title, "url": "/_qingdan/feedback", "url_full": ""}),
     );
-    let html = pages
-        .tera
+    let html = (*pages.tera)
         .as_ref()
         .and_then(|t| t.render("feedback.html", &ctx).ok())
         .unwrap_or_else(|| {
@@ -519,14 +570,14 @@ async fn post_feedback(State(shared): State<Shared>, request: Request) -> Respon
         );
     };
     let form = crate::feedback::Form::parse(&body);
-    let submission = match crate::feedback::validate(&form, &pages.items) {
+    let submission = match crate::feedback::validate(&form, |i| pages.get(i)) {
         Ok(s) => s,
         Err(e) => {
             let status = match e {
                 crate::feedback::Invalid::UnknownItem => StatusCode::NOT_FOUND,
                 _ => StatusCode::BAD_REQUEST,
             };
-            let item = form.item.as_deref().and_then(|i| pages.items.get(i.trim()));
+            let item = form.item.as_deref().and_then(|i| pages.get(i.trim()));
             return feedback_page(&pages, status, "无法提交", &e.message(), item);
         }
     };
@@ -693,8 +744,9 @@ impl Shared {
         self.app.read().ok().and_then(|a| a.clone())
     }
 
-    /// After a rebuild: search the new index and reload open pages.
-    fn rebuilt(&self, generation: u64) {
+    /// After a rebuild: search the new index and reload open pages. `only`: the sites rebuilt
+    /// (`j/<path>`), when the rest of the site is as it was.
+    fn rebuilt(&self, generation: u64, only: Option<&[String]>) {
         match App::open(&self.site) {
             Ok(app) => {
                 if let Ok(mut slot) = self.app.write() {
@@ -706,7 +758,10 @@ impl Shared {
         if let Some(fb) = &self.feedback
             && let Ok(mut pages) = fb.pages.write()
         {
-            *pages = Arc::new(FeedbackPages::load(&self.site));
+            *pages = Arc::new(match only {
+                Some(rels) => pages.reload(&self.site, rels),
+                None => FeedbackPages::load(&self.site),
+            });
         }
         if let Some(tx) = &self.reload {
             let _ = tx.send(generation);
@@ -825,6 +880,9 @@ pub fn rebuild(
     ))
 }
 
+/// What a rebuild says for the terminal, and the sites it rebuilt when not the whole site.
+type Rebuilt = (String, Option<Vec<String>>);
+
 /// After an edit inside lower jurisdictions of a multi-level repository that `site` built:
 /// rebuild only their sites and the root's pages that change (`Site::update`). `None` when the
 /// edit needs the whole site built again; else the summary, or what went wrong.
@@ -832,7 +890,7 @@ fn update(
     site: &mut crate::render::Site,
     lists: &Path,
     changed: &[PathBuf],
-) -> Option<Result<String, String>> {
+) -> Option<Result<Rebuilt, String>> {
     let root = std::fs::canonicalize(lists).unwrap_or_else(|_| lists.to_path_buf());
     let rels: Vec<String> = changed
         .iter()
@@ -851,13 +909,24 @@ fn update(
     let nodes = site.incremental(&rels)?;
     let t = std::time::Instant::now();
     Some(match site.update(&nodes) {
-        Ok(Some(u)) => Ok(format!(
-            "已重新生成 {}：{} 个网页（{} 个沿用上次的）、{} 个目录事项页，用时 {:.2} 秒。",
-            u.jurisdictions.join("、"),
-            u.pages,
-            u.reused,
-            u.catalogue_pages,
-            t.elapsed().as_secs_f64()
+        Ok(Some(u)) => Ok((
+            format!(
+                "{}已重新生成 {}：{} 个网页（{} 个沿用上次的）、{} 个目录事项页，用时 {:.2} 秒。",
+                if std::env::var_os("QINGDAN_TIMINGS").is_some() {
+                    u.steps
+                        .iter()
+                        .map(|(n, s)| format!("  {n} {:.3} s\n", s))
+                        .collect::<String>()
+                } else {
+                    String::new()
+                },
+                u.jurisdictions.join("、"),
+                u.pages,
+                u.reused,
+                u.catalogue_pages,
+                t.elapsed().as_secs_f64()
+            ),
+            Some(u.sites),
         )),
         Ok(None) => {
             let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -943,14 +1012,14 @@ fn watch(
                     let votes = shared.feedback.as_ref().and_then(|f| f.votes());
                     rebuild(&lists, &out, votes).map(|(summary, site)| {
                         live = Some(site).filter(crate::render::Site::is_tree);
-                        summary
+                        (summary, None)
                     })
                 }
             };
             match result {
-                Ok(summary) => {
+                Ok((summary, only)) => {
                     generation += 1;
-                    shared.rebuilt(generation);
+                    shared.rebuilt(generation, only.as_deref());
                     eprintln!("{summary}已通知打开的网页刷新。");
                 }
                 Err(report) => {

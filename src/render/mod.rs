@@ -506,7 +506,12 @@ impl Job<'_> {
                         p.link_tree(
                             crate::index::DIR,
                             dir,
-                            &["build.json", "site.json", crate::feedback::ITEMS_FILE],
+                            &[
+                                "build.json",
+                                "site.json",
+                                crate::feedback::ITEMS_FILE,
+                                crate::feedback::LOWER_SITES_FILE,
+                            ],
                         ) && p.link_tree(crate::index::client::DIR, dir, &["index.html"])
                     });
                 if !linked {
@@ -539,8 +544,22 @@ impl Job<'_> {
                         source,
                     },
                 )?;
-                // The items feedback may be about, for `serve`.
-                let items = all_feedback_items(s.snap, s.tree.map(|(t, _)| t), &base);
+                // The items feedback may be about, for `serve`; a tree's root lists the lower
+                // jurisdictions' sites, each with its own.
+                if let Some((t, _)) = s.tree {
+                    let lower: Vec<String> =
+                        t.nodes.iter().skip(1).map(|n| tree::rel(&n.path)).collect();
+                    std::fs::write(
+                        dir.join(crate::index::DIR)
+                            .join(crate::feedback::LOWER_SITES_FILE),
+                        serde_json::to_vec(&lower)?,
+                    )
+                    .map_err(|source| Error::Write {
+                        path: dir.join(crate::index::DIR),
+                        source,
+                    })?;
+                }
+                let items = feedback_items(s.snap, &base);
                 std::fs::write(
                     dir.join(crate::index::DIR)
                         .join(crate::feedback::ITEMS_FILE),
@@ -1045,23 +1064,6 @@ fn official_code(item: &crate::model::Item) -> String {
 }
 
 /// What `serve` needs to know of each item feedback may be about.
-/// The items feedback may be about: the root's, then every lower jurisdiction's (an id the
-/// root has keeps the root's).
-fn all_feedback_items(
-    snap: &Snapshot,
-    tree: Option<&Tree>,
-    base: &str,
-) -> HashMap<String, crate::feedback::ItemInfo> {
-    let mut items = feedback_items(snap, base);
-    for l in tree.iter().flat_map(|t| t.nodes.iter().skip(1)) {
-        let lower_base = format!("{base}/{}", tree::rel(&l.path));
-        for (id, info) in feedback_items(&l.snapshot, &lower_base) {
-            items.entry(id).or_insert(info);
-        }
-    }
-    items
-}
-
 fn feedback_items(snap: &Snapshot, base: &str) -> HashMap<String, crate::feedback::ItemInfo> {
     let urls = Urls { base };
     snap.items

@@ -15,8 +15,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::{
-    Common, Error, Site, Steps, Writer, all_feedback_items, base_path, remove_tree,
-    render_catalogue_page, render_jurisdictions_from, render_tree_pages, sibling, tree,
+    Common, Error, Site, Steps, Writer, base_path, remove_tree, render_catalogue_page,
+    render_jurisdictions_from, render_tree_pages, sibling, tree,
 };
 use crate::check;
 
@@ -25,6 +25,8 @@ use crate::check;
 pub struct Updated {
     /// The jurisdictions rebuilt, by name.
     pub jurisdictions: Vec<String>,
+    /// Their sites' folders in the site ("j/dszq").
+    pub sites: Vec<String>,
     /// Pages of their sites, and of those the ones linked from the previous build.
     pub pages: usize,
     pub reused: usize,
@@ -96,10 +98,12 @@ impl Site {
         let Some(checked) = self.checked.as_mut() else {
             return Err(Error::Usage("内部错误：没有可更新的校验结果".into()));
         };
-        for &n in nodes {
-            checked.update(&self.tree, n);
-        }
-        let report = checked.report(&self.tree);
+        crate::progress::timed("update: rules", || {
+            for &n in nodes {
+                checked.update(&self.tree, n);
+            }
+        });
+        let report = crate::progress::timed("update: report", || checked.report(&self.tree));
         if !report.ok {
             for (n, old) in olds.into_iter().rev() {
                 self.tree.restore_node(n, old);
@@ -140,6 +144,10 @@ impl Site {
             jurisdictions: nodes
                 .iter()
                 .map(|&n| self.tree.nodes[n].name().to_string())
+                .collect(),
+            sites: nodes
+                .iter()
+                .map(|&n| tree::rel(&self.tree.nodes[n].path))
                 .collect(),
             pages,
             reused,
@@ -182,13 +190,16 @@ impl Site {
             .filter(|c| c.parent == Some(n))
             .filter_map(|c| tree::rel(&c.path).rsplit('/').next().map(str::to_string))
             .collect();
-        replace_contents(&fresh, &live, &keep)?;
+        crate::progress::timed("update: swap the site in", || {
+            replace_contents(&fresh, &live, &keep)
+        })?;
         Ok((r.pages, r.reused))
     }
 
     /// The root site's pages that change with a lower jurisdiction: the catalogue items of
-    /// `changed` (indexes into the view's entries), the jurisdictions page, and the list of
-    /// items feedback may be about. Written beside the site, then renamed into it one by one.
+    /// `changed` (indexes into the view's entries) and the jurisdictions page. Written beside
+    /// the site, then renamed into it one by one. (The items feedback may be about are in each
+    /// jurisdiction's own site, `_index/feedback.json`.)
     fn rebuild_root_pages(
         &self,
         common: &Common,
@@ -212,7 +223,9 @@ impl Site {
             sub: None,
             tree: Some((&self.tree, view)),
         };
-        let (site, _, _) = root.prepare(&base, base_url.clone())?;
+        let (site, _, _) = crate::progress::timed("update: root data", || {
+            root.prepare(&base, base_url.clone())
+        })?;
         let mut tera = common.tera.clone();
         tera.global_context().insert("site", &site.view);
         let stage = sibling(&self.opts.out, "update");
@@ -250,11 +263,6 @@ impl Site {
                 drop(made);
                 render_tree_pages(&self.tree, view, &tera, &site, &w)?.0 - 1
             };
-            let items = all_feedback_items(self.snap(), Some(&self.tree), &base);
-            w.write(
-                &format!("{}/{}", crate::index::DIR, crate::feedback::ITEMS_FILE),
-                &serde_json::to_vec(&items)?,
-            )?;
             Ok(count)
         })();
         let count = match written {
@@ -264,7 +272,9 @@ impl Site {
                 return Err(e);
             }
         };
-        move_files_into(&stage, &self.opts.out)?;
+        crate::progress::timed("update: move into the site", || {
+            move_files_into(&stage, &self.opts.out)
+        })?;
         Ok(count)
     }
 }
