@@ -1265,6 +1265,28 @@ pub fn run(
 mod tests {
     use super::*;
 
+    /// The level and jurisdiction filters belong to the whole tree: without `scope=all` they
+    /// are dropped, not applied to a jurisdiction's own search; overlong values are dropped.
+    #[test]
+    fn tree_filters_apply_only_to_the_whole_tree() {
+        let p = |scope: Option<&str>| Params {
+            q: Some("许可".into()),
+            level: Some("县级".into()),
+            j: Some("dszq".into()),
+            department: Some("x".repeat(300)),
+            scope: scope.map(str::to_string),
+            ..Default::default()
+        };
+        let r = request(&p(None), "许可".into(), 2);
+        assert_eq!((r.level, r.jurisdiction, r.department), (None, None, None));
+        assert_eq!(r.offset, PER_PAGE);
+        let r = request(&p(Some("local")), "许可".into(), 1);
+        assert_eq!((r.level, r.jurisdiction), (None, None));
+        let r = request(&p(Some("all")), "许可".into(), 1);
+        assert_eq!(r.level.as_deref(), Some("县级"));
+        assert_eq!(r.jurisdiction.as_deref(), Some("dszq"));
+    }
+
     #[test]
     fn feedback_posts_only_from_this_site() {
         let headers = |pairs: &[(&str, &str)]| {
