@@ -199,6 +199,16 @@ impl App {
         }
     }
 
+    /// Open the whole-tree index on a thread of its own, so that the first whole-tree search
+    /// does not wait for it (a province's tree takes seconds to open).
+    fn warm(self: Arc<Self>) {
+        if self.has_tree {
+            std::thread::spawn(move || {
+                self.tree();
+            });
+        }
+    }
+
     /// The whole-tree index, opened on first use; `None` when the site has none. Blocking.
     fn tree(&self) -> Option<Arc<crate::index::Searcher>> {
         if !self.has_tree {
@@ -975,8 +985,10 @@ impl Shared {
     fn rebuilt(&self, generation: u64) {
         match App::open(&self.site) {
             Ok(app) => {
+                let app = Arc::new(app);
+                app.clone().warm();
                 if let Ok(mut slot) = self.app.write() {
-                    *slot = Some(Arc::new(app));
+                    *slot = Some(app);
                 }
             }
             Err(e) => eprintln!("搜索不可用：{e}"),
@@ -1217,6 +1229,9 @@ pub fn run(
         log.clone(),
         feedback,
     );
+    if let Some(app) = shared.app() {
+        app.warm();
+    }
     let _watcher = match watch_lists {
         Some(lists) => {
             let w = watch(lists.clone(), site.clone(), shared.clone())?;
