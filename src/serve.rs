@@ -424,7 +424,9 @@ async fn page_answer(shared: Shared, place: Place, params: Option<Params>) -> Re
         Ok(v) => v,
         Err(m) => return (StatusCode::BAD_REQUEST, Html(format!("<p>{m}</p>"))).into_response(),
     };
-    let tree = if app.has_tree {
+    // The whole-tree index only when asked for (a jurisdiction's own search does not wait
+    // for it to open).
+    let tree = if app.has_tree && p.all() {
         let a = app.clone();
         shared.blocking(move || a.tree()).await.flatten()
     } else {
@@ -516,7 +518,7 @@ async fn page_answer(shared: Shared, place: Place, params: Option<Params>) -> Re
         "prev": (page > 1).then(|| link(page - 1)),
         "next": (page < pages).then(|| link(page + 1)),
         // A multi-level repository under serve: the scope control and the whole tree's facets.
-        "tree": tree.is_some(),
+        "tree": app.has_tree,
         "all": all,
         "level": level,
         "j": j,

@@ -45,6 +45,11 @@ impl Drop for Server {
 
 /// `serve` on the demo lists and the site `site()` built from them (nothing to rebuild).
 fn serve() -> Server {
+    serve_on(&repo().join("lists"), site())
+}
+
+/// `serve` on `lists` and the site `out`.
+fn serve_on(lists: &Path, out: &Path) -> Server {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
         .args([
             "serve",
@@ -53,9 +58,9 @@ fn serve() -> Server {
             "--no-search-log",
             "--lists",
         ])
-        .arg(repo().join("lists"))
+        .arg(lists)
         .arg("--out")
-        .arg(site())
+        .arg(out)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -451,6 +456,22 @@ fn single_jurisdiction_sites_are_unchanged() {
         String::from_utf8_lossy(&o.stderr).contains("整个区划树"),
         "{o:?}"
     );
+    let server = serve_on(lists.path(), &site);
+    let (status, html) = get(&server.addr, "/search/?q=%E7%BB%9F%E8%AE%A1");
+    assert_eq!(status, 200);
+    assert!(html.contains("<ol class=\"results\"") && !html.contains("name=\"scope\""));
+    let (status, html) = get(&server.addr, "/search/?q=%E7%BB%9F%E8%AE%A1&scope=all");
+    assert_eq!(status, 200);
+    assert!(html.contains("不能搜索全部区划"), "{html}");
+    assert!(
+        html.contains("<ol class=\"results\""),
+        "this jurisdiction's results: {html}"
+    );
+    let (status, body) = get(&server.addr, "/api/search?q=%E7%BB%9F%E8%AE%A1&scope=all");
+    assert_eq!(status, 404, "{body}");
+    let r = get_json(&server.addr, "/api/search?q=%E7%BB%9F%E8%AE%A1");
+    assert!(r["total"].as_u64().unwrap() > 0);
+    assert!(r["facets"].get("level").is_none() && r["hits"][0].get("jurisdiction").is_none());
 }
 
 /// `qingdan search --jurisdiction PATH` reads that jurisdiction's own index (the results of
