@@ -171,6 +171,15 @@ enum Command {
         /// 只搜这个职权类别，如 行政许可
         #[arg(long)]
         category: Option<String>,
+        /// 多级清单：只搜这个区划（j/ 下的路径，如 dszq；. 为最上一级）；不加 --all 时用该区划自己的索引，与它网站上的搜索结果相同
+        #[arg(long, value_name = "PATH")]
+        jurisdiction: Option<String>,
+        /// 多级清单：搜索全部区划（整个区划树的索引 _index/tree/），结果注明所属区划
+        #[arg(long)]
+        all: bool,
+        /// 与 --all 一起用：只搜这一层级的区划，如 县级
+        #[arg(long)]
+        level: Option<String>,
         /// 输出格式
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -772,15 +781,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             limit,
             department,
             category,
+            jurisdiction,
+            all,
+            level,
             format,
         } => {
-            let searcher = qingdan::index::Searcher::open(&site.join(qingdan::index::DIR))?;
+            let dir = qingdan::index::tree::index_dir(&site, jurisdiction.as_deref(), all)?;
+            if level.is_some() && !all {
+                return Err(Error::Usage(
+                    "--level 只能与 --all 一起用（按层级筛选全部区划的结果）".into(),
+                ));
+            }
+            let searcher = qingdan::index::Searcher::open(&dir)?;
             let response = searcher.search(&qingdan::index::Request {
                 q: query,
                 department,
                 category,
                 limit,
                 offset: 0,
+                level,
+                jurisdiction: jurisdiction.filter(|_| all),
             })?;
             match format {
                 Format::Json => print(&(serde_json::to_string_pretty(&response)? + "\n"))?,
@@ -792,8 +812,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     text.push('\n');
                     for (i, h) in response.hits.iter().enumerate() {
                         let snippet = h.snippet.replace("<b>", "【").replace("</b>", "】");
+                        let place = h
+                            .jurisdiction
+                            .as_ref()
+                            .map_or(String::new(), |j| format!("{} · ", j.name));
                         text.push_str(&format!(
-                            "{:>3}. {}  [{} · {}]  {}\n     {}\n",
+                            "{:>3}. {}  [{place}{} · {}]  {}\n     {}\n",
                             i + 1,
                             h.name,
                             h.department,

@@ -98,34 +98,142 @@ async fn guard(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// What the search routes need: the index, the templates and the site's global data.
-pub struct App {
-    searcher: crate::index::Searcher,
+/// One jurisdiction's search: its own index (whose statistics are its static index's), the
+/// templates with its site's data, its path prefix.
+pub struct Local {
+    searcher: Arc<crate::index::Searcher>,
     tera: tera::Tera,
     base: String,
 }
 
-impl App {
-    pub fn open(site: &Path) -> Result<App, Error> {
-        let index = site.join(crate::index::DIR);
+impl Local {
+    /// The search of the site in `dir` (the root site, or a lower jurisdiction's below `j/`).
+    fn open(dir: &Path, templates: &tera::Tera) -> Result<Local, Error> {
+        let index = dir.join(crate::index::DIR);
         let searcher = crate::index::Searcher::open(&index)?;
-        let mut tera = crate::render::templates::load(None)?;
+        let mut tera = templates.clone();
         let view: serde_json::Value = std::fs::read(index.join("site.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
         let base = view["base"].as_str().unwrap_or("").to_string();
         tera.global_context().insert("site", &view);
-        Ok(App {
-            searcher,
+        Ok(Local {
+            searcher: Arc::new(searcher),
             tera,
             base,
         })
     }
 }
 
+/// Lower jurisdictions' searches kept open at once (a province has about 1,100 jurisdictions;
+/// the least recently used is closed first). `QINGDAN_OPEN_INDEXES` sets another number.
+const OPEN_INDEXES: usize = 32;
+
+/// What the search routes need: the root site's search, the lower jurisdictions' (opened on
+/// first use, a bounded number kept open) and the whole-tree index (opened on first use).
+pub struct App {
+    root: Arc<Local>,
+    site: PathBuf,
+    /// The templates as parsed, without any site's data (each `Local` takes a copy).
+    templates: tera::Tera,
+    lower: std::sync::Mutex<lru::LruCache<String, Arc<Local>>>,
+    /// The site was built from a multi-level repository (it has the whole-tree index).
+    has_tree: bool,
+    tree: std::sync::OnceLock<Option<Arc<crate::index::Searcher>>>,
+}
+
+impl App {
+    pub fn open(site: &Path) -> Result<App, Error> {
+        let templates = crate::render::templates::load(None)?;
+        let root = Local::open(site, &templates)?;
+        let open = std::env::var("QINGDAN_OPEN_INDEXES")
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(std::num::NonZeroUsize::new)
+            .or(std::num::NonZeroUsize::new(OPEN_INDEXES))
+            .unwrap_or(std::num::NonZeroUsize::MIN);
+        let has_tree = site
+            .join(crate::index::DIR)
+            .join(crate::index::tree::DIR)
+            .join("meta.json")
+            .exists();
+        Ok(App {
+            root: Arc::new(root),
+            site: site.to_path_buf(),
+            templates,
+            lower: std::sync::Mutex::new(lru::LruCache::new(open)),
+            has_tree,
+            tree: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The search of lower jurisdiction `path` (`dszq`, `a/b`), opened if it is not open;
+    /// `None` when there is no such jurisdiction or its site has no index. Blocking.
+    fn lower(&self, path: &str) -> Option<Arc<Local>> {
+        let rel = crate::index::tree::site_rel(path)?;
+        let cached = self
+            .lower
+            .lock()
+            .ok()
+            .and_then(|mut c| c.get(path).cloned());
+        if let Some(l) = cached {
+            return Some(l);
+        }
+        let dir = self.site.join(rel);
+        if !dir.join(crate::index::DIR).join("meta.json").is_file() {
+            return None;
+        }
+        match Local::open(&dir, &self.templates) {
+            Ok(l) => {
+                let l = Arc::new(l);
+                if let Ok(mut c) = self.lower.lock() {
+                    c.put(path.to_string(), l.clone());
+                }
+                Some(l)
+            }
+            Err(e) => {
+                log(&format!("搜索 /{path}/ 不可用：{e}"));
+                None
+            }
+        }
+    }
+
+    /// Open the whole-tree index on a thread of its own, so that the first whole-tree search
+    /// does not wait for it (a province's tree takes seconds to open).
+    fn warm(self: Arc<Self>) {
+        if self.has_tree {
+            std::thread::spawn(move || {
+                self.tree();
+            });
+        }
+    }
+
+    /// The whole-tree index, opened on first use; `None` when the site has none. Blocking.
+    fn tree(&self) -> Option<Arc<crate::index::Searcher>> {
+        if !self.has_tree {
+            return None;
+        }
+        self.tree
+            .get_or_init(|| {
+                let dir = self
+                    .site
+                    .join(crate::index::DIR)
+                    .join(crate::index::tree::DIR);
+                match crate::index::Searcher::open(&dir) {
+                    Ok(s) => Some(Arc::new(s)),
+                    Err(e) => {
+                        log(&format!("整个区划树的搜索不可用：{e}"));
+                        None
+                    }
+                }
+            })
+            .clone()
+    }
+}
+
 /// Query parameters, all optional and all text, so nothing a user types is rejected unread.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct Params {
     q: Option<String>,
     department: Option<String>,
@@ -134,6 +242,19 @@ pub struct Params {
     /// Set by `search.js` while the visitor is still typing: answered, not logged (a prefix
     /// is not a search).
     live: Option<String>,
+    /// `all`: search every jurisdiction of a multi-level repository (the whole-tree index);
+    /// anything else: this site's jurisdiction only.
+    scope: Option<String>,
+    /// With `scope=all`: results of jurisdictions of this level (县级 …).
+    level: Option<String>,
+    /// With `scope=all`: results of this jurisdiction (`.` the root, `dszq` …).
+    j: Option<String>,
+}
+
+impl Params {
+    fn all(&self) -> bool {
+        self.scope.as_deref() == Some("all")
+    }
 }
 
 /// Longest query accepted, in bytes (a longer one is an error, not a slow search).
@@ -166,46 +287,86 @@ fn validate(p: &Params) -> Result<(String, usize), &'static str> {
 }
 
 fn request(p: &Params, q: String, page: usize) -> crate::index::Request {
+    let short = |v: &Option<String>| v.clone().filter(|s| !s.is_empty() && s.len() < 200);
+    let all = p.all();
     crate::index::Request {
         q,
-        department: p
-            .department
-            .clone()
-            .filter(|s| !s.is_empty() && s.len() < 200),
-        category: p
-            .category
-            .clone()
-            .filter(|s| !s.is_empty() && s.len() < 200),
+        department: short(&p.department),
+        category: short(&p.category),
         limit: PER_PAGE,
         offset: (page - 1) * PER_PAGE,
+        level: short(&p.level).filter(|_| all),
+        jurisdiction: short(&p.j).filter(|_| all),
     }
 }
 
 type Rejected = axum::extract::rejection::QueryRejection;
 
+/// Which site a search request was made on: the root's (`/search/`) or a lower
+/// jurisdiction's (`/j/<path>/search/`).
+#[derive(Clone)]
+enum Place {
+    Root,
+    Lower(String),
+}
+
+/// The site's search of `place`, opened if need be (on the search threads); `None` when it
+/// has none.
+async fn local(shared: &Shared, app: &Arc<App>, place: &Place) -> Option<Arc<Local>> {
+    match place {
+        Place::Root => Some(app.root.clone()),
+        Place::Lower(path) => {
+            let (app, path) = (app.clone(), path.clone());
+            shared.blocking(move || app.lower(&path)).await.flatten()
+        }
+    }
+}
+
+fn not_found_json(message: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(serde_json::json!({ "error": message })),
+    )
+        .into_response()
+}
+
 async fn api_search(
     State(shared): State<Shared>,
     params: Result<Query<Params>, Rejected>,
 ) -> Response {
+    api_answer(shared, Place::Root, params.map(|Query(p)| p).ok()).await
+}
+
+/// `/api/search` of the root site or of a lower jurisdiction's (`place`); `None` parameters
+/// could not be read.
+async fn api_answer(shared: Shared, place: Place, params: Option<Params>) -> Response {
     let Some(app) = shared.app() else {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(serde_json::json!({ "error": "搜索不可用：网站没有搜索索引" })),
-        )
-            .into_response();
+        return not_found_json("搜索不可用：网站没有搜索索引");
     };
-    let Ok(Query(p)) = params else {
+    let Some(p) = params else {
         return bad("查询参数的编码不对");
     };
     let (q, page) = match validate(&p) {
         Ok(v) => v,
         Err(m) => return bad(m),
     };
+    let searcher = if p.all() {
+        let a = app.clone();
+        match shared.blocking(move || a.tree()).await.flatten() {
+            Some(s) => s,
+            None => return not_found_json("这个网站没有整个区划树的搜索（不是多级清单）"),
+        }
+    } else {
+        match local(&shared, &app, &place).await {
+            Some(l) => l.searcher.clone(),
+            None => return not_found_json("这个区划的网站没有搜索索引"),
+        }
+    };
     let req = request(&p, q, page);
     let logged = shared.logs(&p, page);
-    match shared.search(app.clone(), req.clone(), logged).await {
+    match shared.search(searcher.clone(), req.clone(), logged).await {
         Some(Ok((r, a))) => {
-            shared.consider(&app, &req, &r, a);
+            shared.consider(&searcher, &req, &r, a);
             Json(r).into_response()
         }
         _ => (
@@ -224,14 +385,35 @@ async fn search_page(
     State(shared): State<Shared>,
     params: Result<Query<Params>, Rejected>,
 ) -> Response {
+    page_answer(shared, Place::Root, params.map(|Query(p)| p).ok()).await
+}
+
+/// The static search page of the site in `dir` (search.js searches in the browser).
+fn static_page(dir: &Path) -> Response {
+    match std::fs::read(dir.join("search/index.html")) {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, "404").into_response(),
+    }
+}
+
+/// The search page of the root site or of a lower jurisdiction's (`place`), rendered on the
+/// server: this jurisdiction's results, or with `scope=all` the whole tree's.
+async fn page_answer(shared: Shared, place: Place, params: Option<Params>) -> Response {
+    let dir = match &place {
+        Place::Root => shared.site.clone(),
+        Place::Lower(path) => match crate::index::tree::site_rel(path) {
+            Some(rel) => shared.site.join(rel),
+            None => return (StatusCode::NOT_FOUND, "404").into_response(),
+        },
+    };
     let Some(app) = shared.app() else {
         // No index to search on the server: the static search page does it in the browser.
-        return match std::fs::read(shared.site.join("search/index.html")) {
-            Ok(html) => Html(html).into_response(),
-            Err(_) => (StatusCode::NOT_FOUND, "404").into_response(),
-        };
+        return static_page(&dir);
     };
-    let Ok(Query(p)) = params else {
+    let Some(site) = local(&shared, &app, &place).await else {
+        return static_page(&dir);
+    };
+    let Some(p) = params else {
         return (
             StatusCode::BAD_REQUEST,
             Html("<p>查询参数的编码不对</p>".to_string()),
@@ -242,14 +424,37 @@ async fn search_page(
         Ok(v) => v,
         Err(m) => return (StatusCode::BAD_REQUEST, Html(format!("<p>{m}</p>"))).into_response(),
     };
+    // The whole-tree index only when asked for (a jurisdiction's own search does not wait
+    // for it to open).
+    let tree = if app.has_tree && p.all() {
+        let a = app.clone();
+        shared.blocking(move || a.tree()).await.flatten()
+    } else {
+        None
+    };
+    // Whole-tree search asked for on a site without it: this jurisdiction's, said so.
+    let all = p.all() && tree.is_some();
+    let searcher = match (&tree, all) {
+        (Some(t), true) => t.clone(),
+        _ => site.searcher.clone(),
+    };
     let req = request(&p, q.clone(), page);
+    let req = if all {
+        req
+    } else {
+        crate::index::Request {
+            level: None,
+            jurisdiction: None,
+            ..req
+        }
+    };
     let logged = shared.logs(&p, page);
     let result = if q.trim().is_empty() {
         None
     } else {
-        match shared.search(app.clone(), req.clone(), logged).await {
+        match shared.search(searcher.clone(), req.clone(), logged).await {
             Some(Ok((r, a))) => {
-                shared.consider(&app, &req, &r, a);
+                shared.consider(&searcher, &req, &r, a);
                 Some(r)
             }
             _ => None,
@@ -257,14 +462,46 @@ async fn search_page(
     };
     let total = result.as_ref().map_or(0, |r| r.total);
     let pages = total.div_ceil(PER_PAGE).max(1);
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (level, j) = if all {
+        (opt(&p.level), opt(&p.j))
+    } else {
+        (String::new(), String::new())
+    };
     let link = |n: usize| {
-        format!(
-            "{}/search/?q={}&department={}&category={}&page={n}",
-            app.base,
+        let mut u = format!(
+            "{}/search/?q={}&department={}&category={}",
+            site.base,
             enc(&q),
             enc(p.department.as_deref().unwrap_or("")),
             enc(p.category.as_deref().unwrap_or(""))
-        )
+        );
+        if all {
+            u.push_str(&format!("&scope=all&level={}&j={}", enc(&level), enc(&j)));
+        }
+        u.push_str(&format!("&page={n}"));
+        u
+    };
+    let facets = result.as_ref().map(|r| &r.facets);
+    // The whole tree's facets as choices of the form (with their counts); the one chosen
+    // stays a choice when nothing is found.
+    let choices = |list: Option<&Vec<crate::index::FacetCount>>, chosen: &str, by_id: bool| {
+        let mut v: Vec<serde_json::Value> = list
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                let value = if by_id {
+                    f.id.clone().unwrap_or_default()
+                } else {
+                    f.name.clone()
+                };
+                serde_json::json!({"value": value, "name": f.name, "count": f.count, "level": f.level})
+            })
+            .collect();
+        if !chosen.is_empty() && !v.iter().any(|c| c["value"] == chosen) {
+            v.push(serde_json::json!({"value": chosen, "name": chosen, "count": 0}));
+        }
+        v
     };
     let search = serde_json::json!({
         "q": q,
@@ -280,6 +517,15 @@ async fn search_page(
         "first": (page - 1) * PER_PAGE + 1,
         "prev": (page > 1).then(|| link(page - 1)),
         "next": (page < pages).then(|| link(page + 1)),
+        // A multi-level repository under serve: the scope control and the whole tree's facets.
+        "tree": app.has_tree,
+        "all": all,
+        "level": level,
+        "j": j,
+        "levels": choices(facets.and_then(|f| f.level.as_ref()), &level, false),
+        "places": choices(facets.and_then(|f| f.jurisdiction.as_ref()), &j, true),
+        "departments": facets.map(|f| f.department.clone()).unwrap_or_default(),
+        "asked_all": p.all(),
     });
     let mut ctx = tera::Context::new();
     let title = if q.is_empty() {
@@ -290,15 +536,53 @@ async fn search_page(
     ctx.insert("search", &search);
     ctx.insert(
         "breadcrumb",
-        &serde_json::json!([{"name": "首页", "url": format!("{}/", app.base)}, {"name": "搜索", "url": format!("{}/search/", app.base)}]),
+        &serde_json::json!([{"name": "首页", "url": format!("{}/", site.base)}, {"name": "搜索", "url": format!("{}/search/", site.base)}]),
     );
     ctx.insert(
         "page",
-        &serde_json::json!({"title": title, "description": "搜索权责清单事项", "url": "/search/", "url_full": ""}),
+        &serde_json::json!({"title": title, "description": "搜索权责清单事项", "url": format!("{}/search/", site.base), "url_full": ""}),
     );
-    match app.tera.render("search.html", &ctx) {
+    match site.tera.render("search.html", &ctx) {
         Ok(html) => Html(html).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "页面生成出错").into_response(),
+    }
+}
+
+/// The search routes of lower jurisdictions' sites: `/j/<path>/search/` (and `/search`) and
+/// `/j/<path>/api/search`, answered as the root's are, from that jurisdiction's own index.
+/// Other requests go on to the files.
+async fn lower_search(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let Some(rest) = path.strip_prefix("/j/") else {
+        return next.run(request).await;
+    };
+    let (place, api) = if let Some(p) = rest.strip_suffix("/api/search") {
+        (p, true)
+    } else if let Some(p) = rest
+        .strip_suffix("/search/")
+        .or_else(|| rest.strip_suffix("/search"))
+    {
+        (p, false)
+    } else {
+        return next.run(request).await;
+    };
+    if request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD {
+        return next.run(request).await;
+    }
+    let Ok(place) = percent_encoding::percent_decode_str(place).decode_utf8() else {
+        return (StatusCode::NOT_FOUND, "404").into_response();
+    };
+    if crate::index::tree::site_rel(&place).is_none() {
+        return (StatusCode::NOT_FOUND, "404").into_response();
+    }
+    let place = Place::Lower(place.into_owned());
+    let params = Query::<Params>::try_from_uri(request.uri())
+        .ok()
+        .map(|Query(p)| p);
+    if api {
+        api_answer(shared, place, params).await
+    } else {
+        page_answer(shared, place, params).await
     }
 }
 
@@ -688,16 +972,25 @@ impl Shared {
     /// thread (one jieba pass over the query).
     async fn search(
         &self,
-        app: Arc<App>,
+        searcher: Arc<crate::index::Searcher>,
         req: crate::index::Request,
         assess: bool,
     ) -> Option<Result<Searched, Error>> {
-        let work = move || {
-            app.searcher.search(&req).map(|r| {
-                let a = assess.then(|| app.searcher.assess(&r));
+        self.blocking(move || {
+            searcher.search(&req).map(|r| {
+                let a = assess.then(|| searcher.assess(&r));
                 (r, a)
             })
-        };
+        })
+        .await
+    }
+
+    /// Runs `work` on the search threads (opening an index is as much work as a search);
+    /// `None` when it panicked.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
         let Some(pool) = &self.pool else {
             return tokio::task::spawn_blocking(work).await.ok();
         };
@@ -719,7 +1012,7 @@ impl Shared {
     /// the log's own thread writes.
     fn consider(
         &self,
-        app: &App,
+        searcher: &crate::index::Searcher,
         req: &crate::index::Request,
         r: &crate::index::Response,
         a: Option<crate::index::Assessment>,
@@ -730,11 +1023,8 @@ impl Shared {
         let department = req
             .department
             .as_deref()
-            .filter(|d| app.searcher.has_department(d));
-        let category = req
-            .category
-            .as_deref()
-            .filter(|c| app.searcher.has_category(c));
+            .filter(|d| searcher.has_department(d));
+        let category = req.category.as_deref().filter(|c| searcher.has_category(c));
         if let Some(e) = crate::searchlog::entry(&req.q, department, category, r, &a) {
             log.record(e);
         }
@@ -744,17 +1034,24 @@ impl Shared {
         self.app.read().ok().and_then(|a| a.clone())
     }
 
-    /// After a rebuild: search the new index and reload open pages. `only`: the sites rebuilt
-    /// (`j/<path>`), when the rest of the site is as it was.
-    fn rebuilt(&self, generation: u64, only: Option<&[String]>) {
+    /// Search the indexes of the site as they are now.
+    fn reopen_search(&self) {
         match App::open(&self.site) {
             Ok(app) => {
+                let app = Arc::new(app);
+                app.clone().warm();
                 if let Ok(mut slot) = self.app.write() {
-                    *slot = Some(Arc::new(app));
+                    *slot = Some(app);
                 }
             }
             Err(e) => eprintln!("搜索不可用：{e}"),
         }
+    }
+
+    /// After a rebuild: search the new index and reload open pages. `only`: the sites rebuilt
+    /// (`j/<path>`), when the rest of the site is as it was.
+    fn rebuilt(&self, generation: u64, only: Option<&[String]>) {
+        self.reopen_search();
         if let Some(fb) = &self.feedback
             && let Ok(mut pages) = fb.pages.write()
         {
@@ -844,7 +1141,12 @@ pub fn router(shared: Shared) -> Router {
             get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], RELOAD_JS) }),
         );
     }
-    let router = router.with_state(shared).fallback_service(files);
+    // Lower jurisdictions' search routes, before the files (a layer after the fallback sees
+    // every request).
+    let router = router
+        .with_state(shared.clone())
+        .fallback_service(files)
+        .layer(middleware::from_fn_with_state(shared, lower_search));
     let router = if watching {
         router.layer(middleware::from_fn(inject_reload))
     } else {
@@ -1021,6 +1323,26 @@ fn watch(
                     generation += 1;
                     shared.rebuilt(generation, only.as_deref());
                     eprintln!("{summary}已通知打开的网页刷新。");
+                    // Built in part: the whole-tree search index holds the old items of the
+                    // jurisdictions rebuilt until it is written again.
+                    if only.is_some()
+                        && let Some(site) = &live
+                    {
+                        let t = std::time::Instant::now();
+                        match site.refresh_tree_index() {
+                            Ok(_) => {
+                                shared.reopen_search();
+                                eprintln!(
+                                    "全部区划的搜索索引已更新，用时 {:.2} 秒。",
+                                    t.elapsed().as_secs_f64()
+                                );
+                            }
+                            Err(e) => eprintln!(
+                                "全部区划的搜索索引没有更新（在“全部区划”中搜索会找到改动前的内容）：{:?}",
+                                miette::Report::new(e)
+                            ),
+                        }
+                    }
                 }
                 Err(report) => {
                     eprint!("{report}");
@@ -1084,6 +1406,9 @@ pub fn run(
         log.clone(),
         feedback,
     );
+    if let Some(app) = shared.app() {
+        app.warm();
+    }
     let _watcher = match watch_lists {
         Some(lists) => {
             let w = watch(lists.clone(), site.clone(), shared.clone(), built)?;
@@ -1131,6 +1456,28 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The level and jurisdiction filters belong to the whole tree: without `scope=all` they
+    /// are dropped, not applied to a jurisdiction's own search; overlong values are dropped.
+    #[test]
+    fn tree_filters_apply_only_to_the_whole_tree() {
+        let p = |scope: Option<&str>| Params {
+            q: Some("许可".into()),
+            level: Some("县级".into()),
+            j: Some("dszq".into()),
+            department: Some("x".repeat(300)),
+            scope: scope.map(str::to_string),
+            ..Default::default()
+        };
+        let r = request(&p(None), "许可".into(), 2);
+        assert_eq!((r.level, r.jurisdiction, r.department), (None, None, None));
+        assert_eq!(r.offset, PER_PAGE);
+        let r = request(&p(Some("local")), "许可".into(), 1);
+        assert_eq!((r.level, r.jurisdiction), (None, None));
+        let r = request(&p(Some("all")), "许可".into(), 1);
+        assert_eq!(r.level.as_deref(), Some("县级"));
+        assert_eq!(r.jurisdiction.as_deref(), Some("dszq"));
+    }
 
     #[test]
     fn feedback_posts_only_from_this_site() {

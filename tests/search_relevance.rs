@@ -105,6 +105,7 @@ fn filters_narrow_results_in_the_same_order_and_facets_count_all() {
                 category: category.map(Into::into),
                 limit,
                 offset,
+                ..Default::default()
             })
             .unwrap()
     };

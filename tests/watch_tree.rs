@@ -295,7 +295,7 @@ fn serve_watch_rebuilds_a_district_in_part() {
         &lists,
         LOCAL,
         "对独山子区属国有企业档案工作的监督检查",
-        "对独山子区属国有企业档案工作的专项检查",
+        "对独山子区属国有企业档案工作的瀚海专项检查",
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
     loop {
@@ -316,4 +316,21 @@ fn serve_watch_rebuilds_a_district_in_part() {
     }
     let said = log.lock().unwrap().clone();
     assert!(said.contains("已重新生成 独山子区"), "in part: {said}");
+    // The whole-tree search index follows, written again after the pages.
+    // (瀚海: a word no item had before.)
+    let q = "/api/search?scope=all&q=%E7%80%9A%E6%B5%B7";
+    loop {
+        if log.lock().unwrap().contains("全部区划的搜索索引已更新")
+            && get(q).contains("650202-daj-001")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "whole-tree search does not find the new name: {} {}",
+            get(q),
+            log.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }

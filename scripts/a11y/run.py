@@ -51,6 +51,15 @@ PAGES = [
     "/catalogue/SWJ-XK-020/",
     "/j/dszq/",
     "/j/wehq/items/SWJ-XK-020-650205.html",
+    # A district's static search page: it says whole-tree search is not there.
+    ("/j/dszq/search/?q=%E8%AE%B8%E5%8F%AF", "#search-live .results li"),
+]
+# Under qingdan serve: a district's search answered by the server, and the whole tree's with
+# its scope control and level / jurisdiction facets (search.js's buttons once it has results).
+SERVED_SEARCH = [
+    "/j/dszq/search/?q=%E8%AE%B8%E5%8F%AF",
+    "/search/?q=%E8%AE%B8%E5%8F%AF&scope=all",
+    "/j/dszq/search/?q=%E8%AE%B8%E5%8F%AF&scope=all&level=%E5%8E%BF%E7%BA%A7",
 ]
 # The guide printed to PDF: one page, with 其他说明.
 PRINTED = "/items/swj-XK-24c671.html"
@@ -350,6 +359,19 @@ def main():
                 ok, line = audit(browser, work, served, "/items/swj-XK-24c671.html", width, " (serve, feedback form)")
                 print(line)
                 passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+            for page in SERVED_SEARCH:
+                for width in WIDTHS:
+                    result = run_axe(browser, work, served, page, width, "#search-live .results li")
+                    bad = result.get("violations") and [
+                        v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+                    if "error" in result or bad:
+                        failed += 1
+                        print(f"FAIL {page} (serve) @{width}px: {result.get('error', '')}")
+                        for v in bad or []:
+                            print(f"  {v['impact']}: {v['id']} – {v['help']} ({v['nodes']}×: {'; '.join(v['targets'])})")
+                    else:
+                        passed += 1
+                        print(f"ok   {page} (serve) @{width}px ({result['passes']} rules passed)")
             for js in (True, False):
                 ok, problems = feedback_form(browser, work, served, js)
                 said(f"feedback form under qingdan serve, sent with JavaScript {'on' if js else 'off'}: thanked", ok, problems)

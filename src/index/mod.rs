@@ -10,6 +10,7 @@ pub mod client;
 mod lower;
 pub mod query;
 pub mod rank;
+pub mod tree;
 mod unsynced;
 
 use std::borrow::Cow;
@@ -70,9 +71,13 @@ struct Fields {
     department_name: Field,
     category: Field,
     url: Field,
+    /// The whole-tree index only (`tree`): the document's jurisdiction, numbered as in its
+    /// `jurisdictions.json`. A jurisdiction's own index has no such field (its format is that
+    /// of a single-jurisdiction site).
+    jurisdiction: Option<Field>,
 }
 
-fn schema() -> (Schema, Fields) {
+fn schema(tree: bool) -> (Schema, Fields) {
     let mut b = Schema::builder();
     // Which documents hold a term is all the ranking reads: no frequencies, no positions.
     let grams = || {
@@ -98,6 +103,7 @@ fn schema() -> (Schema, Fields) {
         department_name: b.add_text_field("department_name", STORED),
         category: b.add_text_field("category", STRING | STORED),
         url: b.add_text_field("url", STORED),
+        jurisdiction: tree.then(|| b.add_u64_field("jurisdiction", STORED)),
     };
     (b.build(), fields)
 }
@@ -124,6 +130,13 @@ fn err(e: impl std::fmt::Display) -> Error {
 /// Below this many items, the index is written on one thread.
 const SMALL_INDEX: usize = 20_000;
 
+/// The indexing memory of a small index: tantivy sizes its term table from it (a third of it,
+/// rounded down to a power of two entries) and fills the table with zeros, whatever the index
+/// holds: 50 MB made an 8 MB table for a township's 170 items, a thousand times over in a
+/// province; 20 MB makes 4 MB. It is above tantivy's least (15 MB) and holds a county's 5,000
+/// items without a flush.
+const SMALL_BUDGET: usize = 20_000_000;
+
 /// Write the index of `snap` into `dir` (a new folder), with the synonym table beside it.
 pub fn write(
     snap: &Snapshot,
@@ -131,12 +144,38 @@ pub fn write(
     base: &str,
     synonyms: &[Synonym],
 ) -> Result<usize, Error> {
+    write_parts(
+        &[Part {
+            snap,
+            base: base.to_string(),
+        }],
+        dir,
+        synonyms,
+        false,
+    )
+}
+
+/// One jurisdiction's items in an index: its lists and the path prefix of its pages.
+pub(crate) struct Part<'a> {
+    pub snap: &'a Snapshot,
+    pub base: String,
+}
+
+/// Write the items of `parts` into one index in `dir` (a new folder), numbered part after part
+/// (each part's items as `client::numbering` numbers them), with the synonym table beside it.
+/// With `tree`, each document also records the number of its part (`Fields::jurisdiction`).
+pub(crate) fn write_parts(
+    parts: &[Part],
+    dir: &Path,
+    synonyms: &[Synonym],
+    tree: bool,
+) -> Result<usize, Error> {
     use rayon::prelude::*;
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
     })?;
-    let (schema, f) = schema();
+    let (schema, f) = schema(tree);
     // Small document-store blocks: showing a hit decompresses one block, and the ten hits of a
     // page are in ten different blocks (16 KB each by default).
     let settings = tantivy::IndexSettings {
@@ -150,56 +189,67 @@ pub fn write(
     )
     .map_err(err)?;
     register(&index);
-    let numbers = client::numbering(snap).numbers();
+    let total: usize = parts.iter().map(|p| p.snap.items.len()).sum();
     // A small index (a township's or a county's site in a multi-level repository) gets one
     // indexing thread: each thread starts with tables of several megabytes to fill with zeros
     // and makes a segment of its own, which at a thousand small sites cost more than indexing.
-    let mut writer = if snap.items.len() < SMALL_INDEX {
-        index.writer_with_num_threads::<TantivyDocument>(1, 50_000_000)
+    let mut writer = if total < SMALL_INDEX {
+        index.writer_with_num_threads::<TantivyDocument>(1, SMALL_BUDGET)
     } else {
         index.writer::<TantivyDocument>(100_000_000)
     }
     .map_err(err)?;
-    let shared = shared_responsibilities(snap);
-    // Terms a block of items at a time, in parallel; the writer indexes on its own threads.
-    for (block, items) in snap.items.chunks(4096).enumerate() {
-        let docs: Vec<TantivyDocument> = items
-            .par_iter()
-            .enumerate()
-            .map(|(k, e)| {
-                let n = block * 4096 + k;
-                let item = &e.value;
-                let mut text = guide_text(item);
-                if text.trim().is_empty() {
-                    text = item
-                        .basis
-                        .entries
-                        .first()
-                        .map_or_else(String::new, |b| b.text.clone());
-                }
-                let text: String = text.chars().take(600).collect();
-                let [name, subs, guide, body] =
-                    client::item_terms(item, snap.department_name(&e.folder), &shared);
-                doc!(
-                    f.id => item.id.as_str(),
-                    f.name => item.name.as_str(),
-                    f.name_exact => query::normalize(&item.name),
-                    f.grams[0] => client::term_text(&name),
-                    f.grams[1] => client::term_text(&subs),
-                    f.grams[2] => client::term_text(&guide),
-                    f.grams[3] => client::term_text(&body),
-                    f.number => u64::from(numbers[n]),
-                    f.text => text,
-                    f.department => e.folder.as_str(),
-                    f.department_name => snap.department_name(&e.folder),
-                    f.category => item.category.as_str(),
-                    f.url => format!("{base}/items/{}.html", item.id.as_str()),
-                )
-            })
-            .collect();
-        for d in docs {
-            writer.add_document(d).map_err(err)?;
+    let mut offset = 0u32;
+    for (part_n, part) in parts.iter().enumerate() {
+        let snap = part.snap;
+        let base = part.base.as_str();
+        let numbers = client::numbering(snap).numbers();
+        let shared = shared_responsibilities(snap);
+        // Terms a block of items at a time, in parallel; the writer indexes on its own threads.
+        for (block, items) in snap.items.chunks(4096).enumerate() {
+            let docs: Vec<TantivyDocument> = items
+                .par_iter()
+                .enumerate()
+                .map(|(k, e)| {
+                    let n = block * 4096 + k;
+                    let item = &e.value;
+                    let mut text = guide_text(item);
+                    if text.trim().is_empty() {
+                        text = item
+                            .basis
+                            .entries
+                            .first()
+                            .map_or_else(String::new, |b| b.text.clone());
+                    }
+                    let text: String = text.chars().take(600).collect();
+                    let [name, subs, guide, body] =
+                        client::item_terms(item, snap.department_name(&e.folder), &shared);
+                    let mut d = doc!(
+                        f.id => item.id.as_str(),
+                        f.name => item.name.as_str(),
+                        f.name_exact => query::normalize(&item.name),
+                        f.grams[0] => client::term_text(&name),
+                        f.grams[1] => client::term_text(&subs),
+                        f.grams[2] => client::term_text(&guide),
+                        f.grams[3] => client::term_text(&body),
+                        f.number => u64::from(offset + numbers[n]),
+                        f.text => text,
+                        f.department => e.folder.as_str(),
+                        f.department_name => snap.department_name(&e.folder),
+                        f.category => item.category.as_str(),
+                        f.url => format!("{base}/items/{}.html", item.id.as_str()),
+                    );
+                    if let Some(j) = f.jurisdiction {
+                        d.add_u64(j, part_n as u64);
+                    }
+                    d
+                })
+                .collect();
+            for d in docs {
+                writer.add_document(d).map_err(err)?;
+            }
         }
+        offset += snap.items.len() as u32;
     }
     writer.commit().map_err(err)?;
     writer.wait_merging_threads().map_err(err)?;
@@ -208,7 +258,7 @@ pub fn write(
         path: dir.join("synonyms.json"),
         source,
     })?;
-    Ok(snap.items.len())
+    Ok(total)
 }
 
 /// A search request.
@@ -219,6 +269,13 @@ pub struct Request {
     pub category: Option<String>,
     pub limit: usize,
     pub offset: usize,
+    /// The whole-tree index only: results of jurisdictions of this level (as jurisdiction.toml
+    /// writes it: 县级 …).
+    pub level: Option<String>,
+    /// The whole-tree index only: results of this jurisdiction (its path: `.` the root, `dszq`
+    /// for the site below `j/dszq/`). With it, `department` is a department of that
+    /// jurisdiction; without it, a department folder of any jurisdiction.
+    pub jurisdiction: Option<String>,
 }
 
 /// One result.
@@ -233,6 +290,22 @@ pub struct Hit {
     pub score: f32,
     /// HTML: escaped text with `<b>` around matched words.
     pub snippet: String,
+    /// The whole-tree index only: the jurisdiction the item belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<Jurisdiction>,
+}
+
+/// A jurisdiction of the whole-tree index (`tree::FILE` lists them, in document order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Jurisdiction {
+    /// `.` for the root, else the path of its site below `j/` (`dszq`, `a/b`): the value of
+    /// the `j` filter.
+    pub path: String,
+    pub name: String,
+    /// As jurisdiction.toml writes it (省级, 地州市级, 县级 …; empty when not written).
+    pub level: String,
+    /// Its site's home page.
+    pub url: String,
 }
 
 /// The JSON of DESIGN.md: query, total, hits; plus what was searched and a suggestion.
@@ -284,15 +357,31 @@ impl Assessment {
 pub struct Facets {
     pub department: Vec<FacetCount>,
     pub category: Vec<FacetCount>,
+    /// The whole-tree index only: results per jurisdiction level (highest level first), counted
+    /// with the category filter applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<Vec<FacetCount>>,
+    /// The whole-tree index only: results per jurisdiction (`id` its path), most first, at most
+    /// `MAX_JURISDICTION_FACETS` of them (and the one filtered on), counted with the category and
+    /// level filters applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<Vec<FacetCount>>,
 }
+
+/// Jurisdictions listed in the jurisdiction facet (a common word has results in every one of
+/// a province's thousand jurisdictions).
+pub const MAX_JURISDICTION_FACETS: usize = 50;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FacetCount {
-    /// Department folder; absent for categories.
+    /// Department folder, jurisdiction path; absent for categories and levels.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub name: String,
     pub count: usize,
+    /// A jurisdiction's level (the jurisdiction facet only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
 }
 
 /// About `width` characters of `text` around the first of `words` found, HTML-escaped, with
@@ -384,12 +473,20 @@ pub struct Searcher {
     prior: Vec<i64>,
     /// Per segment (in the reader's order), each document's number.
     numbers: Vec<Vec<u32>>,
-    /// Department folders and categories, numbered as in `cell` (`department * width +
-    /// category`, width = categories + 1).
+    /// Departments and categories, numbered as in `cell` (`department * width + category`,
+    /// width = categories + 1). A department is a folder of one jurisdiction: in the whole-tree
+    /// index the same folder of two jurisdictions is two departments.
     department_ids: Vec<String>,
     categories: Vec<String>,
-    /// Department folder → name.
-    departments: HashMap<String, String>,
+    /// By department number: its name and its jurisdiction (a number into `jurisdictions`;
+    /// 0 in a jurisdiction's own index).
+    department_names: Vec<String>,
+    department_jurisdiction: Vec<u32>,
+    /// The whole-tree index only: every jurisdiction (in document order), the levels they
+    /// declare (highest first) and each jurisdiction's level by number.
+    jurisdictions: Vec<Jurisdiction>,
+    levels: Vec<String>,
+    jurisdiction_level: Vec<u32>,
     /// Recent results (none when `QINGDAN_SEARCH_CACHE=0`, to measure searching itself).
     cache: Option<std::sync::Mutex<lru::LruCache<Request, Response>>>,
 }
@@ -490,8 +587,24 @@ impl Searcher {
                 dir.display()
             )));
         }
+        let tree = index.schema().get_field("jurisdiction").is_ok();
         register(&index);
-        let (_, f) = schema();
+        let (_, f) = schema(tree);
+        let jurisdictions: Vec<Jurisdiction> = if tree {
+            let path = dir.join(tree::FILE);
+            let bytes = std::fs::read(&path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Usage(format!(
+                    "{} 读不了（{e}）；重新运行 qingdan build",
+                    path.display()
+                ))
+            })?
+        } else {
+            Vec::new()
+        };
         let reader = index.reader().map_err(err)?;
         let synonyms: Vec<Synonym> = std::fs::read(dir.join("synonyms.json"))
             .ok()
@@ -501,8 +614,9 @@ impl Searcher {
         let total = searcher.num_docs() as usize;
         let mut names = vec![String::new(); total];
         let mut address = vec![DocAddress::new(0, 0); total];
-        let mut cells: Vec<(String, String)> = vec![Default::default(); total];
-        let mut departments = HashMap::new();
+        // Each document's (jurisdiction, department folder, category).
+        let mut cells: Vec<(u32, String, String)> = vec![Default::default(); total];
+        let mut departments: HashMap<(u32, String), String> = HashMap::new();
         let mut numbers = Vec::new();
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
             let store = segment.get_store_reader(64).map_err(err)?;
@@ -521,31 +635,43 @@ impl Searcher {
                     .map(|n| n as usize)
                     .filter(|n| *n < total)
                     .ok_or_else(|| err(format!("文档 {d} 没有编号")))?;
+                let j = match f.jurisdiction {
+                    Some(field) => doc
+                        .get_first(field)
+                        .and_then(|v| v.as_u64())
+                        .filter(|j| (*j as usize) < jurisdictions.len())
+                        .ok_or_else(|| err(format!("文档 {d} 没有所属区划")))?
+                        as u32,
+                    None => 0,
+                };
                 own.push(n as u32);
                 names[n] = text(f.name);
                 address[n] = DocAddress::new(ordinal as u32, d);
                 let department = text(f.department);
                 departments
-                    .entry(department.clone())
+                    .entry((j, department.clone()))
                     .or_insert_with(|| text(f.department_name));
-                cells[n] = (department, text(f.category));
+                cells[n] = (j, department, text(f.category));
             }
             numbers.push(own);
         }
         // Departments and categories numbered; each document's cell, and its prior from its
         // run of equal cells (the static index's groups: documents are numbered by department
-        // and category first).
-        let mut department_ids: Vec<String> = cells.iter().map(|c| c.0.clone()).collect();
-        department_ids.sort_unstable();
-        department_ids.dedup();
-        let mut categories: Vec<String> = cells.iter().map(|c| c.1.clone()).collect();
+        // and category first; in the whole-tree index by jurisdiction before that).
+        let mut department_keys: Vec<(u32, String)> =
+            cells.iter().map(|c| (c.0, c.1.clone())).collect();
+        department_keys.sort_unstable();
+        department_keys.dedup();
+        let mut categories: Vec<String> = cells.iter().map(|c| c.2.clone()).collect();
         categories.sort_unstable();
         categories.dedup();
         let width = categories.len() + 1;
         let cell: Vec<u32> = cells
             .iter()
-            .map(|(d, c)| {
-                let d = department_ids.binary_search(d).unwrap_or(0);
+            .map(|(j, d, c)| {
+                let d = department_keys
+                    .binary_search_by(|k| (k.0, k.1.as_str()).cmp(&(*j, d.as_str())))
+                    .unwrap_or(0);
                 let c = categories.binary_search(c).unwrap_or(0);
                 (d * width + c) as u32
             })
@@ -556,7 +682,7 @@ impl Searcher {
             let end = (start..total)
                 .find(|&k| cell[k] != cell[start])
                 .unwrap_or(total);
-            let bonus = rank::service_bonus(&cells[start].1);
+            let bonus = rank::service_bonus(&cells[start].2);
             for (k, p) in prior.iter_mut().enumerate().take(end).skip(start) {
                 *p = bonus - rank::shortness(k as u32, start as u32, end as u32);
             }
@@ -572,6 +698,24 @@ impl Searcher {
                 pairs.entry(p).or_default().push(n as u32);
             }
         }
+        // Levels, highest first (省级 before 县级), each jurisdiction's by number.
+        let mut levels: Vec<String> = jurisdictions.iter().map(|j| j.level.clone()).collect();
+        levels.sort_by(|a, b| {
+            crate::model::tier::rank(b)
+                .cmp(&crate::model::tier::rank(a))
+                .then_with(|| a.cmp(b))
+        });
+        levels.dedup();
+        let jurisdiction_level = jurisdictions
+            .iter()
+            .map(|j| levels.iter().position(|l| *l == j.level).unwrap_or(0) as u32)
+            .collect();
+        let department_names = department_keys
+            .iter()
+            .map(|k| departments.get(k).cloned().unwrap_or_else(|| k.1.clone()))
+            .collect();
+        let department_jurisdiction = department_keys.iter().map(|k| k.0).collect();
+        let department_ids = department_keys.into_iter().map(|k| k.1).collect();
         Ok(Searcher {
             index,
             reader,
@@ -587,7 +731,11 @@ impl Searcher {
             numbers,
             department_ids,
             categories,
-            departments,
+            department_names,
+            department_jurisdiction,
+            jurisdictions,
+            levels,
+            jurisdiction_level,
             cache: (std::env::var("QINGDAN_SEARCH_CACHE").as_deref() != Ok("0"))
                 .then(|| {
                     std::num::NonZeroUsize::new(CACHE_ENTRIES)
@@ -595,6 +743,16 @@ impl Searcher {
                 })
                 .flatten(),
         })
+    }
+
+    /// Is this the whole-tree index (`tree`)? Its documents belong to many jurisdictions.
+    pub fn is_tree(&self) -> bool {
+        self.f.jurisdiction.is_some()
+    }
+
+    /// The jurisdictions of the whole-tree index, in document order (none otherwise).
+    pub fn jurisdictions(&self) -> &[Jurisdiction] {
+        &self.jurisdictions
     }
 
     fn tokens(&self, analyzer: &str, text: &str) -> Vec<String> {
@@ -646,26 +804,9 @@ impl Searcher {
         if searched.chars().all(|c| !c.is_alphanumeric()) {
             return Ok(empty);
         }
-        let department = req.department.as_deref().filter(|d| !d.is_empty());
-        let category = req.category.as_deref().filter(|c| !c.is_empty());
-        // A filter naming nothing in the index matches nothing.
-        let dept_n = department.map(|d| {
-            self.department_ids
-                .iter()
-                .position(|x| x == d)
-                .map_or(u32::MAX, |n| n as u32)
-        });
-        let cat_n = category.map(|c| {
-            self.categories
-                .iter()
-                .position(|x| x == c)
-                .map_or(u32::MAX, |n| n as u32)
-        });
+        let filter = self.filter(req);
         let width = self.categories.len() as u32 + 1;
-        let keep = |d: u32| {
-            let cell = self.cell[d as usize];
-            dept_n.is_none_or(|x| x == cell / width) && cat_n.is_none_or(|x| x == cell % width)
-        };
+        let keep = |d: u32| filter.keeps(self.cell[d as usize], width);
         let limit = req.limit.clamp(1, 100);
         let offset = req.offset.min(10_000);
         let folded: Vec<String> = expanded.iter().map(|e| query::fold(e)).collect();
@@ -687,7 +828,7 @@ impl Searcher {
         for &d in &ranked.matched {
             counts[self.cell[d as usize] as usize] += 1;
         }
-        let facets = self.facets(&counts, dept_n, cat_n);
+        let facets = self.facets(&counts, &filter);
         if ranked.total == 0 {
             // Filters may hide the matches: the facets still say where they are.
             if ranked.matched.is_empty() {
@@ -723,6 +864,11 @@ impl Searcher {
                 url: s(self.f.url),
                 score: score as f32 / 100_000.0,
                 snippet: snippet(&s(self.f.text), &words, 90),
+                jurisdiction: self.f.jurisdiction.and_then(|_| {
+                    let department = self.cell[d as usize] / width;
+                    let j = self.department_jurisdiction.get(department as usize)?;
+                    self.jurisdictions.get(*j as usize).cloned()
+                }),
             });
         }
         Ok(Response {
@@ -737,56 +883,173 @@ impl Searcher {
         })
     }
 
-    /// Department counts under the category filter, category counts under the department
-    /// filter; most first. `counts` is the number of results per (department, category) cell.
-    fn facets(&self, counts: &[u32], department: Option<u32>, category: Option<u32>) -> Facets {
+    /// The filters of `req` as numbers. A filter naming nothing in the index matches nothing.
+    fn filter(&self, req: &Request) -> Filter<'_> {
+        let given = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
+        let (department, category) = (given(&req.department), given(&req.category));
+        let (level, jurisdiction) = if self.is_tree() {
+            (given(&req.level), given(&req.jurisdiction))
+        } else {
+            (None, None)
+        };
+        let jurisdiction = jurisdiction.map(|p| {
+            self.jurisdictions
+                .iter()
+                .position(|j| j.path == p)
+                .map_or(u32::MAX, |n| n as u32)
+        });
+        let level = level.map(|l| {
+            self.levels
+                .iter()
+                .position(|x| *x == l)
+                .map_or(u32::MAX, |n| n as u32)
+        });
+        Filter {
+            departments: department.map(|d| {
+                self.department_ids
+                    .iter()
+                    .zip(&self.department_jurisdiction)
+                    .map(|(id, j)| *id == d && jurisdiction.is_none_or(|x| x == *j))
+                    .collect()
+            }),
+            category: category.map(|c| {
+                self.categories
+                    .iter()
+                    .position(|x| *x == c)
+                    .map_or(u32::MAX, |n| n as u32)
+            }),
+            places: (level.is_some() || jurisdiction.is_some()).then(|| {
+                self.jurisdiction_level
+                    .iter()
+                    .enumerate()
+                    .map(|(j, l)| {
+                        level.is_none_or(|x| x == *l)
+                            && jurisdiction.is_none_or(|x| x as usize == j)
+                    })
+                    .collect()
+            }),
+            levels_only: level.map(|level| {
+                self.jurisdiction_level
+                    .iter()
+                    .map(|l| *l == level)
+                    .collect()
+            }),
+            jurisdiction,
+            department_jurisdiction: &self.department_jurisdiction,
+        }
+    }
+
+    /// Facet counts from `counts`, the number of results per (department, category) cell;
+    /// most first. Each facet is counted with the other filters applied but not its own:
+    /// departments under the category (and place) filters, categories under the department and
+    /// place filters; in the whole-tree index levels under the category filter, jurisdictions
+    /// under the category and level filters, and departments only once a jurisdiction is chosen.
+    fn facets(&self, counts: &[u32], filter: &Filter) -> Facets {
         let width = self.categories.len() + 1;
+        let tree = self.is_tree();
         let mut by_dept = vec![0usize; self.department_ids.len() + 1];
         let mut by_cat = vec![0usize; width];
+        let mut by_jurisdiction = vec![0usize; self.jurisdictions.len()];
+        let mut by_level = vec![0usize; self.levels.len()];
         for (cell, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
             let (d, c) = (cell / width, cell % width);
-            if category.is_none_or(|x| x as usize == c) {
-                by_dept[d] += *n as usize;
+            let n = *n as usize;
+            let j = filter.jurisdiction_of(d);
+            let category = filter.category.is_none_or(|x| x as usize == c);
+            let place = filter.place(j);
+            if category && place {
+                by_dept[d] += n;
             }
-            if department.is_none_or(|x| x as usize == d) {
-                by_cat[c] += *n as usize;
+            if filter.department(d) && place {
+                by_cat[c] += n;
+            }
+            if tree && category {
+                if filter.levels_only.as_ref().is_none_or(|l| l[j]) {
+                    by_jurisdiction[j] += n;
+                }
+                if let Some(l) = self.jurisdiction_level.get(j) {
+                    by_level[*l as usize] += n;
+                }
             }
         }
         fn name(names: &[String], n: usize) -> &str {
             names.get(n).map_or("", String::as_str)
         }
-        let sorted = |counts: Vec<usize>, dept: bool| {
-            let mut v: Vec<FacetCount> = counts
+        let most_first = |v: &mut Vec<FacetCount>| {
+            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        };
+        // In the whole tree, departments are those of the jurisdiction chosen.
+        let departments = !tree || filter.jurisdiction.is_some();
+        let mut department: Vec<FacetCount> = by_dept
+            .into_iter()
+            .enumerate()
+            .filter(|(_, n)| *n > 0 && departments)
+            .map(|(k, count)| FacetCount {
+                id: Some(name(&self.department_ids, k).to_string()),
+                name: name(&self.department_names, k).to_string(),
+                count,
+                level: None,
+            })
+            .collect();
+        most_first(&mut department);
+        let mut category: Vec<FacetCount> = by_cat
+            .into_iter()
+            .enumerate()
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, count)| FacetCount {
+                id: None,
+                name: name(&self.categories, k).to_string(),
+                count,
+                level: None,
+            })
+            .collect();
+        most_first(&mut category);
+        let (level, jurisdiction) = if tree {
+            let level = by_level
+                .into_iter()
+                .enumerate()
+                .filter(|(k, n)| *n > 0 && !name(&self.levels, *k).is_empty())
+                .map(|(k, count)| FacetCount {
+                    id: None,
+                    name: name(&self.levels, k).to_string(),
+                    count,
+                    level: None,
+                })
+                .collect();
+            let mut places: Vec<(usize, usize)> = by_jurisdiction
                 .into_iter()
                 .enumerate()
                 .filter(|(_, n)| *n > 0)
-                .map(|(k, count)| {
-                    if dept {
-                        let id = name(&self.department_ids, k);
-                        FacetCount {
-                            id: Some(id.to_string()),
-                            name: self
-                                .departments
-                                .get(id)
-                                .cloned()
-                                .unwrap_or_else(|| id.to_string()),
-                            count,
-                        }
-                    } else {
-                        FacetCount {
-                            id: None,
-                            name: name(&self.categories, k).to_string(),
-                            count,
-                        }
-                    }
+                .collect();
+            places.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let chosen = filter.jurisdiction.map(|j| j as usize);
+            let mut listed: Vec<(usize, usize)> = Vec::new();
+            for (k, (j, n)) in places.into_iter().enumerate() {
+                if k < MAX_JURISDICTION_FACETS || Some(j) == chosen {
+                    listed.push((j, n));
+                }
+            }
+            let jurisdiction = listed
+                .into_iter()
+                .filter_map(|(j, count)| {
+                    let info = self.jurisdictions.get(j)?;
+                    Some(FacetCount {
+                        id: Some(info.path.clone()),
+                        name: info.name.clone(),
+                        count,
+                        level: Some(info.level.clone()),
+                    })
                 })
                 .collect();
-            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-            v
+            (Some(level), Some(jurisdiction))
+        } else {
+            (None, None)
         };
         Facets {
-            department: sorted(by_dept, true),
-            category: sorted(by_cat, false),
+            department,
+            category,
+            level,
+            jurisdiction,
         }
     }
 
@@ -830,7 +1093,8 @@ impl Searcher {
         }
     }
 
-    /// Is `id` a department folder of the index? (The search log keeps only filters that are.)
+    /// Is `id` a department folder of the index (of any of its jurisdictions)? (The search log
+    /// keeps only filters that are.)
     pub fn has_department(&self, id: &str) -> bool {
         self.department_ids.iter().any(|d| d == id)
     }
@@ -889,6 +1153,49 @@ impl Searcher {
             .into_iter()
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
             .map(|(_, n)| self.names[n as usize].clone())
+    }
+}
+
+/// The filters of a request, as numbers of the index (`Searcher::filter`).
+struct Filter<'a> {
+    /// By department number: does it pass the department filter? (None: no filter.)
+    departments: Option<Vec<bool>>,
+    /// The category's number (`u32::MAX` for a category not in the index).
+    category: Option<u32>,
+    /// By jurisdiction number: does it pass the level and jurisdiction filters?
+    places: Option<Vec<bool>>,
+    /// By jurisdiction number: does it pass the level filter?
+    levels_only: Option<Vec<bool>>,
+    /// The jurisdiction's number (`u32::MAX` for a path not in the index).
+    jurisdiction: Option<u32>,
+    department_jurisdiction: &'a [u32],
+}
+
+impl Filter<'_> {
+    fn jurisdiction_of(&self, department: usize) -> usize {
+        self.department_jurisdiction
+            .get(department)
+            .map_or(0, |j| *j as usize)
+    }
+
+    fn department(&self, d: usize) -> bool {
+        self.departments
+            .as_ref()
+            .is_none_or(|ok| ok.get(d).copied().unwrap_or(false))
+    }
+
+    fn place(&self, j: usize) -> bool {
+        self.places
+            .as_ref()
+            .is_none_or(|ok| ok.get(j).copied().unwrap_or(false))
+    }
+
+    /// Does a document of `cell` pass every filter?
+    fn keeps(&self, cell: u32, width: u32) -> bool {
+        let d = (cell / width) as usize;
+        self.department(d)
+            && self.category.is_none_or(|x| x == cell % width)
+            && self.place(self.jurisdiction_of(d))
     }
 }
 

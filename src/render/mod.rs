@@ -314,8 +314,24 @@ impl Site {
         };
         let mut r = root.render_into(dir, &common, steps)?;
         if self.tree.nodes.len() > 1 {
-            let (pages, files, reused) =
-                steps.time("下级区划", || self.render_lower(dir, &common))?;
+            // The whole-tree search index (serve's scope=all) while the lower sites render.
+            let (pages, files, reused) = steps.time("下级区划", || {
+                let (lower, whole) = rayon::join(
+                    || self.render_lower(dir, &common),
+                    || {
+                        timed("index: tree", || {
+                            crate::index::tree::write(
+                                &self.tree,
+                                dir,
+                                &base_path(self.opts.base_url.as_deref()),
+                                &self.opts.out,
+                            )
+                        })
+                    },
+                );
+                whole?;
+                lower
+            })?;
             r.pages += pages;
             r.files += files;
             r.reused += reused;

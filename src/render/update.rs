@@ -160,6 +160,43 @@ impl Site {
         }))
     }
 
+    /// After `update`: write the whole-tree search index (`serve`'s `scope=all`, every
+    /// jurisdiction's items in one index) again beside the site and put it in place. At a
+    /// province's size it takes seconds, more than the pages: `serve` does it after the
+    /// rebuilt pages are served, and answers whole-tree searches from the previous index
+    /// meanwhile. Returns the documents indexed.
+    pub fn refresh_tree_index(&self) -> Result<usize, Error> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Write { path, source }
+        };
+        let stage = sibling(&self.opts.out, "tree-index");
+        if stage.exists() {
+            std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
+        }
+        let base = base_path(self.opts.base_url.as_deref());
+        let written = crate::index::tree::write(&self.tree, &stage, &base, &self.opts.out);
+        let n = match written {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&stage);
+                return Err(e);
+            }
+        };
+        let rel = Path::new(crate::index::DIR).join(crate::index::tree::DIR);
+        let (fresh, live) = (stage.join(&rel), self.opts.out.join(&rel));
+        let old = sibling(&live, "old");
+        if live.exists() {
+            std::fs::rename(&live, &old).map_err(io(&live))?;
+        }
+        std::fs::rename(&fresh, &live).map_err(io(&live))?;
+        if old.exists() {
+            remove_tree(&old).map_err(io(&old))?;
+        }
+        remove_tree(&stage).map_err(io(&stage))?;
+        Ok(n)
+    }
+
     /// Build node `n`'s site into a folder beside it, then put it in place of the old one,
     /// keeping the sites of the jurisdictions below it. Returns its pages and reused pages.
     fn rebuild_node(&self, n: usize, common: &Common) -> Result<(usize, usize), Error> {

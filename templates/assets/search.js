@@ -499,6 +499,9 @@
         '&department=' + encodeURIComponent(req.department || '') +
         '&category=' + encodeURIComponent(req.category || '') +
         '&page=' + (Math.floor((req.offset || 0) / PAGE) + 1) +
+        // The whole tree of a multi-level repository (only qingdan serve has its index).
+        (req.scope === 'all' ? '&scope=all&level=' + encodeURIComponent(req.level || '') +
+          '&j=' + encodeURIComponent(req.j || '') : '') +
         // A search while typing, or one the server already counted: not for the search log.
         (req.live ? '&live=1' : '');
       return fetch(u).then(function (r) {
@@ -546,7 +549,8 @@
     a.innerHTML = highlight(h.name, words(r));
     li.appendChild(a);
     li.appendChild(document.createTextNode(' '));
-    li.appendChild(el('span', { class: 'muted' }, h.department + ' · ' + h.category));
+    var where = h.jurisdiction ? h.jurisdiction.name + ' · ' : '';
+    li.appendChild(el('span', { class: 'muted' }, where + h.department + ' · ' + h.category));
     if (withSnippet && h.snippet) {
       var p = el('p', { class: 'snippet' });
       p.innerHTML = h.snippet; // escaped by the server, <b> around matches
@@ -577,6 +581,11 @@
     var layout = el('div', { class: 'search-layout' });
     // Facets fold away on phones, where they would push the results below the screen.
     var facetBox = el('details', { class: 'facets', hidden: '' });
+    // A multi-level repository under qingdan serve: the scope control (本级 / 全部区划).
+    var scopes = form.querySelectorAll('input[name=scope]');
+    function facetTitle() {
+      return state.scope === 'all' ? '按区划、职权类别筛选' : '按部门、职权类别筛选';
+    }
     facetBox.appendChild(el('summary', {}, '按部门、职权类别筛选'));
     if (!window.matchMedia || window.matchMedia('(min-width: 40rem)').matches) facetBox.open = true;
     var list = el('ol', { class: 'results' });
@@ -594,8 +603,30 @@
       q: params.get('q') || input.value || '',
       department: params.get('department') || '',
       category: params.get('category') || '',
+      scope: scopes.length && params.get('scope') === 'all' ? 'all' : '',
+      level: params.get('level') || '',
+      j: params.get('j') || '',
       shown: 0,
     };
+    function req(extra) {
+      var r = { q: state.q, department: state.department, category: state.category, offset: 0 };
+      if (state.scope === 'all') {
+        r.scope = 'all';
+        r.level = state.level;
+        r.j = state.j;
+      }
+      Object.keys(extra || {}).forEach(function (k) { r[k] = extra[k]; });
+      return r;
+    }
+    Array.prototype.forEach.call(scopes, function (radio) {
+      radio.addEventListener('change', function () {
+        if (!radio.checked) return;
+        state.scope = radio.value === 'all' ? 'all' : '';
+        // Departments, levels and jurisdictions of one scope mean nothing in the other.
+        state.department = state.level = state.j = '';
+        run(false);
+      });
+    });
     input.value = state.q;
     if (filters) filters.hidden = true;
     // The results the server rendered stay until this script has its own (no empty flash).
@@ -622,6 +653,11 @@
       if (state.q) p.set('q', state.q);
       if (state.department) p.set('department', state.department);
       if (state.category) p.set('category', state.category);
+      if (state.scope === 'all') {
+        p.set('scope', 'all');
+        if (state.level) p.set('level', state.level);
+        if (state.j) p.set('j', state.j);
+      }
       var s = p.toString();
       return location.pathname + (s ? '?' + s : '');
     }
@@ -631,7 +667,8 @@
       sec.appendChild(el('h2', {}, title));
       var ul = el('ul');
       var all = [{ value: '', name: '全部', count: total }].concat(items.map(function (f) {
-        return { value: key === 'department' ? f.id : f.name, name: f.name, count: f.count };
+        var value = key === 'department' || key === 'j' ? f.id : f.name;
+        return { value: value, name: f.name, count: f.count };
       }));
       all.forEach(function (f) {
         var li = el('li');
@@ -643,6 +680,8 @@
         b.appendChild(el('span', { class: 'count' }, String(f.count)));
         b.addEventListener('click', function () {
           state[key] = f.value;
+          // A department belongs to one jurisdiction: choosing another place forgets it.
+          if (key === 'j' || key === 'level') state.department = '';
           run(false, { key: key, value: f.value });
         });
         li.appendChild(b);
@@ -671,8 +710,7 @@
         if (!count()) return;
         getBackend().then(function (search) {
           if (search.counts) {
-            search({ q: state.q, department: state.department, category: state.category, offset: 0 })
-              .catch(function () {});
+            search(req()).catch(function () {});
           }
         });
       }, 2000);
@@ -694,10 +732,7 @@
       var offset = append ? state.shown : 0;
       return getBackend()
         .then(function (search) {
-          return search({
-            q: q, department: state.department, category: state.category, limit: PAGE, offset: offset,
-            live: live !== false,
-          });
+          return search(req({ q: q, limit: PAGE, offset: offset, live: live !== false }));
         })
         .then(function (r) {
           if (mine !== seq) return;
@@ -713,13 +748,25 @@
           status.textContent = statusText(r, q);
           if (!append) {
             facetBox.textContent = '';
-            facetBox.appendChild(el('summary', {}, '按部门、职权类别筛选'));
+            facetBox.appendChild(el('summary', {}, facetTitle()));
             var f = r.facets || { department: [], category: [] };
-            var byDept = f.department.reduce(function (s, x) { return s + x.count; }, 0);
-            var byCat = f.category.reduce(function (s, x) { return s + x.count; }, 0);
-            facetBox.hidden = !(r.total || state.department || state.category);
+            var sum = function (list) { return (list || []).reduce(function (s, x) { return s + x.count; }, 0); };
+            var byDept = sum(f.department);
+            var byCat = sum(f.category);
+            facetBox.hidden = !(r.total || state.department || state.category || state.level || state.j);
             if (!facetBox.hidden) {
-              facetBox.appendChild(facetGroup('部门', 'department', f.department, byDept));
+              if (f.level) {
+                // The whole tree: levels, then jurisdictions (counted within the level chosen).
+                var byLevel = sum(f.level);
+                var inLevel = state.level
+                  ? sum(f.level.filter(function (x) { return x.name === state.level; }))
+                  : byLevel;
+                facetBox.appendChild(facetGroup('区划层级', 'level', f.level, byLevel));
+                facetBox.appendChild(facetGroup('区划', 'j', f.jurisdiction || [], inLevel));
+              }
+              if (!f.level || state.j) {
+                facetBox.appendChild(facetGroup('部门', 'department', f.department, byDept));
+              }
               facetBox.appendChild(facetGroup('职权类别', 'category', f.category, byCat));
             }
             if (refocus) {

@@ -1,0 +1,286 @@
+//! The whole-tree search index of a multi-level repository (`lists/jurisdictions/…`): every
+//! jurisdiction's items in one tantivy index, `<site>/_index/tree/`, written by `build` only for
+//! a tree. Its documents are those of each jurisdiction's own index (the same terms, the same
+//! numbering within a jurisdiction, the jurisdictions one after the other in the tree's order)
+//! with one more stored field, `jurisdiction`, a number into `jurisdictions.json` beside it
+//! (path, name, level and address of each jurisdiction's site). `serve` answers whole-tree
+//! searches (`scope=all`) from it, and `qingdan search --all`; the document frequencies are the
+//! whole tree's, so a result's rank may differ from its rank in its own jurisdiction's search.
+//!
+//! A jurisdiction's own search (`serve`'s `/j/<path>/api/search`, `qingdan search
+//! --jurisdiction`) reads that jurisdiction's own index (`<site>/j/<path>/_index/`), whose
+//! statistics are those of its static index: the browser on a static host finds the same.
+//!
+//! There is no static whole-tree index: on a static host each jurisdiction's search page
+//! searches that jurisdiction only, and says so.
+//!
+//! The index is reused (hard-linked) from the previous build when no list file of any
+//! jurisdiction changed (`KEY_FILE` holds the key of its inputs).
+
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+
+use super::{Jurisdiction, Part, query::Synonym};
+use crate::Error;
+use crate::snapshot::Snapshot;
+use crate::snapshot::tree::Tree;
+
+/// Folder of the whole-tree index inside the site's index folder (`_index/tree/`).
+pub const DIR: &str = "tree";
+
+/// The jurisdictions of the index, in document order (`Vec<Jurisdiction>` as JSON).
+pub const FILE: &str = "jurisdictions.json";
+
+/// The key of the inputs the index was written from, written last.
+const KEY_FILE: &str = "key";
+
+/// The path of a jurisdiction as the `j` filter and `--jurisdiction` name it: `.` for the
+/// root, else the path of its site below `j/` (`jurisdictions/a/jurisdictions/b` → `a/b`).
+pub fn path_of(node_path: &str) -> String {
+    if node_path.is_empty() {
+        ".".to_string()
+    } else {
+        node_path.replace("jurisdictions/", "")
+    }
+}
+
+/// The site folder of a jurisdiction path (`path_of`), relative to the root site: `j/a/b`;
+/// `None` for a path that could leave the site (`..`, hidden names, empty segments).
+pub fn site_rel(path: &str) -> Option<String> {
+    let ok = !path.is_empty()
+        && path.len() < 512
+        && path.split('/').all(|s| {
+            !s.is_empty()
+                && !s.starts_with('.')
+                && s != "_index"
+                && s.chars().all(|c| !c.is_control() && c != '\\')
+        });
+    ok.then(|| format!("j/{path}"))
+}
+
+/// The index `qingdan search` reads in the site folder `site`: the whole-tree index with
+/// `all`; else the index of `jurisdiction` (its path, `.` the root) or, without it, the root's.
+pub fn index_dir(
+    site: &Path,
+    jurisdiction: Option<&str>,
+    all: bool,
+) -> Result<std::path::PathBuf, Error> {
+    if all {
+        let dir = site.join(super::DIR).join(DIR);
+        if !dir.join("meta.json").is_file() {
+            return Err(Error::Usage(format!(
+                "{} 中没有整个区划树的索引：只有多级清单（lists/jurisdictions/）生成的网站才有；多级清单请重新运行 qingdan build",
+                site.display()
+            )));
+        }
+        return Ok(dir);
+    }
+    match jurisdiction {
+        None | Some(".") => Ok(site.join(super::DIR)),
+        Some(path) => {
+            let dir = site_rel(path)
+                .map(|rel| site.join(rel))
+                .filter(|d| d.join(super::DIR).join("meta.json").is_file())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{} 中没有区划 {path} 的网站（j/{path}/）；区划的路径是它在 j/ 下的文件夹，如 dszq，最上一级为 .",
+                        site.display()
+                    ))
+                })?;
+            Ok(dir.join(super::DIR))
+        }
+    }
+}
+
+/// The synonym table of a jurisdiction's search: the built-in one and its own
+/// `synonyms.toml` (the whole-tree index uses the root's).
+pub fn synonyms(snap: &Snapshot) -> Vec<Synonym> {
+    let mut synonyms = super::query::built_in();
+    if let Some(own) = &snap.synonyms {
+        synonyms.extend(own.value.synonym.iter().map(|e| Synonym {
+            words: e.words.clone(),
+            means: e.means.clone(),
+        }));
+    }
+    synonyms
+}
+
+/// The jurisdictions of `tree` as the index lists them; `root_base` is the root site's path
+/// prefix.
+pub fn jurisdictions(tree: &Tree, root_base: &str) -> Vec<Jurisdiction> {
+    tree.nodes
+        .iter()
+        .map(|node| {
+            let path = path_of(&node.path);
+            let base = site_base(root_base, &node.path);
+            Jurisdiction {
+                path,
+                name: node.name().to_string(),
+                level: node.level().trim().to_string(),
+                url: format!("{base}/"),
+            }
+        })
+        .collect()
+}
+
+fn site_base(root_base: &str, node_path: &str) -> String {
+    if node_path.is_empty() {
+        root_base.to_string()
+    } else {
+        format!("{root_base}/j/{}", path_of(node_path))
+    }
+}
+
+/// Write the whole-tree index of `tree` into `<site>/_index/tree/`, or link it from the
+/// previous build in `previous` (the site folder being replaced) when nothing it is made of
+/// changed. Returns the documents indexed (0 when reused).
+pub fn write(tree: &Tree, site: &Path, root_base: &str, previous: &Path) -> Result<usize, Error> {
+    let to = site.join(super::DIR).join(DIR);
+    let synonyms = synonyms(&tree.nodes[0].snapshot);
+    let listed = jurisdictions(tree, root_base);
+    let listed_json = serde_json::to_vec(&listed)?;
+    let key = key(
+        tree,
+        root_base,
+        &serde_json::to_vec(&synonyms)?,
+        &listed_json,
+    );
+    let done = |dir: &Path| std::fs::read_to_string(dir.join(KEY_FILE)).ok() == Some(key.clone());
+    // The root site's index folder may have been linked whole from the previous build.
+    if done(&to) {
+        return Ok(0);
+    }
+    let _ = std::fs::remove_dir_all(&to);
+    let old = previous.join(super::DIR).join(DIR);
+    if done(&old) && link_all(&old, &to) {
+        return Ok(0);
+    }
+    let _ = std::fs::remove_dir_all(&to);
+    let parts: Vec<Part> = tree
+        .nodes
+        .iter()
+        .map(|node| Part {
+            snap: &node.snapshot,
+            base: site_base(root_base, &node.path),
+        })
+        .collect();
+    let n = super::write_parts(&parts, &to, &synonyms, true)?;
+    let put = |name: &str, bytes: &[u8]| {
+        std::fs::write(to.join(name), bytes).map_err(|source| Error::Write {
+            path: to.join(name),
+            source,
+        })
+    };
+    put(FILE, &listed_json)?;
+    put(KEY_FILE, key.as_bytes())?;
+    Ok(n)
+}
+
+/// A key of everything the index is made of: this qingdan, the index format, the root's
+/// address, every list file of every jurisdiction (path and content hash), the synonyms and the
+/// jurisdictions' names, levels and addresses.
+fn key(tree: &Tree, root_base: &str, synonyms: &[u8], listed: &[u8]) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    super::FORMAT.hash(&mut h);
+    root_base.hash(&mut h);
+    synonyms.hash(&mut h);
+    listed.hash(&mut h);
+    for node in &tree.nodes {
+        node.path.hash(&mut h);
+        node.snapshot.items.len().hash(&mut h);
+        let mut files: Vec<(&str, u64)> = node
+            .snapshot
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.hash))
+            .collect();
+        files.sort_unstable();
+        files.hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// Hard-link every file of `from` into `to` (false when one fails).
+fn link_all(from: &Path, to: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return false;
+    };
+    if std::fs::create_dir_all(to).is_err() {
+        return false;
+    }
+    entries.into_iter().all(|e| {
+        e.is_ok_and(|e| {
+            let path = e.path();
+            path.is_file() && std::fs::hard_link(&path, to.join(e.file_name())).is_ok()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_name_sites_and_never_leave_them() {
+        assert_eq!(path_of(""), ".");
+        assert_eq!(path_of("jurisdictions/dszq"), "dszq");
+        assert_eq!(path_of("jurisdictions/a/jurisdictions/b"), "a/b");
+        assert_eq!(site_rel("dszq").as_deref(), Some("j/dszq"));
+        assert_eq!(site_rel("a/b").as_deref(), Some("j/a/b"));
+        for bad in [
+            "", ".", "..", "a/../b", "a//b", "/a", "a/", ".git", "a/_index", "a\\b",
+        ] {
+            assert_eq!(site_rel(bad), None, "{bad:?}");
+        }
+    }
+
+    /// The whole-tree index lists every jurisdiction with its level and the address of its
+    /// site; its documents carry their jurisdiction; a second write with nothing changed links
+    /// the previous one instead of indexing again.
+    #[test]
+    fn writes_every_jurisdiction_and_reuses_an_unchanged_index() {
+        let lists = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lists");
+        let tree = Tree::load(&lists).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
+        let total: usize = tree.nodes.iter().map(|n| n.snapshot.items.len()).sum();
+        assert_eq!(write(&tree, &old, "/qd", &new).unwrap(), total);
+        let listed: Vec<Jurisdiction> =
+            serde_json::from_slice(&std::fs::read(old.join("_index/tree").join(FILE)).unwrap())
+                .unwrap();
+        assert_eq!(listed.len(), tree.nodes.len());
+        assert_eq!(
+            (listed[0].path.as_str(), listed[0].url.as_str()),
+            (".", "/qd/")
+        );
+        let dszq = listed.iter().find(|j| j.path == "dszq").unwrap();
+        assert_eq!(
+            (dszq.name.as_str(), dszq.level.as_str()),
+            ("独山子区", "县级")
+        );
+        assert_eq!(dszq.url, "/qd/j/dszq/");
+        let s = super::super::Searcher::open(&old.join("_index/tree")).unwrap();
+        assert!(s.is_tree());
+        let r = s
+            .search(&super::super::Request {
+                q: "许可".into(),
+                limit: 100,
+                jurisdiction: Some("dszq".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(r.total > 0);
+        for h in &r.hits {
+            let j = h.jurisdiction.as_ref().unwrap();
+            assert_eq!(j.path, "dszq");
+            assert!(h.url.starts_with("/qd/j/dszq/items/"), "{}", h.url);
+        }
+        // Nothing changed: linked, not indexed.
+        assert_eq!(write(&tree, &new, "/qd", &old).unwrap(), 0);
+        assert!(super::super::Searcher::open(&new.join("_index/tree")).is_ok());
+        // Another address is another index.
+        let other = tmp.path().join("other");
+        assert_eq!(write(&tree, &other, "", &new).unwrap(), total);
+    }
+}
