@@ -1189,10 +1189,12 @@ type Rebuilt = (String, Option<Vec<String>>);
 /// rebuild only their sites and the root's pages that change (`Site::update`). `None` when the
 /// edit needs the whole site built again; else the summary, or what went wrong.
 fn update(
-    site: &mut crate::render::Site,
+    live: &mut Option<crate::render::Site>,
     lists: &Path,
     changed: &[PathBuf],
+    votes: Option<std::collections::HashMap<String, crate::feedback::Votes>>,
 ) -> Option<Result<Rebuilt, String>> {
+    let site = live.as_mut()?;
     let root = std::fs::canonicalize(lists).unwrap_or_else(|_| lists.to_path_buf());
     let rels: Vec<String> = changed
         .iter()
@@ -1210,6 +1212,7 @@ fn update(
         .collect::<Option<_>>()?;
     let nodes = site.incremental(&rels)?;
     let t = std::time::Instant::now();
+    site.set_votes(votes);
     Some(match site.update(&nodes) {
         Ok(Some(u)) => Ok((
             format!(
@@ -1234,7 +1237,15 @@ fn update(
             let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
             Err(crate::check::render_text(&site.report, site.snap(), color))
         }
-        Err(e) => Err(format!("{:?}", miette::Report::new(e))),
+        Err(e) => {
+            // Part of the site may be written: what is loaded no longer says what is on disk,
+            // so the next change builds the whole site.
+            *live = None;
+            Err(format!(
+                "{:?}下次改动时将整个网站重新生成。",
+                miette::Report::new(e)
+            ))
+        }
     })
 }
 
@@ -1263,7 +1274,7 @@ fn watch(
     let (tx, rx) = std::sync::mpsc::channel::<notify::Event>();
     let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
         if let Ok(e) = e
-            && relevant(&e)
+            && (relevant(&e) || e.need_rescan())
         {
             let _ = tx.send(e);
         }
@@ -1291,12 +1302,17 @@ fn watch(
         if live.is_some() {
             eprintln!("多级清单已载入：改动某个下级区划时，只重新生成这个区划和受影响的汇总页。");
         }
+        let mut rescan = false;
         while let Ok(first) = rx.recv() {
+            rescan |= first.need_rescan();
             let mut changed: Vec<PathBuf> = first.paths;
             // Editors and git write several files at once: wait for quiet.
             loop {
                 match rx.recv_timeout(QUIET) {
-                    Ok(e) => changed.extend(e.paths),
+                    Ok(e) => {
+                        rescan |= e.need_rescan();
+                        changed.extend(e.paths)
+                    }
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
                 }
@@ -1304,9 +1320,13 @@ fn watch(
             changed.sort();
             changed.dedup();
             eprintln!("清单有改动，正在重新生成网站……");
-            let updated = live
-                .as_mut()
-                .and_then(|site| update(site, &lists, &changed));
+            if rescan {
+                // Events were lost (too many at once): what changed is not known.
+                live = None;
+                rescan = false;
+            }
+            let votes = shared.feedback.as_ref().and_then(|f| f.votes());
+            let updated = update(&mut live, &lists, &changed, votes);
             let result = match updated {
                 Some(r) => r,
                 None => {

@@ -334,3 +334,86 @@ fn serve_watch_rebuilds_a_district_in_part() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+/// An edit refused by `check` is not forgotten: the next edit, in another district, is refused
+/// too while the first district's files are still wrong, as a full build would be.
+#[test]
+fn a_refused_edit_is_checked_again_with_the_next_one() {
+    let dir = demo();
+    let lists = dir.path().join("lists");
+    let out = dir.path().join("site");
+    let mut site = built(&lists, &out);
+    edit(
+        &lists,
+        LOCAL,
+        "category = \"行政检查\"",
+        "category = \"检查\"",
+    );
+    let nodes = site.incremental(&[LOCAL.to_string()]).unwrap();
+    assert!(site.update(&nodes).unwrap().is_none());
+    // A valid edit elsewhere.
+    let other = "jurisdictions/klmyq/jurisdiction.toml";
+    let claim = std::fs::read_dir(lists.join("jurisdictions/klmyq/departments/swj/claims"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let rel = claim
+        .strip_prefix(&lists)
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    assert!(lists.join(other).exists());
+    std::fs::write(&claim, std::fs::read_to_string(&claim).unwrap() + "\n").unwrap();
+    let nodes = site.incremental(&[rel]).unwrap();
+    assert!(
+        site.update(&nodes).unwrap().is_none(),
+        "独山子区 is still wrong on disk"
+    );
+    assert!(
+        site.report
+            .errors
+            .iter()
+            .any(|d| d.rule == "unknown-category")
+    );
+    // Put right: both are rebuilt.
+    edit(
+        &lists,
+        LOCAL,
+        "category = \"检查\"",
+        "category = \"行政检查\"",
+    );
+    let nodes = site.incremental(&[LOCAL.to_string()]).unwrap();
+    let u = site.update(&nodes).unwrap().expect("passes now");
+    assert_eq!(u.jurisdictions.len(), 2, "{u:?}");
+}
+
+/// A lower jurisdiction whose folder is named like a folder of the pages ("assets") lives
+/// inside its parent's site next to them: such a tree is always built whole.
+#[test]
+fn a_jurisdiction_named_like_a_page_folder_is_not_rebuilt_alone() {
+    let dir = demo();
+    let lists = dir.path().join("lists");
+    write(
+        &lists,
+        "jurisdictions/dszq/jurisdictions/assets/jurisdiction.toml",
+        "name = \"某街道\"\ncode = \"650202001\"\nlevel = \"乡镇级\"\nsample = true\n",
+    );
+    let site = Site::load(options(&lists, &dir.path().join("site"))).unwrap();
+    assert!(
+        site.incremental(&[LOCAL.to_string()]).is_none(),
+        "its parent"
+    );
+    assert!(
+        site.incremental(&[
+            "jurisdictions/dszq/jurisdictions/assets/departments/a/department.toml".to_string()
+        ])
+        .is_none(),
+        "itself"
+    );
+    assert!(
+        site.incremental(&[CLAIM.replace("dszq", "wehq")]).is_some(),
+        "another district"
+    );
+}

@@ -112,6 +112,9 @@ pub struct Site {
     view: Option<tree::TreeView>,
     /// A multi-level repository: its rules' results per jurisdiction (for `update`).
     checked: Option<check::TreeChecked>,
+    /// Jurisdictions whose last edit `update` refused (they did not pass `check`): loaded as
+    /// before that edit, and loaded again with the next one.
+    pending: Vec<usize>,
 }
 
 /// Named, timed steps of a build.
@@ -213,6 +216,7 @@ impl Site {
             },
             view: None,
             checked: None,
+            pending: Vec::new(),
         })
     }
 
@@ -238,6 +242,7 @@ impl Site {
             tree,
             view: Some(view),
             checked: Some(rules),
+            pending: Vec::new(),
         })
     }
 

@@ -20,6 +20,27 @@ use super::{
 };
 use crate::check;
 
+/// Folders of a jurisdiction's site that a lower jurisdiction's folder must not be named like
+/// for its site to be rebuilt on its own.
+const RESERVED: &[&str] = &[
+    "_index",
+    "accessibility",
+    "assets",
+    "boundaries",
+    "catalogue",
+    "categories",
+    "data",
+    "departments",
+    "editions",
+    "gone",
+    "items",
+    "j",
+    "jurisdictions",
+    "life",
+    "search",
+    "supervision",
+];
+
 /// What `Site::update` did.
 #[derive(Debug)]
 pub struct Updated {
@@ -40,6 +61,15 @@ impl Site {
     /// Is this a multi-level repository (the only kind `update` can rebuild in part)?
     pub fn is_tree(&self) -> bool {
         self.view.is_some()
+    }
+
+    /// The "有帮助" counts item pages show, as they are now (a partial rebuild shows the
+    /// counts of its own time, as a full one does).
+    pub fn set_votes(
+        &mut self,
+        votes: Option<std::collections::HashMap<String, crate::feedback::Votes>>,
+    ) {
+        self.opts.votes = votes;
     }
 
     /// The lower jurisdictions an edit of `changed` (paths relative to the lists folder,
@@ -65,6 +95,18 @@ impl Site {
             ) {
                 return None;
             }
+            // A site inside another (a township's in its county's folder) must not share a
+            // name with a folder of the pages: swapping one would move the other.
+            let clash = |folder: &str| RESERVED.contains(&folder);
+            if clash(node.folder())
+                || self
+                    .tree
+                    .nodes
+                    .iter()
+                    .any(|c| c.parent == Some(n) && clash(c.folder()))
+            {
+                return None;
+            }
             if !nodes.contains(&n) {
                 nodes.push(n);
             }
@@ -76,6 +118,15 @@ impl Site {
     /// the site this `Site` built last. `Ok(None)` when the edit does not pass `check`: then
     /// `self.report` says why, and the lists as loaded and the site are as they were.
     pub fn update(&mut self, nodes: &[usize]) -> Result<Option<Updated>, Error> {
+        // Jurisdictions whose last edit did not pass `check` are loaded again with these: their
+        // files on disk are not what is loaded.
+        let mut with_pending: Vec<usize> = nodes.to_vec();
+        for &n in &self.pending {
+            if !with_pending.contains(&n) {
+                with_pending.push(n);
+            }
+        }
+        let nodes = &with_pending[..];
         let mut steps = Steps::default();
         let lists = self.opts.lists.clone();
         // Load each again; on a failure put back those already replaced.
@@ -110,9 +161,11 @@ impl Site {
                 checked.update(&self.tree, n);
             }
             self.report = report;
+            self.pending = nodes.to_vec();
             return Ok(None);
         }
         self.report = report;
+        self.pending.clear();
         steps.0.push(("校验".into(), t.elapsed()));
 
         let t = Instant::now();
