@@ -24,7 +24,30 @@ pub fn rank(word: &str) -> u8 {
 }
 
 /// (highest, lowest) recognised level of a level text such as “市级、县级” (words with 级).
+/// Remembered per thread: a province's check asks it of the same few texts millions of times
+/// (each catalogue item's levels, for each of a thousand jurisdictions), and working it out
+/// (a dozen substring searches per word) was a fifth of the check.
 pub fn levels(text: &str) -> Option<(u8, u8)> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static SEEN: RefCell<HashMap<String, Option<(u8, u8)>>> = RefCell::new(HashMap::new());
+    }
+    SEEN.with(|seen| {
+        if let Some(r) = seen.borrow().get(text) {
+            return *r;
+        }
+        let r = levels_of(text);
+        let mut seen = seen.borrow_mut();
+        // Level texts are few; a list of odd ones does not grow without end.
+        if seen.len() < 1024 {
+            seen.insert(text.to_string(), r);
+        }
+        r
+    })
+}
+
+fn levels_of(text: &str) -> Option<(u8, u8)> {
     let ranks: Vec<u8> = text
         .split(['、', '，', ',', '/', '；', ';', ' ', '和', '及'])
         .filter(|w| w.contains('级'))
