@@ -90,13 +90,15 @@ impl TreeChecked {
         TreeChecked { own, across }
     }
 
-    /// Node `n` was loaded again (and nothing else changed): run its rules again, and those on
-    /// the whole tree.
-    pub fn update(&mut self, t: &crate::snapshot::tree::Tree, n: usize) {
-        self.own[n] = own_rules(&t.nodes[n]);
-        let (found, coverage) = tree::run_node(t, n);
-        self.across.per_node[n] = found;
-        self.across.coverage[n] = coverage;
+    /// `nodes` were loaded again (and nothing else changed): run their rules again, and those
+    /// on the whole tree (once).
+    pub fn update(&mut self, t: &crate::snapshot::tree::Tree, nodes: &[usize]) {
+        for &n in nodes {
+            self.own[n] = own_rules(&t.nodes[n]);
+            let (found, coverage) = tree::run_node(t, n);
+            self.across.per_node[n] = found;
+            self.across.coverage[n] = coverage;
+        }
         self.across.whole = tree::run_whole(t);
     }
 

@@ -767,12 +767,15 @@ fn sibling(out: &Path, what: &str) -> PathBuf {
     out.with_file_name(format!(".{name}.{what}-{}", std::process::id()))
 }
 
+/// For `map_err` of a write at `path`.
+fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + use<> {
+    let path = path.to_path_buf();
+    move |source| Error::Write { path, source }
+}
+
 /// Put the new site in place of the old one.
 fn swap(tmp: &Path, out: &Path) -> Result<(), Error> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
+    let io = write_err;
     if out.exists() {
         let old = sibling(out, "old");
         std::fs::rename(out, &old).map_err(io(out))?;

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::{
     Common, Error, Site, Steps, Writer, base_path, remove_tree, render_catalogue_page,
-    render_jurisdictions_from, render_tree_pages, sibling, tree,
+    render_jurisdictions_from, render_tree_pages, sibling, tree, write_err,
 };
 use crate::check;
 
@@ -95,6 +95,9 @@ impl Site {
             ) {
                 return None;
             }
+            if nodes.contains(&n) {
+                continue;
+            }
             // A site inside another (a township's in its county's folder) must not share a
             // name with a folder of the pages: swapping one would move the other.
             let clash = |folder: &str| RESERVED.contains(&folder);
@@ -107,9 +110,7 @@ impl Site {
             {
                 return None;
             }
-            if !nodes.contains(&n) {
-                nodes.push(n);
-            }
+            nodes.push(n);
         }
         (!nodes.is_empty()).then_some(nodes)
     }
@@ -149,17 +150,13 @@ impl Site {
         let Some(checked) = self.checked.as_mut() else {
             return Err(Error::Usage("内部错误：没有可更新的校验结果".into()));
         };
-        crate::progress::timed("update: rules", || {
-            for &n in nodes {
-                checked.update(&self.tree, n);
-            }
-        });
+        crate::progress::timed("update: rules", || checked.update(&self.tree, nodes));
         let report = crate::progress::timed("update: report", || checked.report(&self.tree));
         if !report.ok {
             for (n, old) in olds.into_iter().rev() {
                 self.tree.restore_node(n, old);
-                checked.update(&self.tree, n);
             }
+            checked.update(&self.tree, nodes);
             self.report = report;
             self.pending = nodes.to_vec();
             return Ok(None);
@@ -219,10 +216,7 @@ impl Site {
     /// rebuilt pages are served, and answers whole-tree searches from the previous index
     /// meanwhile. Returns the documents indexed.
     pub fn refresh_tree_index(&self) -> Result<usize, Error> {
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Write { path, source }
-        };
+        let io = write_err;
         let stage = sibling(&self.opts.out, "tree-index");
         if stage.exists() {
             std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
@@ -258,10 +252,7 @@ impl Site {
         let rel = tree::rel(&self.tree.nodes[n].path);
         let live = self.opts.out.join(&rel);
         let fresh = sibling(&live, "building");
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Write { path, source }
-        };
+        let io = write_err;
         if fresh.exists() {
             std::fs::remove_dir_all(&fresh).map_err(io(&fresh))?;
         }
@@ -278,7 +269,7 @@ impl Site {
             .nodes
             .iter()
             .filter(|c| c.parent == Some(n))
-            .filter_map(|c| tree::rel(&c.path).rsplit('/').next().map(str::to_string))
+            .map(|c| c.folder().to_string())
             .collect();
         crate::progress::timed("update: swap the site in", || {
             replace_contents(&fresh, &live, &keep)
@@ -320,10 +311,7 @@ impl Site {
         tera.global_context().insert("site", &site.view);
         let stage = sibling(&self.opts.out, "update");
         if stage.exists() {
-            std::fs::remove_dir_all(&stage).map_err(|source| Error::Write {
-                path: stage.clone(),
-                source,
-            })?;
+            std::fs::remove_dir_all(&stage).map_err(write_err(&stage))?;
         }
         let w = Writer {
             dir: &stage,
@@ -373,10 +361,7 @@ impl Site {
 /// entry (a file by a rename over it, a folder by moving the old one away first), keeping the
 /// entries named in `keep` (the sites of the jurisdictions below it).
 fn replace_contents(fresh: &Path, live: &Path, keep: &HashSet<String>) -> Result<(), Error> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
+    let io = write_err;
     std::fs::create_dir_all(live).map_err(io(live))?;
     let trash = sibling(live, "old");
     if trash.exists() {
@@ -413,10 +398,7 @@ fn replace_contents(fresh: &Path, live: &Path, keep: &HashSet<String>) -> Result
 /// Move every file under `stage` to the same place under `out` (each a rename over the old
 /// file), then remove `stage`.
 fn move_files_into(stage: &Path, out: &Path) -> Result<(), Error> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
+    let io = write_err;
     for entry in walkdir::WalkDir::new(stage) {
         let entry = entry.map_err(|e| Error::Write {
             path: stage.to_path_buf(),
