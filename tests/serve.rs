@@ -228,43 +228,15 @@ fn search_api_and_page_answer_everything_with_200_or_400() {
 fn watch_rebuilds_on_change_keeps_the_old_site_on_errors_and_reloads_pages() {
     let dir = valid_tree();
     let out = dir.path().join("site");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
-        .args([
-            "serve",
-            "--watch",
-            "--no-search-log",
-            "--addr",
-            "127.0.0.1:0",
-            "--lists",
-        ])
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    {
-        let log = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("http://").nth(1) {
-                    let _ = addr_tx.send(rest.split('/').next().unwrap_or("").to_string());
-                }
-                log.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-    }
-    let server = Server {
-        child,
-        said: String::new(),
-        addr: addr_rx
-            .recv_timeout(std::time::Duration::from_secs(120))
-            .expect("serve printed its address"),
-    };
+    let server = serve_logged(&[
+        "--watch".as_ref(),
+        "--no-search-log".as_ref(),
+        "--lists".as_ref(),
+        dir.path().as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let log = &server.log;
     let a = &server.addr;
     let (_, home) = get(a, "/");
     assert!(

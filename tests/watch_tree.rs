@@ -233,55 +233,24 @@ fn edits_that_change_the_whole_tree_are_not_done_in_part() {
 /// `serve --watch` on the demo: an edit inside a district is rebuilt in part and served.
 #[test]
 fn serve_watch_rebuilds_a_district_in_part() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let dir = demo();
     let lists = dir.path().join("lists");
     let out: PathBuf = dir.path().join("site");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
-        .args([
-            "serve",
-            "--watch",
-            "--no-search-log",
-            "--addr",
-            "127.0.0.1:0",
-            "--lists",
-        ])
-        .arg(&lists)
-        .arg("--out")
-        .arg(&out)
-        .arg("--feedback-db")
-        .arg(dir.path().join("fb.sqlite"))
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let stderr = child.stderr.take().unwrap();
-    let _child = Kill(child);
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let (tx, rx) = std::sync::mpsc::channel();
-    {
-        let log = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("http://").nth(1) {
-                    let _ = tx.send(rest.split('/').next().unwrap_or("").to_string());
-                }
-                log.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-    }
-    let addr = rx
-        .recv_timeout(std::time::Duration::from_secs(300))
-        .expect("serve printed its address");
+    let fb = dir.path().join("fb.sqlite");
+    let server = serve_logged(&[
+        "--watch".as_ref(),
+        "--no-search-log".as_ref(),
+        "--lists".as_ref(),
+        lists.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--feedback-db".as_ref(),
+        fb.as_os_str(),
+    ]);
+    let (addr, log) = (&server.addr, &server.log);
     let get = |path: &str| {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
         write!(
             s,
             "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"

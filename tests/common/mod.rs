@@ -186,3 +186,56 @@ pub fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
     v.sort();
     v
 }
+
+/// `qingdan serve` started with `args` after `serve --addr 127.0.0.1:0`, what it says on
+/// standard error collected as it goes (`--watch` says its rebuilds there); killed when dropped.
+pub struct Serving {
+    child: std::process::Child,
+    pub addr: String,
+    pub log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn serve_logged(args: &[&std::ffi::OsStr]) -> Serving {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(rest) = line.split("http://").nth(1) {
+                    let _ = tx.send(rest.split('/').next().unwrap_or("").to_string());
+                }
+                log.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+    }
+    // Kill it even if it never says its address.
+    let mut serving = Serving {
+        child,
+        addr: String::new(),
+        log,
+    };
+    serving.addr = rx
+        .recv_timeout(std::time::Duration::from_secs(300))
+        .expect("serve printed its address");
+    serving
+}
