@@ -374,6 +374,20 @@ fn server_and_browser_agree_on_every_evaluation_query() {
         g.0 += 1;
         let common = server.iter().filter(|id| browser.contains(id)).count();
         g.3 += common as f64 / server.len().max(browser.len()).max(1) as f64;
+        let browser_related: Vec<String> = a["related"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|w| w.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if r.related != browser_related {
+            differ.push(format!(
+                "[{}] {} related words\n    server  {:?}\n    browser {:?}",
+                e.set, e.q, r.related, browser_related
+            ));
+        }
         if server == browser {
             g.1 += 1;
         } else {
@@ -419,4 +433,130 @@ fn server_and_browser_agree_on_every_evaluation_query() {
         "{} of {total} evaluation queries differ between server and browser",
         differ.len()
     );
+}
+
+/// Issue 15: with `thesaurus = true`, a word no name uses (消防栓) is searched with the word of
+/// the thesaurus's group that names use (消火栓), by the server and the browser alike: the same
+/// related words and the same top 10 for every blind colloquial query. Without it (the demo
+/// lists), no related words.
+#[test]
+fn the_thesaurus_gives_both_engines_the_lists_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    copy_dir(&repo().join("lists"), &lists);
+    let toml = std::fs::read_to_string(lists.join("synonyms.toml")).unwrap();
+    std::fs::write(
+        lists.join("synonyms.toml"),
+        format!("thesaurus = true\n\n{toml}"),
+    )
+    .unwrap();
+    let site = dir.path().join("site");
+    let o = qingdan()
+        .args(["build", "--lists"])
+        .arg(&lists)
+        .arg("--out")
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut queries: Vec<String> = vec!["消防栓".into(), "不一样".into(), "消火栓".into()];
+    queries.extend(
+        evaluation()
+            .into_iter()
+            .filter(|e| e.set.starts_with("colloquial"))
+            .map(|e| e.q),
+    );
+    let answers = |site: &Path| {
+        let searcher = qingdan::index::Searcher::open(&site.join("_index")).unwrap();
+        let requests: Vec<serde_json::Value> = queries
+            .iter()
+            .map(|q| serde_json::json!({ "q": q }))
+            .collect();
+        let browser = run_engine(site, &serde_json::Value::Array(requests));
+        queries
+            .iter()
+            .zip(browser)
+            .map(|(q, a)| {
+                let r = searcher
+                    .search(&qingdan::index::Request {
+                        q: q.clone(),
+                        limit: 10,
+                        ..Default::default()
+                    })
+                    .unwrap();
+                let words = |v: &serde_json::Value| -> Vec<String> {
+                    v.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|w| w.as_str().unwrap().to_string())
+                        .collect()
+                };
+                let names: Vec<String> = a["hits"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| h["name"].as_str().unwrap().to_string())
+                    .collect();
+                assert_eq!(
+                    r.related,
+                    words(&a["related"]),
+                    "{q}: the same related words"
+                );
+                assert_eq!(
+                    r.hits.iter().map(|h| h.name.clone()).collect::<Vec<_>>(),
+                    names,
+                    "{q}: the same top 10"
+                );
+                (r.related, names.join(" | "))
+            })
+            .collect::<Vec<_>>()
+    };
+    let on = answers(&site);
+    let (related, hits) = &on[0];
+    assert!(related.contains(&"消火栓".to_string()), "{related:?}");
+    assert!(
+        hits.contains("消火栓"),
+        "an item about 消火栓 found: {hits}"
+    );
+    assert!(
+        on[1].0.is_empty(),
+        "after a negation the word is not looked up"
+    );
+    assert!(on[2].0.is_empty(), "a word the names use is not expanded");
+    let expanded = on.iter().filter(|(r, _)| !r.is_empty()).count();
+    eprintln!(
+        "thesaurus on: {expanded} of {} queries got related words",
+        on.len()
+    );
+    assert!(expanded >= 5, "{expanded} queries with related words");
+
+    // The demo lists do not say `thesaurus = true`: no related words.
+    let demo = dir.path().join("demo");
+    build_demo(&demo);
+    let searcher = qingdan::index::Searcher::open(&demo.join("_index")).unwrap();
+    let r = searcher
+        .search(&qingdan::index::Request {
+            q: "消防栓".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(r.related.is_empty(), "{:?}", r.related);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
 }

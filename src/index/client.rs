@@ -10,6 +10,11 @@
 //! - `x/<hash>.bin`: postings longer than `LARGE` bytes, in a file per term hash (same format),
 //!   which the shard names by an entry of kind 2.
 //! - `d/<n>.json`: `[id, name]` of `DOCS_PER_SHARD` consecutive documents.
+//! - The thesaurus's table (`thesaurus::table`) is in the postings shards too: an entry of
+//!   field `rank::RELATED`, kind `TEXT_KIND`, per character pair that begins words of the table,
+//!   its payload `word related related …` a line per word (UTF-8). The browser has fetched the
+//!   shard of every pair of the query already, so it finds the table's words in the query
+//!   without another request.
 //!
 //! Documents are numbered in (department, category, name length, id) order (`numbering`), so the
 //! department and category of any document follow from the group table in `meta.json` (facet
@@ -54,6 +59,9 @@ const LARGE: usize = 1024;
 /// Kind of a shard entry whose postings are in the term's own file.
 const OWN_FILE: u8 = 2;
 
+/// Kind of a shard entry whose payload is text (the thesaurus's lines, field `rank::RELATED`).
+const TEXT_KIND: u8 = 3;
+
 /// A bigram in more than this share of documents' guide text is not indexed there (nor searched
 /// there by the server: `max_df`).
 const COMMON_SHARE: f64 = 0.1;
@@ -79,7 +87,7 @@ const TEXT_CHARS: usize = 300;
 /// Documents whose terms are gathered at once while the postings are built.
 const TERMS_BLOCK: usize = 8192;
 
-use super::rank::{BODY, EXACT, NAME, SUBS, TEXT};
+use super::rank::{BODY, EXACT, NAME, RELATED, SUBS, TEXT};
 
 #[derive(Serialize)]
 struct Meta<'a> {
@@ -98,9 +106,18 @@ struct Meta<'a> {
     weights: &'a super::rank::Weights,
     synonyms: &'a [Synonym],
     stop: &'a [&'a str],
+    /// How the thesaurus's words are found in a query (`thesaurus::expand`).
+    thesaurus: ThesaurusMeta,
     /// Traditional and simplified characters alternating: "與与為为…".
     t2s: String,
     max_chars: usize,
+}
+
+#[derive(Serialize)]
+struct ThesaurusMeta {
+    max_terms: usize,
+    max_word_chars: usize,
+    negations: String,
 }
 
 /// A document of the static index, in the order documents are numbered.
@@ -443,6 +460,21 @@ pub fn write(
             .push(doc as u32);
     }
     terms.extend(exact.into_iter().map(|(name, list)| (name, EXACT, list)));
+    // The thesaurus's words, by the pair they begin with.
+    let thesaurus = super::thesaurus::of_snapshots(&[snap]);
+    let mut related: std::collections::BTreeMap<String, String> = Default::default();
+    for (word, words) in &thesaurus {
+        let pair: String = word.chars().take(2).collect();
+        let lines = related.entry(pair).or_default();
+        if !lines.is_empty() {
+            lines.push('\n');
+        }
+        lines.push_str(word);
+        for r in words {
+            lines.push(' ');
+            lines.push_str(r);
+        }
+    }
 
     // (hash, entry in the shard, the entry in its own file when large)
     let mut entries: Vec<(u32, Vec<u8>, Option<Vec<u8>>)> = terms
@@ -473,6 +505,18 @@ pub fn write(
             }
         })
         .collect();
+    entries.extend(related.into_iter().map(|(pair, lines)| {
+        let mut e = Vec::with_capacity(pair.len() + lines.len() + 8);
+        varint(&mut e, pair.len());
+        e.extend_from_slice(pair.as_bytes());
+        e.push(RELATED);
+        e.push(TEXT_KIND);
+        varint(&mut e, 0);
+        varint(&mut e, 0);
+        varint(&mut e, lines.len());
+        e.extend_from_slice(lines.as_bytes());
+        (hash(&pair), e, None)
+    }));
     // A stable file for a stable input.
     entries.sort_unstable();
     let total: usize = entries
@@ -520,6 +564,7 @@ pub fn write(
             known.extend(query::fold(w).chars());
         }
     }
+    known.extend(thesaurus.keys().flat_map(|w| w.chars()));
     let t2s: String = query::traditional_pairs()
         .into_iter()
         .filter(|(_, to)| known.contains(to))
@@ -543,6 +588,11 @@ pub fn write(
         weights: &super::rank::WEIGHTS,
         synonyms,
         stop: query::STOP_PHRASES,
+        thesaurus: ThesaurusMeta {
+            max_terms: super::thesaurus::MAX_TERMS,
+            max_word_chars: super::thesaurus::MAX_WORD_CHARS,
+            negations: super::thesaurus::NEGATIONS.iter().collect(),
+        },
         t2s,
         max_chars: query::MAX_CHARS,
     };

@@ -10,6 +10,7 @@ pub mod client;
 mod lower;
 pub mod query;
 pub mod rank;
+pub mod thesaurus;
 pub mod tree;
 mod unsynced;
 
@@ -258,6 +259,12 @@ pub(crate) fn write_parts(
         path: dir.join("synonyms.json"),
         source,
     })?;
+    let snaps: Vec<&Snapshot> = parts.iter().map(|p| p.snap).collect();
+    let related = serde_json::to_vec(&thesaurus::of_snapshots(&snaps))?;
+    std::fs::write(dir.join(thesaurus::FILE), related).map_err(|source| Error::Write {
+        path: dir.join(thesaurus::FILE),
+        source,
+    })?;
     Ok(total)
 }
 
@@ -318,6 +325,9 @@ pub struct Response {
     pub searched: String,
     /// Official terms added for colloquial words.
     pub expanded: Vec<String>,
+    /// Related words of the thesaurus searched with a low weight (`thesaurus::expand`).
+    #[serde(default)]
+    pub related: Vec<String>,
     /// A close item name when nothing matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub did_you_mean: Option<String>,
@@ -460,6 +470,8 @@ pub struct Searcher {
     reader: IndexReader,
     f: Fields,
     synonyms: Vec<Synonym>,
+    /// The thesaurus's related words of this index (`thesaurus::table`).
+    related: thesaurus::Table,
     /// Every item name by document number, and for each pair of adjacent characters the
     /// documents whose names hold it (with each name's number of pairs), for "did you mean".
     names: Vec<String>,
@@ -610,6 +622,11 @@ impl Searcher {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_else(query::built_in);
+        // An index written before the thesaurus has no table: no related words.
+        let related: thesaurus::Table = std::fs::read(dir.join(thesaurus::FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
         let searcher = reader.searcher();
         let total = searcher.num_docs() as usize;
         let mut names = vec![String::new(); total];
@@ -721,6 +738,7 @@ impl Searcher {
             reader,
             f,
             synonyms,
+            related,
             names,
             pair_count,
             pairs,
@@ -791,12 +809,19 @@ impl Searcher {
         let normalized = query::normalize(&req.q);
         let searched = query::strip(&normalized);
         let expanded = query::expand(&searched, &self.synonyms);
+        let folded: Vec<String> = expanded.iter().map(|e| query::fold(e)).collect();
+        let related = thesaurus::expand(
+            &searched,
+            |w| self.related.get(w).map(Vec::as_slice),
+            &folded,
+        );
         let mut empty = Response {
             query: req.q.clone(),
             total: 0,
             hits: Vec::new(),
             searched: searched.clone(),
             expanded: expanded.clone(),
+            related: related.clone(),
             did_you_mean: None,
             facets: Facets::default(),
             loose: false,
@@ -809,7 +834,6 @@ impl Searcher {
         let keep = |d: u32| filter.keeps(self.cell[d as usize], width);
         let limit = req.limit.clamp(1, 100);
         let offset = req.offset.min(10_000);
-        let folded: Vec<String> = expanded.iter().map(|e| query::fold(e)).collect();
         let source = Tantivy {
             s: self,
             searcher: self.reader.searcher(),
@@ -819,6 +843,7 @@ impl Searcher {
                 normalized: &normalized,
                 searched: &searched,
                 expanded: &folded,
+                related: &related,
             },
             &source,
             &keep,
@@ -877,6 +902,7 @@ impl Searcher {
             hits,
             searched,
             expanded,
+            related,
             did_you_mean: None,
             facets,
             loose: ranked.loose,

@@ -9,8 +9,9 @@
 //! are exact in either language and the order does not depend on the order of additions. Ties
 //! go to the lower document number (department, category, name length, id: `client::numbering`).
 //!
-//! 1. Parts: the query as searched (weight `query`) and each official term its colloquial words
-//!    expand to (weight `expansion`), each cut into its character pairs (`client::grams`).
+//! 1. Parts: the query as searched (weight `query`), each official term its colloquial words
+//!    expand to (weight `expansion`) and each related word of the thesaurus (weight `related`,
+//!    `thesaurus::expand`), each cut into its character pairs (`client::grams`).
 //! 2. Every pair found in a field of a document (name, sub-item names, guide text, other text)
 //!    adds `field weight × part weight × idf` (`idf`, from the pair's document frequency in that
 //!    field); a pair in too many documents' guide text or other text (`client::max_df`) is not
@@ -18,7 +19,7 @@
 //! 3. A document whose name holds every pair of a part gets `all_pairs × part weight`.
 //! 4. The whole folded name equal to the query (as typed or as searched) adds `exact`: far above
 //!    anything else, so that an item whose name is the query always comes first.
-//! 5. When no name holds all the pairs of any part and the query is at most `typo_chars`
+//! 5. When no name holds all the pairs of any part (related words aside) and the query is at most `typo_chars`
 //!    characters, each of its characters found in a name adds a tenth of a pair's score (typos).
 //! 6. A result holds at least a third (`need_divisor`) of the counted pairs of one part, or as
 //!    many as the best document does when none holds that many; when no document holds any,
@@ -32,7 +33,8 @@
 //!    (documents are numbered shortest name first within a group).
 //! 8. The first `head` results (by score, then document number) are ordered again knowing their
 //!    names: the name holding the whole query (`contains`), each official term
-//!    (`expansion_in_name`), less `name_char` per character of the name.
+//!    (`expansion_in_name`), each related word (`related_in_name`), less `name_char` per
+//!    character of the name.
 
 use std::borrow::Cow;
 
@@ -47,6 +49,9 @@ pub const TEXT: u8 = 2;
 pub const BODY: u8 = 3;
 /// The whole folded name (`query::normalize`), one term per document.
 pub const EXACT: u8 = 4;
+/// The static index only: the thesaurus's words that begin with the term (a pair), and their
+/// related words (`thesaurus`); no postings, never scored.
+pub const RELATED: u8 = 5;
 
 /// The integers of the ranking (see the module's description).
 #[derive(Debug, Serialize)]
@@ -57,6 +62,8 @@ pub struct Weights {
     pub query: i64,
     /// An official term a colloquial word of the query expands to (tenths).
     pub expansion: i64,
+    /// A related word of the thesaurus (`thesaurus::expand`) (tenths).
+    pub related: i64,
     /// Per tenth of part weight, for a name holding every pair of the part.
     pub all_pairs: i64,
     /// The whole name equal to the query.
@@ -65,6 +72,8 @@ pub struct Weights {
     pub contains: i64,
     /// The name holding an official term of the expansion, per term.
     pub expansion_in_name: i64,
+    /// The name holding a related word, per word.
+    pub related_in_name: i64,
     /// Taken off per character of the name.
     pub name_char: i64,
     /// Taken off for the last place in a (department, category) group, in proportion.
@@ -86,10 +95,12 @@ pub const WEIGHTS: Weights = Weights {
     field: [30, 15, 8, 6],
     query: 10,
     expansion: 9,
+    related: 7,
     all_pairs: 80_000,
     exact: 1_000_000_000_000,
     contains: 1_000_000,
     expansion_in_name: 600_000,
+    related_in_name: 300_000,
     name_char: 5_000,
     shortness: 50_000,
     head: 15,
@@ -154,6 +165,8 @@ pub struct Query<'a> {
     pub searched: &'a str,
     /// The official terms of `query::expand`, folded.
     pub expanded: &'a [String],
+    /// The related words of `thesaurus::expand`.
+    pub related: &'a [String],
 }
 
 /// What `rank` finds.
@@ -172,6 +185,8 @@ pub struct Ranked {
 struct Part {
     weight: i64,
     grams: Vec<String>,
+    /// A related word's part: a name holding all its pairs does not stop the search for typos.
+    related: bool,
 }
 
 /// Rank the documents of `src` for `q`; `keep` is the filter, `want` the results needed
@@ -182,11 +197,20 @@ pub fn rank(q: &Query, src: &dyn Source, keep: &dyn Fn(u32) -> bool, want: usize
     let mut parts = vec![Part {
         weight: w.query,
         grams: super::client::grams(q.searched, false),
+        related: false,
     }];
     for e in q.expanded {
         parts.push(Part {
             weight: w.expansion,
             grams: super::client::grams(e, false),
+            related: false,
+        });
+    }
+    for r in q.related {
+        parts.push(Part {
+            weight: w.related,
+            grams: super::client::grams(r, false),
+            related: true,
         });
     }
     let mut score = vec![0i64; n];
@@ -271,7 +295,7 @@ pub fn rank(q: &Query, src: &dyn Source, keep: &dyn Fn(u32) -> bool, want: usize
             let i = d as usize;
             if !p.grams.is_empty() && usize::from(in_name[i]) >= p.grams.len() {
                 score[i] += w.all_pairs * p.weight;
-                complete = true;
+                complete |= !p.related;
             }
             best = best.max(usize::from(cover[i]));
         }
@@ -343,6 +367,11 @@ pub fn rank(q: &Query, src: &dyn Source, keep: &dyn Fn(u32) -> bool, want: usize
                 *s += w.expansion_in_name;
             }
         }
+        for r in q.related {
+            if name.contains(r.as_str()) {
+                *s += w.related_in_name;
+            }
+        }
         *s -= w.name_char * name.chars().count() as i64;
     }
     hits.sort_unstable_by(order);
@@ -403,6 +432,7 @@ mod tests {
                 normalized: q,
                 searched: q,
                 expanded: &[],
+                related: &[],
             },
             src,
             &|_| true,

@@ -686,6 +686,9 @@ pub struct Synonyms {
     /// 一组同义词
     #[serde(default)]
     pub synonym: Vec<SynonymEntry>,
+    /// 是否用内置的《同义词词林扩展版》为查询找相关说法（默认不用；true 开启）
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thesaurus: Option<bool>,
 }
 
 /// 一组：群众的说法 → 清单的用语

@@ -12,8 +12,10 @@
   // The ranking is src/index/rank.rs, step by step, with its integers from meta.json (`weights`):
   // the server ranks the same terms the same way, so both give the same results in the same order.
   var NAME = 0; // fields of a shard entry: 0 name, 1 sub-item names, 2 guide text, 3 other text,
-  var EXACT = 4; // 4 the whole name
+  var EXACT = 4; // 4 the whole name,
+  var RELATED = 5; // 5 the thesaurus's words that begin with the pair (src/index/thesaurus.rs)
   var OWN_FILE = 2; // kind of a shard entry whose postings are in x/<hash>.bin
+  var TEXT_KIND = 3; // kind of a shard entry whose payload is text (the thesaurus's lines)
   var ALNUM = /[\p{Alphabetic}\p{N}]/u;
   var NOT_ALNUM = /[^\p{Alphabetic}\p{N}\s]/gu;
 
@@ -149,6 +151,52 @@
     return terms;
   };
 
+  /** Code point order of two strings (as Rust compares str). */
+  function byCodePoint(a, b) {
+    var x = Array.from(a), y = Array.from(b);
+    for (var i = 0; i < Math.min(x.length, y.length); i++) {
+      var d = x[i].codePointAt(0) - y[i].codePointAt(0);
+      if (d) return d;
+    }
+    return x.length - y.length;
+  }
+
+  /**
+   * Related words of the thesaurus for `searched`, from `table` (word → related words, those of
+   * the shards fetched for the query's pairs), none of `skip`: src/index/thesaurus.rs `expand`.
+   */
+  StaticIndex.prototype.related = function (searched, table, skip) {
+    var t = this.meta.thesaurus;
+    var found = [];
+    searched.split(/[^\p{Alphabetic}\p{N}]+/u).forEach(function (word) {
+      var c = Array.from(word);
+      for (var a = 0; a < c.length; a++) {
+        if (a > 0 && t.negations.indexOf(c[a - 1]) >= 0) continue;
+        for (var b = a + 2; b <= Math.min(c.length, a + t.max_word_chars); b++) {
+          var w = c.slice(a, b).join('');
+          if (found.some(function (f) { return f.w === w; })) continue;
+          var r = table.get(w);
+          if (r) found.push({ at: Array.from(searched.slice(0, searched.indexOf(w))).length, w: w, r: r });
+        }
+      }
+    });
+    found = found.filter(function (f) {
+      return !found.some(function (v) { return v.w.length > f.w.length && v.w.indexOf(f.w) >= 0; });
+    });
+    found.sort(function (a, b) {
+      return a.at - b.at || Array.from(b.w).length - Array.from(a.w).length || byCodePoint(a.w, b.w);
+    });
+    var out = [];
+    found.forEach(function (f) {
+      f.r.forEach(function (r) {
+        if (out.length < t.max_terms && out.indexOf(r) < 0 && skip.indexOf(r) < 0 && searched.indexOf(r) < 0) {
+          out.push(r);
+        }
+      });
+    });
+    return out;
+  };
+
   StaticIndex.prototype.shard = function (n) {
     var self = this;
     if (!this.shards.has(n)) {
@@ -160,7 +208,10 @@
     });
   };
 
-  /** term → [{field, df, idf, docs}] for every term (absent terms map to []). */
+  /**
+   * term → [{field, df, idf, docs}] for every term (absent terms map to []); `.related` of the
+   * map: the thesaurus's words that begin with one of the terms → their related words.
+   */
   StaticIndex.prototype.postings = function (terms) {
     var self = this;
     var wanted = Array.from(new Set(terms));
@@ -192,12 +243,24 @@
       })
       .then(function () {
         var out = new Map();
+        var related = new Map();
+        var dec = new TextDecoder();
         found.forEach(function (entries, t) {
-          out.set(t, entries.filter(function (e) { return e.kind !== OWN_FILE; }).map(function (e) {
+          entries.forEach(function (e) {
+            if (e.field !== RELATED || e.kind !== TEXT_KIND) return;
+            dec.decode(e.bytes).split('\n').forEach(function (line) {
+              var words = line.split(' ');
+              if (words.length > 1) related.set(words[0], words.slice(1));
+            });
+          });
+          out.set(t, entries.filter(function (e) {
+            return e.kind !== OWN_FILE && e.kind !== TEXT_KIND && e.field !== RELATED;
+          }).map(function (e) {
             if (!e.docs) e.docs = decode(e);
             return { field: e.field, df: e.df, idf: e.idf, docs: e.docs };
           }));
         });
+        out.related = related;
         return out;
       });
   };
@@ -258,13 +321,14 @@
     var limit = Math.min(Math.max(req.limit || 10, 1), 100);
     var offset = Math.min(Math.max(req.offset || 0, 0), 10000);
     var empty = {
-      query: req.q || '', total: 0, hits: [], searched: searched, expanded: expanded,
+      query: req.q || '', total: 0, hits: [], searched: searched, expanded: expanded, related: [],
       facets: { department: [], category: [] },
     };
     if (!ALNUM.test(searched)) return Promise.resolve(empty);
     // 1. Parts: the query as searched and each official term, cut into pairs.
     var parts = [{ weight: W.query, grams: grams(searched, false) }];
     folded.forEach(function (e) { parts.push({ weight: W.expansion, grams: grams(e, false) }); });
+    var related = [];
     var whole = normalized === searched ? [normalized] : [normalized, searched];
     var all = whole.slice();
     parts.forEach(function (p) { all.push.apply(all, p.grams); });
@@ -278,7 +342,23 @@
       score[d] += add;
     }
 
-    return this.postings(all).then(function (postings) {
+    return this.postings(all).then(function (first) {
+      // 1. The thesaurus's related words (their table is in the shards of the query's pairs),
+      // then their own pairs.
+      related = self.related(searched, first.related, folded);
+      empty.related = related;
+      var extra = [];
+      related.forEach(function (r) {
+        var g = grams(r, false);
+        parts.push({ weight: W.related, grams: g, related: true });
+        extra.push.apply(extra, g);
+      });
+      if (!extra.length) return first;
+      return self.postings(extra).then(function (second) {
+        second.forEach(function (v, k) { first.set(k, v); });
+        return first;
+      });
+    }).then(function (postings) {
       // 4. The whole name.
       whole.forEach(function (t) {
         (postings.get(t) || []).forEach(function (e) {
@@ -327,7 +407,7 @@
         found.forEach(function (d) {
           if (p.grams.length && inName[d] >= p.grams.length) {
             score[d] += W.all_pairs * p.weight;
-            complete = true;
+            if (!p.related) complete = true;
           }
           if (cover[d] > best) best = cover[d];
         });
@@ -406,6 +486,7 @@
           h.row = rows[i];
           if (searchedChars >= 2 && name.indexOf(searched) >= 0) h.s += W.contains;
           folded.forEach(function (e) { if (name.indexOf(e) >= 0) h.s += W.expansion_in_name; });
+          related.forEach(function (r) { if (name.indexOf(r) >= 0) h.s += W.related_in_name; });
           h.s -= W.name_char * Array.from(name).length;
         });
         head.sort(order);
@@ -427,6 +508,7 @@
           }),
           searched: searched,
           expanded: expanded,
+          related: related,
           facets: facets,
         };
       });
