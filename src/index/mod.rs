@@ -536,10 +536,25 @@ impl rank::Source for Tantivy<'_> {
         ];
         let docs_n = self.docs();
         let mut out = Vec::new();
+        let segments = self.searcher.segment_readers();
         for (number, field) in fields {
             let t = Term::from_field_text(field, term);
+            // A pair in too many documents' long text is not in the static index either: known
+            // from the term dictionary, before any postings are read (the pairs of a long
+            // colloquial query are mostly such).
+            if let Some(most) = client::max_df(number, docs_n) {
+                let df: u64 = segments
+                    .iter()
+                    .filter_map(|r| r.inverted_index(field).ok())
+                    .filter_map(|i| i.doc_freq(&t).ok())
+                    .map(u64::from)
+                    .sum();
+                if df == 0 || df as f64 > most {
+                    continue;
+                }
+            }
             let mut docs: Vec<u32> = Vec::new();
-            for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
+            for (segment, reader) in segments.iter().enumerate() {
                 let Ok(inverted) = reader.inverted_index(field) else {
                     continue;
                 };
