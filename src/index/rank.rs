@@ -19,15 +19,18 @@
 //! 3. A document whose name holds every pair of a part gets `all_pairs × part weight`.
 //! 4. The whole folded name equal to the query (as typed or as searched) adds `exact`: far above
 //!    anything else, so that an item whose name is the query always comes first.
-//! 5. When no name holds all the pairs of any part (related words aside) and the query is at most `typo_chars`
-//!    characters, each of its characters found in a name adds a tenth of a pair's score (typos).
+//! 5. When no name holds all the pairs of any part (related words aside) and the query is at
+//!    most `typo_chars` characters, each of its characters found in a name adds a tenth of a
+//!    pair's score (typos).
 //! 6. A result holds at least a third (`need_divisor`) of the counted pairs of one part, or as
 //!    many as the best document does when none holds that many; when no document holds any,
 //!    every document found is a result (the search is "loose"). Counted are the pairs in the
 //!    index at all (a pair across two words, 要挪 of 修路要挪燃气管道, is in no document), and
 //!    of these only the distinctive ones when the part has any: a pair in more than
 //!    `common_per_mille` of the names (许可, 处罚) adds to the score but makes no result by
-//!    itself. An exact name is always a result.
+//!    itself. An exact name is always a result. The pairs not counted are added (step 2) to the
+//!    scores of the results only, once these are known — to every document found when the
+//!    search is loose; what they would add to a document that is no result does not matter.
 //! 7. Each result gets its category's service bonus (`SERVICE_BONUS`: what citizens apply for
 //!    before penalties) less `shortness × its place in its (department, category) group`
 //!    (documents are numbered shortest name first within a group).
@@ -190,6 +193,8 @@ struct Scratch {
     exact: Vec<bool>,
     in_name: Vec<u16>,
     stamp: Vec<u16>,
+    /// The results, while the pairs not counted are added to their scores.
+    result: Vec<bool>,
     /// One per part.
     cover: Vec<Vec<u16>>,
 }
@@ -203,6 +208,7 @@ impl Scratch {
             self.exact.resize(n, false);
             self.in_name.resize(n, 0);
             self.stamp.resize(n, 0);
+            self.result.resize(n, false);
         }
         if self.cover.len() < parts {
             self.cover.resize_with(parts, Vec::new);
@@ -262,6 +268,7 @@ pub fn rank(q: &Query, src: &dyn Source, keep: &dyn Fn(u32) -> bool, want: usize
         exact,
         in_name,
         stamp,
+        result,
         cover: cover_pool,
     } = &mut sc;
     let mut touched: Vec<u32> = Vec::new();
@@ -295,6 +302,7 @@ pub fn rank(q: &Query, src: &dyn Source, keep: &dyn Fn(u32) -> bool, want: usize
         }
     }
     let mut covers: Vec<(&mut [u16], usize, usize)> = Vec::with_capacity(parts.len());
+    let mut deferred: Vec<(i64, &Entry)> = Vec::new();
     let mut complete = false;
     for (p, cover) in parts.iter().zip(cover_pool.iter_mut()) {
         let cover = &mut cover[..n];
@@ -322,7 +330,9 @@ pub fn rank(q: &Query, src: &dyn Source, keep: &dyn Fn(u32) -> bool, want: usize
         };
         let mut found: Vec<u32> = Vec::new();
         for (g, es) in entries.iter().enumerate() {
-            let counts = counted[g];
+            if !counted[g] {
+                continue;
+            }
             let g = g as u16 + 1;
             for e in es.iter() {
                 let Some(fw) = w.field.get(e.field as usize) else {
@@ -337,14 +347,34 @@ pub fn rank(q: &Query, src: &dyn Source, keep: &dyn Fn(u32) -> bool, want: usize
                     }
                     if stamp[i] != g {
                         stamp[i] = g;
-                        if counts {
-                            cover[i] += 1;
-                        }
+                        cover[i] += 1;
                     }
                     if e.field == NAME {
                         in_name[i] += 1;
                     }
                 }
+            }
+        }
+        // The pairs not counted (common ones, 许可 of 排污许可) add to the score of the results
+        // only, once these are known (step 6): reading their long postings into the score of
+        // every document they hold was most of a search. Here only their part in "the name holds
+        // every pair" of the documents the counted pairs found.
+        for (g, es) in entries.iter().enumerate() {
+            if counted[g] {
+                continue;
+            }
+            for e in es.iter() {
+                let Some(fw) = w.field.get(e.field as usize) else {
+                    continue;
+                };
+                if e.field == NAME {
+                    for &d in e.docs.iter() {
+                        if stamp[d as usize] != 0 {
+                            in_name[d as usize] += 1;
+                        }
+                    }
+                }
+                deferred.push((fw * p.weight * i64::from(e.idf), e));
             }
         }
         let mut best = 0usize;
@@ -398,7 +428,32 @@ pub fn rank(q: &Query, src: &dyn Source, keep: &dyn Fn(u32) -> bool, want: usize
         .collect();
     let loose = matched.is_empty() && !touched.is_empty();
     if loose {
+        // Every document found is a result: the pairs not counted too.
+        for &(add, e) in &deferred {
+            for &d in e.docs.iter() {
+                let i = d as usize;
+                if !seen[i] {
+                    seen[i] = true;
+                    touched.push(d);
+                }
+                score[i] += add;
+            }
+        }
         matched = touched.clone();
+    } else {
+        for &d in &matched {
+            result[d as usize] = true;
+        }
+        for &(add, e) in &deferred {
+            for &d in e.docs.iter() {
+                if result[d as usize] {
+                    score[d as usize] += add;
+                }
+            }
+        }
+        for &d in &matched {
+            result[d as usize] = false;
+        }
     }
     let mut hits: Vec<(u32, i64)> = matched
         .iter()

@@ -337,6 +337,7 @@
     var seen = new Uint8Array(n);
     var exact = new Uint8Array(n);
     var touched = [];
+    var deferred = []; // pairs not counted: {add, docs}, added to the results' scores in step 6
     function touch(d, add) {
       if (!seen[d]) { seen[d] = 1; touched.push(d); }
       score[d] += add;
@@ -384,8 +385,8 @@
         var cover = new Uint16Array(n), inName = new Uint16Array(n), stamp = new Uint16Array(n);
         var found = [];
         entries.forEach(function (es, k) {
+          if (!counted[k]) return;
           var mark = k + 1;
-          var counts = counted[k];
           es.forEach(function (e) {
             var fw = W.field[e.field];
             if (fw === undefined) return;
@@ -397,10 +398,23 @@
               if (!stamp[d]) found.push(d);
               if (stamp[d] !== mark) {
                 stamp[d] = mark;
-                if (counts) cover[d]++;
+                cover[d]++;
               }
               if (e.field === NAME) inName[d]++;
             }
+          });
+        });
+        // Pairs not counted add to the results' scores only, once these are known (step 6);
+        // here only their part in "the name holds every pair".
+        entries.forEach(function (es, k) {
+          if (counted[k]) return;
+          es.forEach(function (e) {
+            var fw = W.field[e.field];
+            if (fw === undefined) return;
+            if (e.field === NAME) {
+              e.docs.forEach(function (d) { if (stamp[d]) inName[d]++; });
+            }
+            deferred.push({ add: fw * p.weight * e.idf, docs: e.docs });
           });
         });
         var best = 0;
@@ -443,7 +457,17 @@
       var matched = touched.filter(function (d) {
         return exact[d] || parts.some(function (p, k) { return p.cover[d] > 0 && p.cover[d] >= needs[k]; });
       });
-      if (!matched.length) matched = touched;
+      if (!matched.length) {
+        deferred.forEach(function (x) { x.docs.forEach(function (d) { touch(d, x.add); }); });
+        matched = touched;
+      } else {
+        var result = new Uint8Array(n);
+        matched.forEach(function (d) { result[d] = 1; });
+        deferred.forEach(function (x) {
+          var docs = x.docs;
+          for (var i = 0; i < docs.length; i++) if (result[docs[i]]) score[docs[i]] += x.add;
+        });
+      }
       var deptIndex = meta.departments.findIndex(function (d) { return d.id === req.department; });
       var catIndex = meta.categories.indexOf(req.category);
       if (req.department && deptIndex < 0) deptIndex = -2; // names nothing: matches nothing
