@@ -342,6 +342,20 @@ fn varint(out: &mut Vec<u8>, mut v: usize) {
     out.push(v as u8);
 }
 
+/// One entry of a shard, as the module's description gives its format.
+fn shard_entry(term: &str, field: u8, kind: u8, df: usize, idf: usize, payload: &[u8]) -> Vec<u8> {
+    let mut e = Vec::with_capacity(payload.len() + term.len() + 12);
+    varint(&mut e, term.len());
+    e.extend_from_slice(term.as_bytes());
+    e.push(field);
+    e.push(kind);
+    varint(&mut e, df);
+    varint(&mut e, idf);
+    varint(&mut e, payload.len());
+    e.extend_from_slice(payload);
+    e
+}
+
 /// The shorter encoding of ascending document numbers: (kind, payload).
 fn encode(docs: &[u32]) -> (u8, Vec<u8>) {
     let mut gaps = Vec::with_capacity(docs.len() * 2);
@@ -483,16 +497,7 @@ pub fn write(
             let (kind, payload) = encode(&list);
             let idf = super::rank::idf(list.len(), docs);
             let entry = |kind: u8, payload: &[u8]| {
-                let mut e = Vec::with_capacity(payload.len() + term.len() + 12);
-                varint(&mut e, term.len());
-                e.extend_from_slice(term.as_bytes());
-                e.push(field);
-                e.push(kind);
-                varint(&mut e, list.len());
-                varint(&mut e, idf as usize);
-                varint(&mut e, payload.len());
-                e.extend_from_slice(payload);
-                e
+                shard_entry(&term, field, kind, list.len(), idf as usize, payload)
             };
             if payload.len() > LARGE {
                 (
@@ -506,15 +511,7 @@ pub fn write(
         })
         .collect();
     entries.extend(related.into_iter().map(|(pair, lines)| {
-        let mut e = Vec::with_capacity(pair.len() + lines.len() + 8);
-        varint(&mut e, pair.len());
-        e.extend_from_slice(pair.as_bytes());
-        e.push(RELATED);
-        e.push(TEXT_KIND);
-        varint(&mut e, 0);
-        varint(&mut e, 0);
-        varint(&mut e, lines.len());
-        e.extend_from_slice(lines.as_bytes());
+        let e = shard_entry(&pair, RELATED, TEXT_KIND, 0, 0, lines.as_bytes());
         (hash(&pair), e, None)
     }));
     // A stable file for a stable input.

@@ -539,13 +539,17 @@ impl rank::Source for Tantivy<'_> {
         let segments = self.searcher.segment_readers();
         for (number, field) in fields {
             let t = Term::from_field_text(field, term);
+            let inverted: Vec<_> = segments
+                .iter()
+                .map(|r| r.inverted_index(field).ok())
+                .collect();
             // A pair in too many documents' long text is not in the static index either: known
             // from the term dictionary, before any postings are read (the pairs of a long
             // colloquial query are mostly such).
             if let Some(most) = client::max_df(number, docs_n) {
-                let df: u64 = segments
+                let df: u64 = inverted
                     .iter()
-                    .filter_map(|r| r.inverted_index(field).ok())
+                    .flatten()
                     .filter_map(|i| i.doc_freq(&t).ok())
                     .map(u64::from)
                     .sum();
@@ -554,8 +558,8 @@ impl rank::Source for Tantivy<'_> {
                 }
             }
             let mut docs: Vec<u32> = Vec::new();
-            for (segment, reader) in segments.iter().enumerate() {
-                let Ok(inverted) = reader.inverted_index(field) else {
+            for (segment, inverted) in inverted.iter().enumerate() {
+                let Some(inverted) = inverted else {
                     continue;
                 };
                 let Ok(Some(mut postings)) = inverted.read_postings(&t, IndexRecordOption::Basic)
@@ -574,10 +578,7 @@ impl rank::Source for Tantivy<'_> {
                     d = postings.advance();
                 }
             }
-            // A pair in too many documents' long text is not in the static index either.
-            if docs.is_empty()
-                || client::max_df(number, docs_n).is_some_and(|most| docs.len() as f64 > most)
-            {
+            if docs.is_empty() {
                 continue;
             }
             out.push(rank::Entry {
