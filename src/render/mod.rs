@@ -305,10 +305,9 @@ impl Site {
         }
     }
 
-    /// Render the root site and every lower jurisdiction's into `dir`.
-    fn render_all(&self, dir: &Path, steps: &mut Steps) -> Result<Rendered, Error> {
-        let common = steps.time("模板", || Common::load(self.opts.templates.as_deref()))?;
-        let root = Job {
+    /// The root jurisdiction's site (the whole site of a single-jurisdiction repository).
+    fn root_job(&self) -> Job<'_> {
+        Job {
             snap: self.snap(),
             stats: &self.report.stats,
             lists: self.opts.lists.clone(),
@@ -316,8 +315,13 @@ impl Site {
             opts: &self.opts,
             sub: None,
             tree: self.view.as_ref().map(|v| (&self.tree, v)),
-        };
-        let mut r = root.render_into(dir, &common, steps)?;
+        }
+    }
+
+    /// Render the root site and every lower jurisdiction's into `dir`.
+    fn render_all(&self, dir: &Path, steps: &mut Steps) -> Result<Rendered, Error> {
+        let common = steps.time("模板", || Common::load(self.opts.templates.as_deref()))?;
+        let mut r = self.root_job().render_into(dir, &common, steps)?;
         if self.tree.nodes.len() > 1 {
             // The whole-tree search index (serve's scope=all) while the lower sites render.
             let (pages, files, reused) = steps.time("下级区划", || {

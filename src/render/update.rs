@@ -295,15 +295,7 @@ impl Site {
             .as_deref()
             .map(|u| u.trim_end_matches('/').to_string());
         let base = base_path(base_url.as_deref());
-        let root = super::Job {
-            snap: self.snap(),
-            stats: &self.report.stats,
-            lists: self.opts.lists.clone(),
-            out: self.opts.out.clone(),
-            opts: &self.opts,
-            sub: None,
-            tree: Some((&self.tree, view)),
-        };
+        let root = self.root_job();
         let (site, _, _) = crate::progress::timed("update: root data", || {
             root.prepare(&base, base_url.clone())
         })?;
