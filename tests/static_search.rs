@@ -30,19 +30,7 @@ fn repo() -> PathBuf {
 }
 
 fn build_demo(out: &Path) {
-    let o = qingdan()
-        .args(["build", "--lists"])
-        .arg(repo().join("lists"))
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    build_ok(&repo().join("lists"), out);
 }
 
 /// The engine's answers to `requests` on the static index of `site`.
@@ -443,7 +431,7 @@ fn server_and_browser_agree_on_every_evaluation_query() {
 fn the_thesaurus_gives_both_engines_the_lists_word() {
     let dir = tempfile::tempdir().unwrap();
     let lists = dir.path().join("lists");
-    copy_dir(&repo().join("lists"), &lists);
+    copy_tree(&repo().join("lists"), &lists);
     let toml = std::fs::read_to_string(lists.join("synonyms.toml")).unwrap();
     std::fs::write(
         lists.join("synonyms.toml"),
@@ -451,19 +439,7 @@ fn the_thesaurus_gives_both_engines_the_lists_word() {
     )
     .unwrap();
     let site = dir.path().join("site");
-    let o = qingdan()
-        .args(["build", "--lists"])
-        .arg(&lists)
-        .arg("--out")
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    build_ok(&lists, &site);
     let mut queries: Vec<String> = vec!["消防栓".into(), "不一样".into(), "消火栓".into()];
     queries.extend(
         evaluation()
@@ -547,16 +523,4 @@ fn the_thesaurus_gives_both_engines_the_lists_word() {
         })
         .unwrap();
     assert!(r.related.is_empty(), "{:?}", r.related);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
 }
