@@ -168,6 +168,60 @@ impl App {
         })
     }
 
+    /// The search after a partial rebuild of the sites `rels` (`j/<path>`): the root's and the
+    /// other jurisdictions' searches as they were (their indexes did not change), the rebuilt
+    /// ones opened again on first use, and the whole-tree index kept until it is written again
+    /// (`with_new_tree`). Opening everything again cost a province's whole-tree index twice
+    /// per edit, the first time for the old index.
+    fn after_rebuild(&self, rels: &[String]) -> App {
+        let lower = self.lower.lock().ok().map(|c| {
+            let mut kept = lru::LruCache::new(c.cap());
+            // Least recently used first, so that the order of use stays.
+            for (path, l) in c.iter().rev() {
+                let rebuilt =
+                    crate::index::tree::site_rel(path).is_none_or(|rel| rels.contains(&rel));
+                if !rebuilt {
+                    kept.put(path.clone(), l.clone());
+                }
+            }
+            kept
+        });
+        let tree = std::sync::OnceLock::new();
+        if let Some(t) = self.tree.get() {
+            let _ = tree.set(t.clone());
+        }
+        self.copy(lower, tree)
+    }
+
+    /// The search once the whole-tree index was written again: as before, with the new index
+    /// (opened by `warm`).
+    fn with_new_tree(&self) -> App {
+        let lower = self.lower.lock().ok().map(|c| {
+            let mut kept = lru::LruCache::new(c.cap());
+            for (path, l) in c.iter().rev() {
+                kept.put(path.clone(), l.clone());
+            }
+            kept
+        });
+        self.copy(lower, std::sync::OnceLock::new())
+    }
+
+    fn copy(
+        &self,
+        lower: Option<lru::LruCache<String, Arc<Local>>>,
+        tree: std::sync::OnceLock<Option<Arc<crate::index::Searcher>>>,
+    ) -> App {
+        let cap = std::num::NonZeroUsize::new(OPEN_INDEXES).unwrap_or(std::num::NonZeroUsize::MIN);
+        App {
+            root: self.root.clone(),
+            site: self.site.clone(),
+            templates: self.templates.clone(),
+            lower: std::sync::Mutex::new(lower.unwrap_or_else(|| lru::LruCache::new(cap))),
+            has_tree: self.has_tree,
+            tree,
+        }
+    }
+
     /// The search of lower jurisdiction `path` (`dszq`, `a/b`), opened if it is not open;
     /// `None` when there is no such jurisdiction or its site has no index. Blocking.
     fn lower(&self, path: &str) -> Option<Arc<Local>> {
@@ -1048,10 +1102,30 @@ impl Shared {
         }
     }
 
+    /// Search with the whole-tree index written again after a partial rebuild.
+    fn reopen_tree(&self) {
+        let Some(app) = self.app() else {
+            return self.reopen_search();
+        };
+        let app = Arc::new(app.with_new_tree());
+        app.clone().warm();
+        if let Ok(mut slot) = self.app.write() {
+            *slot = Some(app);
+        }
+    }
+
     /// After a rebuild: search the new index and reload open pages. `only`: the sites rebuilt
     /// (`j/<path>`), when the rest of the site is as it was.
     fn rebuilt(&self, generation: u64, only: Option<&[String]>) {
-        self.reopen_search();
+        match (only, self.app()) {
+            (Some(rels), Some(app)) => {
+                let app = Arc::new(app.after_rebuild(rels));
+                if let Ok(mut slot) = self.app.write() {
+                    *slot = Some(app);
+                }
+            }
+            _ => self.reopen_search(),
+        }
         if let Some(fb) = &self.feedback
             && let Ok(mut pages) = fb.pages.write()
         {
@@ -1351,7 +1425,7 @@ fn watch(
                         let t = std::time::Instant::now();
                         match site.refresh_tree_index() {
                             Ok(_) => {
-                                shared.reopen_search();
+                                shared.reopen_tree();
                                 eprintln!(
                                     "全部区划的搜索索引已更新，用时 {:.2} 秒。",
                                     t.elapsed().as_secs_f64()

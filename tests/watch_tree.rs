@@ -260,13 +260,26 @@ fn serve_watch_rebuilds_a_district_in_part() {
         s.read_to_end(&mut buf).unwrap();
         String::from_utf8_lossy(&buf).to_string()
     };
+    // The district's search and another's, opened before the edit (serve keeps them open).
+    let district = "/j/dszq/api/search?q=%E7%80%9A%E6%B5%B7";
+    let other = "/j/klmyq/api/search?q=%E6%A1%A3%E6%A1%88";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    while !get(district).contains("200 OK") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve does not answer"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!get(district).contains("650202-daj-001"));
+    let other_before = body(&get(other));
+    assert!(other_before.contains("\"total\""), "{other_before}");
     edit(
         &lists,
         LOCAL,
         "对独山子区属国有企业档案工作的监督检查",
         "对独山子区属国有企业档案工作的瀚海专项检查",
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
     loop {
         if get("/j/dszq/items/650202-daj-001.html").contains("专项检查") {
             break;
@@ -285,6 +298,13 @@ fn serve_watch_rebuilds_a_district_in_part() {
     }
     let said = log.lock().unwrap().clone();
     assert!(said.contains("已重新生成 独山子区"), "in part: {said}");
+    // The rebuilt district's search is its new index; the other district's is as it was.
+    assert!(
+        get(district).contains("650202-daj-001"),
+        "{}",
+        get(district)
+    );
+    assert_eq!(body(&get(other)), other_before);
     // The whole-tree search index follows, written again after the pages.
     // (瀚海: a word no item had before.)
     let q = "/api/search?scope=all&q=%E7%80%9A%E6%B5%B7";
@@ -302,6 +322,13 @@ fn serve_watch_rebuilds_a_district_in_part() {
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
+}
+
+/// The body of an HTTP response.
+fn body(response: &str) -> String {
+    response
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_string())
 }
 
 /// An edit refused by `check` is not forgotten: the next edit, in another district, is refused
