@@ -697,6 +697,41 @@ fn a_failed_check_leaves_the_old_site_alone_and_foreign_folders_are_refused() {
     assert!(dir.path().join("jurisdiction.toml").exists());
 }
 
+/// A build stopped half-way (Ctrl-C, a crash) leaves its folder beside the site under its
+/// process number: the next build removes it, but not a folder of a build still running nor
+/// folders it did not make.
+#[test]
+fn folders_of_an_interrupted_build_are_removed_by_the_next() {
+    let dir = valid_tree();
+    let out = dir.path().join("public");
+    // Process numbers no process has (above any pid_max).
+    let dead = dir.path().join(".public.building-4000000000");
+    let dead_old = dir.path().join(".public.old-4000000001");
+    let running = dir
+        .path()
+        .join(format!(".public.building-{}", std::process::id()));
+    let other = dir.path().join(".public.notes-4000000000");
+    for d in [&dead, &dead_old, &running, &other] {
+        std::fs::create_dir_all(d.join("items")).unwrap();
+        std::fs::write(d.join("items/a.html"), "<p>半个网站</p>").unwrap();
+    }
+    let o = build(dir.path(), &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        !dead.exists() && !dead_old.exists(),
+        "stale folders removed"
+    );
+    assert!(running.exists() && other.exists(), "others left alone");
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("已删除中断的构建留下的临时文件夹"), "{said}");
+    assert!(said.contains(".public.building-4000000000"), "{said}");
+}
+
 #[test]
 fn templates_can_be_overridden() {
     let dir = valid_tree();

@@ -268,6 +268,7 @@ impl Site {
     pub fn build(&mut self) -> Result<Built, Error> {
         let out = self.opts.out.clone();
         guard_output(&out, &self.opts.lists)?;
+        clear_stale_said(&out);
         let tmp = sibling(&out, "building");
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|source| Error::Write {
@@ -769,6 +770,58 @@ fn sibling(out: &Path, what: &str) -> PathBuf {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "site".into());
     out.with_file_name(format!(".{name}.{what}-{}", std::process::id()))
+}
+
+/// What `sibling` names the folders of a build or a partial rebuild after.
+const STAGES: &[&str] = &["building", "old", "tree-index", "update"];
+
+/// Remove the folders `sibling` made beside `out` for a qingdan process that is no longer
+/// running: a build stopped half-way (Ctrl-C, a crash, the machine going down) leaves its new
+/// site there, gigabytes for a province, under a name with its process number that no later
+/// build would use again. Only where running processes can be told (`/proc`); a folder of a
+/// build still running is left alone. Returns the folders removed.
+pub(crate) fn clear_stale(out: &Path) -> Vec<PathBuf> {
+    let procs = Path::new("/proc");
+    if !procs.join("self").exists() {
+        return Vec::new();
+    }
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().to_string()) else {
+        return Vec::new();
+    };
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let prefix = format!(".{name}.");
+    let mut removed = Vec::new();
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().to_string();
+        let Some((stage, pid)) = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.rsplit_once('-'))
+        else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        let running = pid == std::process::id() || procs.join(pid.to_string()).exists();
+        let path = e.path();
+        if STAGES.contains(&stage) && !running && path.is_dir() && remove_tree(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
+/// Say what `clear_stale` removed.
+fn clear_stale_said(out: &Path) {
+    for p in clear_stale(out) {
+        eprintln!("已删除中断的构建留下的临时文件夹 {}", p.display());
+    }
 }
 
 /// For `map_err` of a write at `path`.

@@ -15,8 +15,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::{
-    Common, Error, Site, Steps, Writer, base_path, remove_tree, render_catalogue_page,
-    render_jurisdictions_from, render_tree_pages, sibling, tree, write_err,
+    Common, Error, Site, Steps, Writer, base_path, clear_stale_said, remove_tree,
+    render_catalogue_page, render_jurisdictions_from, render_tree_pages, sibling, tree, write_err,
 };
 use crate::check;
 
@@ -217,6 +217,7 @@ impl Site {
     /// meanwhile. Returns the documents indexed.
     pub fn refresh_tree_index(&self) -> Result<usize, Error> {
         let io = write_err;
+        clear_stale_said(&self.opts.out);
         let stage = sibling(&self.opts.out, "tree-index");
         if stage.exists() {
             std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
@@ -251,6 +252,7 @@ impl Site {
         let job = self.lower_job(n, &stats);
         let rel = tree::rel(&self.tree.nodes[n].path);
         let live = self.opts.out.join(&rel);
+        clear_stale_said(&live);
         let fresh = sibling(&live, "building");
         let io = write_err;
         if fresh.exists() {
