@@ -20,13 +20,19 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The demo tree, built once for every test of this file (they only read it).
+/// The demo tree, built once for every test of this file (they only read it) as `serve`
+/// builds it: a site `build` made has another marker (its feedback form is not served), so
+/// each test's `serve` would build it again, several at once in the same folder.
 fn site() -> &'static Path {
     static SITE: OnceLock<PathBuf> = OnceLock::new();
     SITE.get_or_init(|| {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tree_search/site");
         let _ = std::fs::remove_dir_all(&out);
-        build_ok(&repo().join("lists"), &out);
+        drop(serve_on(&repo().join("lists"), &out));
+        assert!(
+            !qingdan::serve::needs_build(&repo().join("lists"), &out),
+            "serve built the site"
+        );
         out
     })
 }
@@ -67,8 +73,15 @@ fn serve_on(lists: &Path, out: &Path) -> Server {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
+    let mut said = String::new();
     let addr = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
+        let Some(line) = lines.next() else {
+            let status = child.wait();
+            panic!("serve stopped before printing its address ({status:?}):\n{said}");
+        };
+        let line = line.unwrap();
+        said.push_str(&line);
+        said.push('\n');
         if let Some(rest) = line.split("http://").nth(1) {
             break rest.split('/').next().unwrap().to_string();
         }
