@@ -786,13 +786,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             level,
             format,
         } => {
-            let dir = qingdan::index::tree::index_dir(&site, jurisdiction.as_deref(), all)?;
             if level.is_some() && !all {
                 return Err(Error::Usage(
                     "--level 只能与 --all 一起用（按层级筛选全部区划的结果）".into(),
                 ));
             }
-            let searcher = qingdan::index::Searcher::open(&dir)?;
+            let searcher = qingdan::index::tree::open(&site, jurisdiction.as_deref(), all)?;
             let response = searcher.search(&qingdan::index::Request {
                 q: query,
                 department,

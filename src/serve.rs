@@ -107,10 +107,16 @@ pub struct Local {
 }
 
 impl Local {
-    /// The search of the site in `dir` (the root site, or a lower jurisdiction's below `j/`).
+    /// The search of the site in `dir` (the root site, or a lower jurisdiction's below `j/`
+    /// built with an index of its own).
     fn open(dir: &Path, templates: &tera::Tera) -> Result<Local, Error> {
         let index = dir.join(crate::index::DIR);
         let searcher = crate::index::Searcher::open(&index)?;
+        Ok(Local::new(searcher, &index, templates))
+    }
+
+    /// The search of `searcher`, with the site data in the index folder `index`.
+    fn new(searcher: crate::index::Searcher, index: &Path, templates: &tera::Tera) -> Local {
         let mut tera = templates.clone();
         let view: serde_json::Value = std::fs::read(index.join("site.json"))
             .ok()
@@ -118,11 +124,11 @@ impl Local {
             .unwrap_or_default();
         let base = view["base"].as_str().unwrap_or("").to_string();
         tera.global_context().insert("site", &view);
-        Ok(Local {
+        Local {
             searcher: Arc::new(searcher),
             tera,
             base,
-        })
+        }
     }
 }
 
@@ -193,17 +199,11 @@ impl App {
         self.copy(lower, tree)
     }
 
-    /// The search once the whole-tree index was written again: as before, with the new index
-    /// (opened by `warm`).
+    /// The search once the whole-tree index was written again: the root's as before, the new
+    /// index (opened by `warm`) and the lower jurisdictions' searches taken from it again on
+    /// first use (each is a part of the whole-tree index: `Searcher::part`).
     fn with_new_tree(&self) -> App {
-        let lower = self.lower.lock().ok().map(|c| {
-            let mut kept = lru::LruCache::new(c.cap());
-            for (path, l) in c.iter().rev() {
-                kept.put(path.clone(), l.clone());
-            }
-            kept
-        });
-        self.copy(lower, std::sync::OnceLock::new())
+        self.copy(None, std::sync::OnceLock::new())
     }
 
     fn copy(
@@ -235,10 +235,18 @@ impl App {
             return Some(l);
         }
         let dir = self.site.join(rel);
-        if !dir.join(crate::index::DIR).join("meta.json").is_file() {
+        let index = dir.join(crate::index::DIR);
+        let opened = if index.join("meta.json").is_file() {
+            // Built before lower jurisdictions were searched in the whole-tree index.
+            Local::open(&dir, &self.templates)
+        } else if index.join("site.json").is_file() {
+            // Its documents in the whole-tree index (opened on first use).
+            let part = self.tree()?.part(path, &index)?;
+            Ok(Local::new(part, &index, &self.templates))
+        } else {
             return None;
-        }
-        match Local::open(&dir, &self.templates) {
+        };
+        match opened {
             Ok(l) => {
                 let l = Arc::new(l);
                 if let Ok(mut c) = self.lower.lock() {

@@ -193,11 +193,14 @@ fn queries(dir: &Path) -> Vec<String> {
 
 /// A lower jurisdiction's search under serve is its own: results only of its site, with the
 /// same top 10 in the same order as the browser's search of its static index (which the static
-/// host gives), for every query; and not the root's results.
+/// host gives), for every query; and not the root's results. The server finds its documents in
+/// the whole-tree index: the district's site has no tantivy index of its own.
 #[test]
 fn a_districts_search_on_the_server_is_the_browsers() {
     let server = serve();
     let dir = site().join("j/dszq");
+    assert!(!dir.join("_index/meta.json").exists());
+    assert!(dir.join("_index/synonyms.json").is_file());
     let qs = queries(&repo().join("lists/jurisdictions/dszq"));
     assert!(qs.len() > 70, "{}", qs.len());
     let requests: Vec<serde_json::Value> =

@@ -59,6 +59,7 @@ const DOCSTORE_BLOCK: usize = 4096;
 /// Folder of the index inside the site folder.
 pub const DIR: &str = "_index";
 
+#[derive(Clone, Copy)]
 struct Fields {
     id: Field,
     name: Field,
@@ -254,18 +255,28 @@ pub(crate) fn write_parts(
     }
     writer.commit().map_err(err)?;
     writer.wait_merging_threads().map_err(err)?;
-    let table = serde_json::to_vec(synonyms)?;
-    std::fs::write(dir.join("synonyms.json"), table).map_err(|source| Error::Write {
-        path: dir.join("synonyms.json"),
-        source,
-    })?;
     let snaps: Vec<&Snapshot> = parts.iter().map(|p| p.snap).collect();
-    let related = serde_json::to_vec(&thesaurus::of_snapshots(&snaps))?;
-    std::fs::write(dir.join(thesaurus::FILE), related).map_err(|source| Error::Write {
-        path: dir.join(thesaurus::FILE),
-        source,
-    })?;
+    write_tables(&snaps, dir, synonyms)?;
     Ok(total)
+}
+
+/// Write the synonym table and the thesaurus's table of `snaps` into the index folder `dir`
+/// (made if missing). A lower jurisdiction of a tree has these alone: its documents are
+/// searched in the whole-tree index (`Searcher::part`).
+pub fn write_tables(snaps: &[&Snapshot], dir: &Path, synonyms: &[Synonym]) -> Result<(), Error> {
+    let write = |name: &str, bytes: Vec<u8>| {
+        std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(dir.join(name), bytes))
+            .map_err(|source| Error::Write {
+                path: dir.join(name),
+                source,
+            })
+    };
+    write("synonyms.json", serde_json::to_vec(synonyms)?)?;
+    write(
+        thesaurus::FILE,
+        serde_json::to_vec(&thesaurus::of_snapshots(snaps))?,
+    )
 }
 
 /// A search request.
@@ -483,8 +494,14 @@ pub struct Searcher {
     address: Vec<DocAddress>,
     cell: Vec<u32>,
     prior: Vec<i64>,
-    /// Per segment (in the reader's order), each document's number.
-    numbers: Vec<Vec<u32>>,
+    /// Per segment (in the reader's order), each document's number in the index.
+    numbers: std::sync::Arc<Vec<Vec<u32>>>,
+    /// The numbers in the index of this searcher's documents, which it numbers from 0: all of
+    /// them, or one jurisdiction's of the whole-tree index (`Searcher::part`).
+    span: std::ops::Range<u32>,
+    /// `span` is the whole index: its term dictionary's document frequencies are this
+    /// searcher's.
+    whole: bool,
     /// Departments and categories, numbered as in `cell` (`department * width + category`,
     /// width = categories + 1). A department is a folder of one jurisdiction: in the whole-tree
     /// index the same folder of two jurisdictions is two departments.
@@ -505,6 +522,45 @@ pub struct Searcher {
 
 /// Results kept by `Searcher::search`.
 const CACHE_ENTRIES: usize = 1024;
+
+/// An open index, or the part of one a searcher searches (`Searcher::assemble`).
+struct Opened {
+    index: Index,
+    reader: IndexReader,
+    f: Fields,
+    synonyms: Vec<Synonym>,
+    related: thesaurus::Table,
+    numbers: std::sync::Arc<Vec<Vec<u32>>>,
+    span: std::ops::Range<u32>,
+    whole: bool,
+    jurisdictions: Vec<Jurisdiction>,
+}
+
+/// The documents of a searcher, by its numbers.
+struct Docs {
+    names: Vec<String>,
+    /// The folded names, when already at hand (else folded from `names`).
+    folded: Option<Vec<String>>,
+    address: Vec<DocAddress>,
+    /// Each document's (jurisdiction, department folder, category).
+    cells: Vec<(u32, String, String)>,
+    /// The name of each (jurisdiction, department folder).
+    departments: HashMap<(u32, String), String>,
+}
+
+/// The synonym table and the thesaurus table of the index in `dir` (an index written before
+/// either has the built-in synonyms and no related words).
+fn tables(dir: &Path) -> (Vec<Synonym>, thesaurus::Table) {
+    let synonyms: Vec<Synonym> = std::fs::read(dir.join("synonyms.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_else(query::built_in);
+    let related: thesaurus::Table = std::fs::read(dir.join(thesaurus::FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    (synonyms, related)
+}
 
 /// Adjacent character pairs of the letters and digits of `s`.
 fn char_pairs(s: &str) -> Vec<(char, char)> {
@@ -545,18 +601,21 @@ impl rank::Source for Tantivy<'_> {
                 .collect();
             // A pair in too many documents' long text is not in the static index either: known
             // from the term dictionary, before any postings are read (the pairs of a long
-            // colloquial query are mostly such).
-            if let Some(most) = client::max_df(number, docs_n) {
+            // colloquial query are mostly such). For one jurisdiction of the whole tree the
+            // dictionary counts every jurisdiction's documents: its own are counted below.
+            let most = client::max_df(number, docs_n);
+            if most.is_some() || !self.s.whole {
                 let df: u64 = inverted
                     .iter()
                     .flatten()
                     .filter_map(|i| i.doc_freq(&t).ok())
                     .map(u64::from)
                     .sum();
-                if df == 0 || df as f64 > most {
+                if df == 0 || (self.s.whole && most.is_some_and(|most| df as f64 > most)) {
                     continue;
                 }
             }
+            let span = self.s.span.clone();
             let mut docs: Vec<u32> = Vec::new();
             for (segment, inverted) in inverted.iter().enumerate() {
                 let Some(inverted) = inverted else {
@@ -567,18 +626,20 @@ impl rank::Source for Tantivy<'_> {
                     continue;
                 };
                 let map = &self.s.numbers[segment];
-                if docs.capacity() == 0 {
+                if docs.capacity() == 0 && self.s.whole {
                     docs.reserve(postings.doc_freq() as usize);
                 }
                 let mut d = postings.doc();
                 while d != TERMINATED {
-                    if let Some(n) = map.get(d as usize) {
-                        docs.push(*n);
+                    if let Some(&n) = map.get(d as usize)
+                        && span.contains(&n)
+                    {
+                        docs.push(n - span.start);
                     }
                     d = postings.advance();
                 }
             }
-            if docs.is_empty() {
+            if docs.is_empty() || most.is_some_and(|most| docs.len() as f64 > most) {
                 continue;
             }
             out.push(rank::Entry {
@@ -634,22 +695,16 @@ impl Searcher {
             Vec::new()
         };
         let reader = index.reader().map_err(err)?;
-        let synonyms: Vec<Synonym> = std::fs::read(dir.join("synonyms.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_else(query::built_in);
-        // An index written before the thesaurus has no table: no related words.
-        let related: thesaurus::Table = std::fs::read(dir.join(thesaurus::FILE))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+        let (synonyms, related) = tables(dir);
         let searcher = reader.searcher();
         let total = searcher.num_docs() as usize;
-        let mut names = vec![String::new(); total];
-        let mut address = vec![DocAddress::new(0, 0); total];
-        // Each document's (jurisdiction, department folder, category).
-        let mut cells: Vec<(u32, String, String)> = vec![Default::default(); total];
-        let mut departments: HashMap<(u32, String), String> = HashMap::new();
+        let mut docs = Docs {
+            names: vec![String::new(); total],
+            folded: None,
+            address: vec![DocAddress::new(0, 0); total],
+            cells: vec![Default::default(); total],
+            departments: HashMap::new(),
+        };
         let mut numbers = Vec::new();
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
             let store = segment.get_store_reader(64).map_err(err)?;
@@ -678,16 +733,107 @@ impl Searcher {
                     None => 0,
                 };
                 own.push(n as u32);
-                names[n] = text(f.name);
-                address[n] = DocAddress::new(ordinal as u32, d);
+                docs.names[n] = text(f.name);
+                docs.address[n] = DocAddress::new(ordinal as u32, d);
                 let department = text(f.department);
-                departments
+                docs.departments
                     .entry((j, department.clone()))
                     .or_insert_with(|| text(f.department_name));
-                cells[n] = (j, department, text(f.category));
+                docs.cells[n] = (j, department, text(f.category));
             }
             numbers.push(own);
         }
+        let span = 0..total as u32;
+        Ok(Searcher::assemble(
+            Opened {
+                index,
+                reader,
+                f,
+                synonyms,
+                related,
+                numbers: std::sync::Arc::new(numbers),
+                span,
+                whole: true,
+                jurisdictions,
+            },
+            docs,
+        ))
+    }
+
+    /// The search of one jurisdiction (`path`: `dszq`, `a/b`) of this whole-tree index: its
+    /// documents alone, numbered from 0 as its static index numbers them, ranked with its own
+    /// statistics (document frequencies within it), so with the same results as its site's
+    /// search in a browser — what its own index gave, which a tree's build no longer writes.
+    /// `dir` is its site's `_index/`, which holds its synonym and thesaurus tables.
+    /// `None` when the index has no such jurisdiction (or is not a whole-tree index).
+    pub fn part(&self, path: &str, dir: &Path) -> Option<Searcher> {
+        let j = self.jurisdictions.iter().position(|x| x.path == path)? as u32;
+        let width = self.categories.len() as u32 + 1;
+        let of = |d: usize| {
+            let department = (self.cell[d] / width) as usize;
+            self.department_jurisdiction
+                .get(department)
+                .copied()
+                .unwrap_or(u32::MAX)
+        };
+        // The jurisdictions' documents follow one another in the order of `jurisdictions`.
+        let all: Vec<usize> = (0..self.cell.len()).collect();
+        let start = all.partition_point(|&d| of(d) < j);
+        let end = all.partition_point(|&d| of(d) <= j);
+        if (start..end).any(|d| of(d) != j) {
+            return None;
+        }
+        let mut docs = Docs {
+            names: self.names[start..end].to_vec(),
+            folded: Some(self.folded[start..end].to_vec()),
+            address: self.address[start..end].to_vec(),
+            cells: Vec::with_capacity(end - start),
+            departments: HashMap::new(),
+        };
+        let name = |v: &[String], k: usize| v.get(k).cloned().unwrap_or_default();
+        for d in start..end {
+            let (department, category) = (
+                (self.cell[d] / width) as usize,
+                (self.cell[d] % width) as usize,
+            );
+            let folder = name(&self.department_ids, department);
+            docs.departments
+                .entry((0, folder.clone()))
+                .or_insert_with(|| name(&self.department_names, department));
+            docs.cells
+                .push((0, folder, name(&self.categories, category)));
+        }
+        let (synonyms, related) = tables(dir);
+        Some(Searcher::assemble(
+            Opened {
+                index: self.index.clone(),
+                reader: self.reader.clone(),
+                f: Fields {
+                    jurisdiction: None,
+                    ..self.f
+                },
+                synonyms,
+                related,
+                numbers: self.numbers.clone(),
+                span: start as u32..end as u32,
+                whole: false,
+                jurisdictions: Vec::new(),
+            },
+            docs,
+        ))
+    }
+
+    /// The searcher of `docs`: departments, categories and priors numbered, the pairs of the
+    /// names listed for "did you mean".
+    fn assemble(o: Opened, docs: Docs) -> Searcher {
+        let Docs {
+            names,
+            folded,
+            address,
+            cells,
+            departments,
+        } = docs;
+        let total = names.len();
         // Departments and categories numbered; each document's cell, and its prior from its
         // run of equal cells (the static index's groups: documents are numbered by department
         // and category first; in the whole-tree index by jurisdiction before that).
@@ -721,7 +867,8 @@ impl Searcher {
             }
             start = end;
         }
-        let folded: Vec<String> = names.iter().map(|n| query::fold(n)).collect();
+        let folded: Vec<String> =
+            folded.unwrap_or_else(|| names.iter().map(|n| query::fold(n)).collect());
         let mut pair_count = Vec::with_capacity(total);
         let mut pairs: std::collections::HashMap<(char, char), Vec<u32>> = Default::default();
         for (n, name) in names.iter().enumerate() {
@@ -731,6 +878,7 @@ impl Searcher {
                 pairs.entry(p).or_default().push(n as u32);
             }
         }
+        let jurisdictions = o.jurisdictions;
         // Levels, highest first (省级 before 县级), each jurisdiction's by number.
         let mut levels: Vec<String> = jurisdictions.iter().map(|j| j.level.clone()).collect();
         levels.sort_by(|a, b| {
@@ -749,12 +897,12 @@ impl Searcher {
             .collect();
         let department_jurisdiction = department_keys.iter().map(|k| k.0).collect();
         let department_ids = department_keys.into_iter().map(|k| k.1).collect();
-        Ok(Searcher {
-            index,
-            reader,
-            f,
-            synonyms,
-            related,
+        Searcher {
+            index: o.index,
+            reader: o.reader,
+            f: o.f,
+            synonyms: o.synonyms,
+            related: o.related,
             names,
             pair_count,
             pairs,
@@ -762,7 +910,9 @@ impl Searcher {
             address,
             cell,
             prior,
-            numbers,
+            numbers: o.numbers,
+            span: o.span,
+            whole: o.whole,
             department_ids,
             categories,
             department_names,
@@ -776,7 +926,7 @@ impl Searcher {
                         .map(|n| std::sync::Mutex::new(lru::LruCache::new(n)))
                 })
                 .flatten(),
-        })
+        }
     }
 
     /// Is this the whole-tree index (`tree`)? Its documents belong to many jurisdictions.

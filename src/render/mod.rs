@@ -545,8 +545,14 @@ impl Job<'_> {
                     clear_except(&dir.join(crate::index::client::DIR), "index.html");
                     let (server, client) = rayon::join(
                         || {
+                            let to = dir.join(crate::index::DIR);
+                            if s.sub.is_some() {
+                                // A lower jurisdiction's documents are searched in the
+                                // whole-tree index: its own folder holds its tables alone.
+                                return crate::index::write_tables(&[s.snap], &to, &synonyms)
+                                    .map(|()| s.snap.items.len());
+                            }
                             timed("index: tantivy", || {
-                                let to = dir.join(crate::index::DIR);
                                 crate::index::write(s.snap, &to, &base, &synonyms)
                             })
                         },
