@@ -404,6 +404,9 @@ pub fn xlsx<'a>(title: &str, rows: impl Iterator<Item = Row<'a>>) -> Result<Vec<
     Ok(out.into_inner())
 }
 
+/// Rows up to which a sheet is made in memory rather than in constant-memory mode.
+const SMALL_SHEET: usize = 1_000;
+
 /// An xlsx workbook written to `out`: a title row naming the list, the header, then the rows.
 ///
 /// rust_xlsxwriter panics when it cannot write its constant-memory temporary file (a full disk
@@ -414,7 +417,9 @@ pub fn write_xlsx<'a, W: Write + Seek + Send>(
     rows: impl Iterator<Item = Row<'a>>,
     out: W,
 ) -> Result<(), Error> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| xlsx_into(title, rows, out)))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        xlsx_into(title, rows, out, SMALL_SHEET)
+    }))
         .unwrap_or_else(|panic| {
             let why = panic
                 .downcast_ref::<&str>()
@@ -437,10 +442,12 @@ pub fn is_xlsx_write_panic(message: &str) -> bool {
     message.starts_with("Couldn't write to xml file")
 }
 
+/// `write_xlsx`, in memory up to `small_sheet` rows.
 fn xlsx_into<'a, W: Write + Seek + Send>(
     title: &str,
     rows: impl Iterator<Item = Row<'a>>,
     out: W,
+    small_sheet: usize,
 ) -> Result<(), Error> {
     use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
     let err = |e: XlsxError| match e {
@@ -456,12 +463,23 @@ fn xlsx_into<'a, W: Write + Seek + Send>(
     // Fast compression: the whole list at 100,000 items is millions of cells, and deflate's
     // best effort costs far more time than the few percent of size it saves.
     book.set_zip_compression_level(1);
-    // Constant-memory mode: each row goes out as soon as it is complete, with its strings inline
-    // instead of in a shared-string table (which hashes every cell; the whole list at 100,000
-    // items took seconds for it). Rows are written in order, as this mode requires.
-    // It needs a temporary file; where none can be made (TMPDIR not writable), the ordinary
-    // in-memory worksheet does the same job more slowly.
-    let sheet = if book.add_worksheet_with_constant_memory().is_ok() {
+    // A large sheet in constant-memory mode: each row goes out as soon as it is complete, with
+    // its strings inline instead of in a shared-string table (which hashes every cell; the
+    // whole list at 100,000 items took seconds for it). Rows are written in order, as this mode
+    // requires. It needs a temporary file; where none can be made (TMPDIR not writable), the
+    // ordinary in-memory worksheet does the same job more slowly. A small sheet (a department's,
+    // a township's: tens of rows, thousands of such files in a province) is kept in memory: a
+    // temporary file made and removed for each cost more than its table.
+    let mut rows = rows.peekable();
+    let mut first: Vec<Row<'a>> = Vec::new();
+    while first.len() < small_sheet {
+        match rows.next() {
+            Some(row) => first.push(row),
+            None => break,
+        }
+    }
+    let small = rows.peek().is_none();
+    let sheet = if !small && book.add_worksheet_with_constant_memory().is_ok() {
         book.worksheet_from_index(0).map_err(err)?
     } else {
         book.add_worksheet()
@@ -489,7 +507,7 @@ fn xlsx_into<'a, W: Write + Seek + Send>(
         sheet.set_column_format(c as u16, &wrap).map_err(err)?;
     }
     sheet.set_freeze_panes(2, 0).map_err(err)?;
-    for (r, row) in rows.enumerate() {
+    for (r, row) in first.into_iter().chain(rows).enumerate() {
         for (c, v) in row.iter().enumerate() {
             if !v.is_empty() {
                 sheet
@@ -639,5 +657,33 @@ mod tests {
         assert!(xf(style_of("A3")).contains("wrapText=\"1\""));
         assert!(!xf(style_of("A2")).contains("wrapText"));
         assert!(styles.contains("<b/>"));
+    }
+
+    /// A small sheet is made in memory, a large one in constant-memory mode: the cells read
+    /// back the same either way.
+    #[test]
+    fn small_and_large_sheets_hold_the_same_cells() {
+        use calamine::Reader;
+        let snap = crate::Snapshot::load_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lists"),
+        )
+        .unwrap();
+        let items = || snap.items.iter().take(60).map(|e| &*e.value);
+        let cells = |small_sheet: usize| {
+            let mut out = std::io::Cursor::new(Vec::new());
+            xlsx_into("测试清单", rows(&snap, items()), &mut out, small_sheet).unwrap();
+            let mut book =
+                calamine::open_workbook_auto_from_rs(std::io::Cursor::new(out.into_inner()))
+                    .unwrap();
+            let range = book.worksheet_range("权责清单").unwrap();
+            range
+                .rows()
+                .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        let (in_memory, constant) = (cells(1_000), cells(0));
+        assert_eq!(in_memory.len(), rows(&snap, items()).count() + 2);
+        assert!(in_memory[3].iter().any(|c| c.chars().count() > 10));
+        assert_eq!(in_memory, constant);
     }
 }
