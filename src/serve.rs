@@ -47,6 +47,38 @@ fn newest(dir: &Path) -> Option<SystemTime> {
         .max()
 }
 
+/// Is `name` an editor's hidden, backup or swap file, not part of the lists?
+fn ignored_name(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+}
+
+/// Is `path` a file of the lists (not an editor's hidden, backup or swap file)?
+fn relevant_path(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| !ignored_name(n))
+}
+
+/// The files and folders under `dir` modified at or after `since` (a folder is, when a file in
+/// it was made, deleted or renamed), skipping what `relevant` skips: what changed while the
+/// watcher's events were lost. The inotify queue holds 16,384 events and every file opened in a
+/// watched folder is one: a `grep -r`, `find` or editor reading a province's 500,000 files
+/// overflows it without changing anything.
+fn changed_since(dir: &Path, since: SystemTime) -> Vec<PathBuf> {
+    WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !ignored_name(&e.file_name().to_string_lossy()))
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .is_some_and(|t| t >= since)
+        })
+        .map(walkdir::DirEntry::into_path)
+        .collect()
+}
+
 /// What `serve` builds: the site of `lists` in `out`, for no base URL, with the built-in
 /// templates. `needs_build` compares a site's marker with these same options.
 pub fn options(
@@ -1337,11 +1369,7 @@ fn relevant(event: &notify::Event) -> bool {
     matches!(
         event.kind,
         EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any
-    ) && event.paths.iter().any(|p| {
-        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-            !n.starts_with('.') && !n.ends_with('~') && !n.ends_with(".swp") && !n.ends_with(".tmp")
-        })
-    })
+    ) && event.paths.iter().any(|p| relevant_path(p))
 }
 
 /// Watch `lists`; after each burst of changes (quiet for `QUIET`), rebuild into `out`.
@@ -1376,15 +1404,20 @@ fn watch(
                     return None;
                 }
                 let votes = shared.feedback.as_ref().and_then(|f| f.votes());
-                crate::render::Site::load(options(&lists, &out, votes))
+                let site = crate::render::Site::load(options(&lists, &out, votes))
                     .ok()
-                    .filter(|s| s.report.ok)
+                    .filter(|s| s.report.ok)?;
+                site.remember_catalogue_pages();
+                Some(site)
             })
             .filter(crate::render::Site::is_tree);
         if live.is_some() {
             eprintln!("多级清单已载入：改动某个下级区划时，只重新生成这个区划和受影响的汇总页。");
         }
         let mut rescan = false;
+        // When the lists were last read: what changed after is not in the site. (Changes
+        // between the build's loading and this watcher are missed, as without it.)
+        let mut since = SystemTime::now();
         while let Ok(first) = rx.recv() {
             rescan |= first.need_rescan();
             let mut changed: Vec<PathBuf> = first.paths;
@@ -1399,14 +1432,24 @@ fn watch(
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
                 }
             }
+            if rescan {
+                // Events were lost (too many at once, most often files only read): what
+                // changed is what was modified since the lists were last read (less a second
+                // for file systems that keep coarse times).
+                rescan = false;
+                let found = changed_since(&lists, since - Duration::from_secs(1));
+                if found.is_empty() && !changed.iter().any(|p| relevant_path(p)) {
+                    eprintln!(
+                        "监视的事件太多（有程序一次读了很多清单文件），已逐个检查：清单没有改动，网站不必重新生成。"
+                    );
+                    continue;
+                }
+                changed.extend(found);
+            }
             changed.sort();
             changed.dedup();
             eprintln!("清单有改动，正在重新生成网站……");
-            if rescan {
-                // Events were lost (too many at once): what changed is not known.
-                live = None;
-                rescan = false;
-            }
+            since = SystemTime::now();
             let votes = shared.feedback.as_ref().and_then(|f| f.votes());
             let updated = update(&mut live, &lists, &changed, votes);
             let result = match updated {
@@ -1558,6 +1601,40 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// After lost watcher events, what changed is found by modification time: an edited file,
+    /// the folder of a deleted one; nothing when only read; editors' hidden files skipped.
+    #[test]
+    fn what_changed_while_events_were_lost_is_found_by_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lists = tmp.path().join("lists");
+        let items = lists.join("departments/a/items");
+        std::fs::create_dir_all(&items).unwrap();
+        for n in 0..3 {
+            std::fs::write(items.join(format!("{n}.toml")), "name = \"x\"").unwrap();
+        }
+        std::fs::create_dir_all(lists.join(".git")).unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        for e in WalkDir::new(&lists) {
+            let e = e.unwrap();
+            std::fs::File::open(e.path())
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        let since = SystemTime::now() - Duration::from_secs(60);
+        let _ = std::fs::read_to_string(items.join("0.toml")).unwrap();
+        assert_eq!(changed_since(&lists, since), Vec::<PathBuf>::new());
+        std::fs::write(items.join("1.toml"), "name = \"y\"").unwrap();
+        std::fs::remove_file(items.join("2.toml")).unwrap();
+        std::fs::write(lists.join(".git/index"), "").unwrap();
+        std::fs::write(items.join(".1.toml.swp"), "").unwrap();
+        let mut found = changed_since(&lists, since);
+        found.sort();
+        assert_eq!(found, vec![items.clone(), items.join("1.toml")]);
+        assert!(found.iter().all(|p| relevant_path(p)));
+        assert!(!relevant_path(&items.join("1.toml~")));
+    }
 
     /// The level and jurisdiction filters belong to the whole tree: without `scope=all` they
     /// are dropped, not applied to a jurisdiction's own search; overlong values are dropped.

@@ -70,6 +70,33 @@ fn edit(lists: &Path, rel: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replace(from, to)).unwrap();
 }
 
+/// The site in `out` holds what a full build of `lists` (into `full`) makes.
+fn assert_like_a_full_build(lists: &Path, out: &Path, full: &Path) {
+    built(lists, full);
+    let (a, b) = (pages(out), pages(full));
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b), "the same files");
+    let same = |(path, x): &(String, Vec<u8>), y: &[u8]| {
+        if path.ends_with(".xlsx") {
+            // A workbook holds the time it was made: compare its size only.
+            x.len().abs_diff(y.len()) < 64
+        } else if path.ends_with(".json") {
+            // Maps written in no particular order.
+            serde_json::from_slice::<serde_json::Value>(x).ok()
+                == serde_json::from_slice::<serde_json::Value>(y).ok()
+        } else {
+            x == y
+        }
+    };
+    let differ: Vec<&String> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| !same(x, &y.1))
+        .map(|(x, _)| &x.0)
+        .collect();
+    assert!(differ.is_empty(), "files unlike a full build's: {differ:?}");
+}
+
 #[test]
 fn an_edit_in_one_district_rebuilds_it_as_a_full_build_would() {
     let dir = demo();
@@ -126,37 +153,39 @@ fn an_edit_in_one_district_rebuilds_it_as_a_full_build_would() {
         );
     }
 
-    // What a full build of the edited lists makes.
-    let full = dir.path().join("full");
-    built(&lists, &full);
-    let (a, b) = (pages(&out), pages(&full));
-    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&a), names(&b), "the same files");
-    let same = |(path, x): &(String, Vec<u8>), y: &[u8]| {
-        if path.ends_with(".xlsx") {
-            // A workbook holds the time it was made: compare its size only.
-            x.len().abs_diff(y.len()) < 64
-        } else if path.ends_with(".json") {
-            // Maps written in no particular order.
-            serde_json::from_slice::<serde_json::Value>(x).ok()
-                == serde_json::from_slice::<serde_json::Value>(y).ok()
-        } else {
-            x == y
-        }
-    };
-    let differ: Vec<&String> = a
-        .iter()
-        .zip(&b)
-        .filter(|(x, y)| !same(x, &y.1))
-        .map(|(x, _)| &x.0)
-        .collect();
-    assert!(differ.is_empty(), "files unlike a full build's: {differ:?}");
+    assert_like_a_full_build(&lists, &out, &dir.path().join("full"));
     // The catalogue item's page shows the new office.
     assert!(
         std::fs::read_to_string(out.join("catalogue/SWJ-CF-001/index.html"))
             .unwrap()
             .contains("独山子区商务局市场监管股")
     );
+}
+
+/// `serve --watch` on a site built before it started loads the tree afterwards and remembers
+/// what the catalogue pages show: the first edit rewrites only the catalogue page it changes
+/// (not all of them), and the site is still what a full build makes.
+#[test]
+fn a_site_loaded_after_its_build_rewrites_only_the_catalogue_pages_that_change() {
+    let dir = demo();
+    let lists = dir.path().join("lists");
+    let out = dir.path().join("site");
+    drop(built(&lists, &out));
+    let mut site = Site::load(options(&lists, &out)).unwrap();
+    site.remember_catalogue_pages();
+    edit(
+        &lists,
+        CLAIM,
+        "独山子区商务局综合业务股",
+        "独山子区商务局市场监管股",
+    );
+    let nodes = site.incremental(&[CLAIM.to_string()]).unwrap();
+    let updated = site.update(&nodes).unwrap().expect("the edit passes check");
+    assert_eq!(
+        updated.catalogue_pages, 1,
+        "only SWJ-CF-001's page changes: {updated:?}"
+    );
+    assert_like_a_full_build(&lists, &out, &dir.path().join("full"));
 }
 
 #[test]
