@@ -69,6 +69,12 @@ pub enum Error {
     )]
     Template { name: String, message: String },
 
+    /// Work given up because it is no longer wanted (`serve --watch` writing the whole-tree
+    /// search index when the lists changed again meanwhile): nothing was put in place.
+    #[error("已中止：清单又有改动")]
+    #[diagnostic(code(qingdan::stopped))]
+    Stopped,
+
     #[error("无法生成 JSON")]
     #[diagnostic(code(qingdan::json))]
     Json(#[from] serde_json::Error),

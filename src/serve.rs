@@ -1382,10 +1382,14 @@ fn watch(
     use notify::Watcher;
     const QUIET: Duration = Duration::from_millis(300);
     let (tx, rx) = std::sync::mpsc::channel::<notify::Event>();
+    // A change not yet handled: the whole-tree search index being written gives way to it.
+    let pending = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = pending.clone();
     let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
         if let Ok(e) = e
             && (relevant(&e) || e.need_rescan())
         {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
             let _ = tx.send(e);
         }
     })
@@ -1418,10 +1422,15 @@ fn watch(
         // When the lists were last read: what changed after is not in the site. (Changes
         // between the build's loading and this watcher are missed, as without it.)
         let mut since = SystemTime::now();
+        // The whole-tree search index is behind the pages (a partial rebuild, then a refresh
+        // of it given up for a newer change).
+        let mut index_behind = false;
         while let Ok(first) = rx.recv() {
             rescan |= first.need_rescan();
             let mut changed: Vec<PathBuf> = first.paths;
-            // Editors and git write several files at once: wait for quiet.
+            // Editors and git write several files at once: wait for quiet. A change after this
+            // sets `pending` again.
+            pending.store(false, std::sync::atomic::Ordering::SeqCst);
             loop {
                 match rx.recv_timeout(QUIET) {
                     Ok(e) => {
@@ -1442,61 +1451,98 @@ fn watch(
                     eprintln!(
                         "监视的事件太多（有程序一次读了很多清单文件），已逐个检查：清单没有改动，网站不必重新生成。"
                     );
-                    continue;
+                    changed.clear();
                 }
                 changed.extend(found);
             }
-            changed.sort();
-            changed.dedup();
-            eprintln!("清单有改动，正在重新生成网站……");
-            since = SystemTime::now();
-            let votes = shared.feedback.as_ref().and_then(|f| f.votes());
-            let updated = update(&mut live, &lists, &changed, votes);
-            let result = match updated {
-                Some(r) => r,
-                None => {
-                    live = None;
-                    let votes = shared.feedback.as_ref().and_then(|f| f.votes());
-                    rebuild(&lists, &out, votes).map(|(summary, site)| {
-                        live = Some(site).filter(crate::render::Site::is_tree);
-                        (summary, None)
-                    })
+            if !changed.is_empty() {
+                let rebuilt = rebuild_once(
+                    &mut live,
+                    &lists,
+                    &out,
+                    &shared,
+                    &changed,
+                    &mut since,
+                    &mut generation,
+                );
+                if let Some(in_part) = rebuilt {
+                    index_behind = in_part;
                 }
-            };
-            match result {
-                Ok((summary, only)) => {
-                    generation += 1;
-                    shared.rebuilt(generation, only.as_deref());
-                    eprintln!("{summary}已通知打开的网页刷新。");
-                    // Built in part: the whole-tree search index holds the old items of the
-                    // jurisdictions rebuilt until it is written again.
-                    if only.is_some()
-                        && let Some(site) = &live
-                    {
-                        let t = std::time::Instant::now();
-                        match site.refresh_tree_index() {
-                            Ok(_) => {
-                                shared.reopen_tree();
-                                eprintln!(
-                                    "全部区划的搜索索引已更新，用时 {:.2} 秒。",
-                                    t.elapsed().as_secs_f64()
-                                );
-                            }
-                            Err(e) => eprintln!(
-                                "全部区划的搜索索引没有更新（在“全部区划”中搜索会找到改动前的内容）：{:?}",
-                                miette::Report::new(e)
-                            ),
-                        }
+            }
+            if index_behind && let Some(site) = &live {
+                let t = std::time::Instant::now();
+                let stop = || pending.load(std::sync::atomic::Ordering::SeqCst);
+                match site.refresh_tree_index(&stop) {
+                    Ok(_) => {
+                        index_behind = false;
+                        shared.reopen_tree();
+                        eprintln!(
+                            "全部区划的搜索索引已更新，用时 {:.2} 秒。",
+                            t.elapsed().as_secs_f64()
+                        );
                     }
-                }
-                Err(report) => {
-                    eprint!("{report}");
-                    eprintln!("\n清单有错误，网站没有更新，仍在提供上一版；改正后保存即可。");
+                    Err(Error::Stopped) => {
+                        eprintln!("清单又有改动：先重新生成网页，全部区划的搜索索引随后再写。")
+                    }
+                    Err(e) => {
+                        index_behind = false;
+                        eprintln!(
+                            "全部区划的搜索索引没有更新（在“全部区划”中搜索会找到改动前的内容）：{:?}",
+                            miette::Report::new(e)
+                        );
+                    }
                 }
             }
         }
     });
     Ok(watcher)
+}
+
+/// Rebuild after a burst of changes to the files `changed` of `lists`: the jurisdictions they
+/// are in (`update`) or the whole site, told to the open pages. `Some(true)` when rebuilt in
+/// part (the whole-tree search index is then behind the pages), `Some(false)` when rebuilt
+/// whole (the index with it), `None` when not rebuilt (the lists do not pass check).
+fn rebuild_once(
+    live: &mut Option<crate::render::Site>,
+    lists: &Path,
+    out: &Path,
+    shared: &Shared,
+    changed: &[PathBuf],
+    since: &mut SystemTime,
+    generation: &mut u64,
+) -> Option<bool> {
+    let mut changed = changed.to_vec();
+    changed.sort();
+    changed.dedup();
+    eprintln!("清单有改动，正在重新生成网站……");
+    *since = SystemTime::now();
+    let votes = shared.feedback.as_ref().and_then(|f| f.votes());
+    let result = match update(live, lists, &changed, votes) {
+        Some(r) => r,
+        None => {
+            *live = None;
+            let votes = shared.feedback.as_ref().and_then(|f| f.votes());
+            rebuild(lists, out, votes).map(|(summary, site)| {
+                *live = Some(site).filter(crate::render::Site::is_tree);
+                (summary, None)
+            })
+        }
+    };
+    match result {
+        Ok((summary, only)) => {
+            *generation += 1;
+            shared.rebuilt(*generation, only.as_deref());
+            eprintln!("{summary}已通知打开的网页刷新。");
+            // Built in part: the whole-tree search index holds the old items of the
+            // jurisdictions rebuilt until it is written again.
+            Some(only.is_some() && live.is_some())
+        }
+        Err(report) => {
+            eprint!("{report}");
+            eprintln!("\n清单有错误，网站没有更新，仍在提供上一版；改正后保存即可。");
+            None
+        }
+    }
 }
 
 /// Serve `site` on `addr` until Ctrl-C; with `watch` (the lists folder), rebuild on change;

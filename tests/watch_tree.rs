@@ -188,6 +188,43 @@ fn a_site_loaded_after_its_build_rewrites_only_the_catalogue_pages_that_change()
     assert_like_a_full_build(&lists, &out, &dir.path().join("full"));
 }
 
+/// Writing the whole-tree search index again gives way to a newer edit (`serve --watch` asks
+/// between jurisdictions): nothing is put in place and nothing is left beside the site.
+#[test]
+fn a_refresh_of_the_tree_index_stops_when_asked_and_leaves_nothing() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = demo();
+    let lists = dir.path().join("lists");
+    let out = dir.path().join("site");
+    let mut site = built(&lists, &out);
+    edit(
+        &lists,
+        CLAIM,
+        "独山子区商务局综合业务股",
+        "独山子区商务局市场监管股",
+    );
+    let nodes = site.incremental(&[CLAIM.to_string()]).unwrap();
+    site.update(&nodes).unwrap().expect("the edit passes check");
+    let meta = out.join("_index/tree/meta.json");
+    let inode = || std::fs::metadata(&meta).unwrap().ino();
+    let before = inode();
+    let asked = std::sync::atomic::AtomicUsize::new(0);
+    let stop = || asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 2;
+    assert!(matches!(
+        site.refresh_tree_index(&stop),
+        Err(qingdan::Error::Stopped)
+    ));
+    assert_eq!(inode(), before, "the index in place is the old one");
+    let beside: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(beside.is_empty(), "left beside the site: {beside:?}");
+    assert!(site.refresh_tree_index(&|| false).unwrap() > 0);
+    assert_ne!(inode(), before, "written again");
+}
+
 #[test]
 fn an_edit_that_fails_check_changes_nothing() {
     let dir = demo();

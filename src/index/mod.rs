@@ -154,8 +154,12 @@ pub fn write(
         dir,
         synonyms,
         false,
+        &|| false,
     )
 }
+
+/// Asked between the parts of an index being written: give up (`Error::Stopped`)?
+pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
 
 /// One jurisdiction's items in an index: its lists and the path prefix of its pages.
 pub(crate) struct Part<'a> {
@@ -166,11 +170,14 @@ pub(crate) struct Part<'a> {
 /// Write the items of `parts` into one index in `dir` (a new folder), numbered part after part
 /// (each part's items as `client::numbering` numbers them), with the synonym table beside it.
 /// With `tree`, each document also records the number of its part (`Fields::jurisdiction`).
+/// `stop` is asked before each part: when it says so, `Error::Stopped` (the folder half
+/// written, for the caller to remove).
 pub(crate) fn write_parts(
     parts: &[Part],
     dir: &Path,
     synonyms: &[Synonym],
     tree: bool,
+    stop: Stop,
 ) -> Result<usize, Error> {
     use rayon::prelude::*;
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
@@ -203,6 +210,9 @@ pub(crate) fn write_parts(
     .map_err(err)?;
     let mut offset = 0u32;
     for (part_n, part) in parts.iter().enumerate() {
+        if stop() {
+            return Err(Error::Stopped);
+        }
         let snap = part.snap;
         let base = part.base.as_str();
         let numbers = client::numbering(snap).numbers();

@@ -145,6 +145,17 @@ fn site_base(root_base: &str, node_path: &str) -> String {
 /// previous build in `previous` (the site folder being replaced) when nothing it is made of
 /// changed. Returns the documents indexed (0 when reused).
 pub fn write(tree: &Tree, site: &Path, root_base: &str, previous: &Path) -> Result<usize, Error> {
+    write_unless(tree, site, root_base, previous, &|| false)
+}
+
+/// `write`, given up (`Error::Stopped`) when `stop` says so between two jurisdictions.
+pub fn write_unless(
+    tree: &Tree,
+    site: &Path,
+    root_base: &str,
+    previous: &Path,
+    stop: super::Stop,
+) -> Result<usize, Error> {
     let to = site.join(super::DIR).join(DIR);
     let synonyms = synonyms(&tree.nodes[0].snapshot);
     let listed = jurisdictions(tree, root_base);
@@ -174,7 +185,7 @@ pub fn write(tree: &Tree, site: &Path, root_base: &str, previous: &Path) -> Resu
             base: site_base(root_base, &node.path),
         })
         .collect();
-    let n = super::write_parts(&parts, &to, &synonyms, true)?;
+    let n = super::write_parts(&parts, &to, &synonyms, true, stop)?;
     let put = |name: &str, bytes: &[u8]| {
         std::fs::write(to.join(name), bytes).map_err(|source| Error::Write {
             path: to.join(name),

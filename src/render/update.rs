@@ -237,8 +237,9 @@ impl Site {
     /// jurisdiction's items in one index) again beside the site and put it in place. At a
     /// province's size it takes seconds, more than the pages: `serve` does it after the
     /// rebuilt pages are served, and answers whole-tree searches from the previous index
-    /// meanwhile. Returns the documents indexed.
-    pub fn refresh_tree_index(&self) -> Result<usize, Error> {
+    /// meanwhile. Returns the documents indexed. Given up (`Error::Stopped`, nothing put in
+    /// place) when `stop` says so between two jurisdictions: the lists changed again.
+    pub fn refresh_tree_index(&self, stop: &(dyn Fn() -> bool + Sync)) -> Result<usize, Error> {
         let io = write_err;
         clear_stale_said(&self.opts.out);
         let stage = sibling(&self.opts.out, "tree-index");
@@ -246,7 +247,8 @@ impl Site {
             std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
         }
         let base = base_path(self.opts.base_url.as_deref());
-        let written = crate::index::tree::write(&self.tree, &stage, &base, &self.opts.out);
+        let written =
+            crate::index::tree::write_unless(&self.tree, &stage, &base, &self.opts.out, stop);
         let n = match written {
             Ok(n) => n,
             Err(e) => {
