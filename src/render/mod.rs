@@ -1512,14 +1512,14 @@ fn render_items(
             .add_u64(snap.source(e.file).hash)
             .add(e.folder.as_bytes())
             .add(dept.as_bytes())
-            .add(&serde_json::to_vec(&boundaries)?)
-            .add(&serde_json::to_vec(history)?)
-            .add(&serde_json::to_vec(&feedback)?);
+            .add_json(&boundaries)?
+            .add_json(history)?
+            .add_json(&feedback)?;
         // A claimed item is made of its claim and of the catalogue item above: the page changes
         // when either does.
         let catalogue_url = site.catalogue_links.get(item.id.as_str());
         let key = match catalogue_url {
-            Some(u) => key.add(u.as_bytes()).add(&serde_json::to_vec(&**item)?),
+            Some(u) => key.add(u.as_bytes()).add_json(&**item)?,
             None => key,
         }
         .finish();
