@@ -1461,7 +1461,7 @@ fn watch(
                     &lists,
                     &out,
                     &shared,
-                    &changed,
+                    changed,
                     &mut since,
                     &mut generation,
                 );
@@ -1507,11 +1507,10 @@ fn rebuild_once(
     lists: &Path,
     out: &Path,
     shared: &Shared,
-    changed: &[PathBuf],
+    mut changed: Vec<PathBuf>,
     since: &mut SystemTime,
     generation: &mut u64,
 ) -> Option<bool> {
-    let mut changed = changed.to_vec();
     changed.sort();
     changed.dedup();
     eprintln!("清单有改动，正在重新生成网站……");

@@ -13,19 +13,10 @@ use qingdan::render::{Options, Site};
 /// A copy of the demo lists (the city, its catalogue and four districts).
 fn demo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("lists");
-    for e in walkdir::WalkDir::new(&from) {
-        let e = e.unwrap();
-        let to = dir
-            .path()
-            .join("lists")
-            .join(e.path().strip_prefix(&from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(e.path(), &to).unwrap();
-        }
-    }
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("lists"),
+        &dir.path().join("lists"),
+    );
     dir
 }
 
@@ -70,6 +61,17 @@ fn edit(lists: &Path, rel: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replace(from, to)).unwrap();
 }
 
+/// The claim `CLAIM` states another office of its own (a change inside 独山子区 that its
+/// catalogue item's page shows).
+fn move_claim_office(lists: &Path) {
+    edit(
+        lists,
+        CLAIM,
+        "独山子区商务局综合业务股",
+        "独山子区商务局市场监管股",
+    );
+}
+
 /// The site in `out` holds what a full build of `lists` (into `full`) makes.
 fn assert_like_a_full_build(lists: &Path, out: &Path, full: &Path) {
     built(lists, full);
@@ -108,12 +110,7 @@ fn an_edit_in_one_district_rebuilds_it_as_a_full_build_would() {
     let other_inode = std::fs::metadata(&other).unwrap();
 
     // A claim states its own office; a local item is renamed.
-    edit(
-        &lists,
-        CLAIM,
-        "独山子区商务局综合业务股",
-        "独山子区商务局市场监管股",
-    );
+    move_claim_office(&lists);
     edit(
         &lists,
         LOCAL,
@@ -173,12 +170,7 @@ fn a_site_loaded_after_its_build_rewrites_only_the_catalogue_pages_that_change()
     drop(built(&lists, &out));
     let mut site = Site::load(options(&lists, &out)).unwrap();
     site.remember_catalogue_pages();
-    edit(
-        &lists,
-        CLAIM,
-        "独山子区商务局综合业务股",
-        "独山子区商务局市场监管股",
-    );
+    move_claim_office(&lists);
     let nodes = site.incremental(&[CLAIM.to_string()]).unwrap();
     let updated = site.update(&nodes).unwrap().expect("the edit passes check");
     assert_eq!(
@@ -197,12 +189,7 @@ fn a_refresh_of_the_tree_index_stops_when_asked_and_leaves_nothing() {
     let lists = dir.path().join("lists");
     let out = dir.path().join("site");
     let mut site = built(&lists, &out);
-    edit(
-        &lists,
-        CLAIM,
-        "独山子区商务局综合业务股",
-        "独山子区商务局市场监管股",
-    );
+    move_claim_office(&lists);
     let nodes = site.incremental(&[CLAIM.to_string()]).unwrap();
     site.update(&nodes).unwrap().expect("the edit passes check");
     let meta = out.join("_index/tree/meta.json");
