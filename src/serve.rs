@@ -1428,9 +1428,7 @@ fn watch(
         while let Ok(first) = rx.recv() {
             rescan |= first.need_rescan();
             let mut changed: Vec<PathBuf> = first.paths;
-            // Editors and git write several files at once: wait for quiet. A change after this
-            // sets `pending` again.
-            pending.store(false, std::sync::atomic::Ordering::SeqCst);
+            // Editors and git write several files at once: wait for quiet.
             loop {
                 match rx.recv_timeout(QUIET) {
                     Ok(e) => {
@@ -1441,6 +1439,11 @@ fn watch(
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
                 }
             }
+            // The burst is taken in whole: only a change after it sets `pending` again (reset
+            // before the quiet wait, the burst's own later events left it set, and the index
+            // refresh below gave way to a change that was already handled, never to be
+            // written again).
+            pending.store(false, std::sync::atomic::Ordering::SeqCst);
             if rescan {
                 // Events were lost (too many at once, most often files only read): what
                 // changed is what was modified since the lists were last read (less a second
