@@ -1426,24 +1426,10 @@ fn watch(
         // of it given up for a newer change).
         let mut index_behind = false;
         while let Ok(first) = rx.recv() {
-            rescan |= first.need_rescan();
-            let mut changed: Vec<PathBuf> = first.paths;
-            // Editors and git write several files at once: wait for quiet.
-            loop {
-                match rx.recv_timeout(QUIET) {
-                    Ok(e) => {
-                        rescan |= e.need_rescan();
-                        changed.extend(e.paths)
-                    }
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
-                }
-            }
-            // The burst is taken in whole: only a change after it sets `pending` again (reset
-            // before the quiet wait, the burst's own later events left it set, and the index
-            // refresh below gave way to a change that was already handled, never to be
-            // written again).
-            pending.store(false, std::sync::atomic::Ordering::SeqCst);
+            let Some((mut changed, lost)) = take_burst(&rx, first, &pending, QUIET) else {
+                return;
+            };
+            rescan |= lost;
             if rescan {
                 // Events were lost (too many at once, most often files only read): what
                 // changed is what was modified since the lists were last read (less a second
@@ -1499,6 +1485,36 @@ fn watch(
         }
     });
     Ok(watcher)
+}
+
+/// The burst of changes that starts with `first`: every event until `quiet` passes without one
+/// (editors and git write several files at once). Returns the paths and whether events were
+/// lost (a rescan is needed), or `None` when the watcher is gone.
+///
+/// `pending` (set by the watcher with each event) is reset once the burst is taken whole, so
+/// only a change after it sets it again. Reset before the quiet wait, the burst's own later
+/// events left it set, and the whole-tree index refresh gave way to a change that was already
+/// handled, never to be written again.
+fn take_burst(
+    rx: &std::sync::mpsc::Receiver<notify::Event>,
+    first: notify::Event,
+    pending: &std::sync::atomic::AtomicBool,
+    quiet: Duration,
+) -> Option<(Vec<PathBuf>, bool)> {
+    let mut lost = first.need_rescan();
+    let mut changed: Vec<PathBuf> = first.paths;
+    loop {
+        match rx.recv_timeout(quiet) {
+            Ok(e) => {
+                lost |= e.need_rescan();
+                changed.extend(e.paths)
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+    pending.store(false, std::sync::atomic::Ordering::SeqCst);
+    Some((changed, lost))
 }
 
 /// Rebuild after a burst of changes to the files `changed` of `lists`: the jurisdictions they
@@ -1649,6 +1665,55 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A burst's later events (arriving during the quiet wait) belong to it: once it is taken,
+    /// no change is pending, so the whole-tree index refresh that follows does not give way to
+    /// an edit already handled (the CI timeout of serve_watch_rebuilds_a_district_in_part).
+    #[test]
+    fn a_burst_taken_whole_leaves_nothing_pending() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let pending = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::channel::<notify::Event>();
+        // As the watcher's callback does: mark a change pending, then send it.
+        let send = {
+            let pending = pending.clone();
+            move |name: &str| {
+                pending.store(true, Ordering::SeqCst);
+                let e =
+                    notify::Event::new(notify::EventKind::Modify(notify::event::ModifyKind::Any))
+                        .add_path(PathBuf::from(name));
+                tx.send(e).unwrap();
+            }
+        };
+        send("a.toml");
+        let first = rx.recv().unwrap();
+        let later = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            send("b.toml");
+            send
+        });
+        let (changed, lost) =
+            take_burst(&rx, first, &pending, Duration::from_millis(1500)).unwrap();
+        assert_eq!(
+            changed,
+            vec![PathBuf::from("a.toml"), PathBuf::from("b.toml")]
+        );
+        assert!(!lost);
+        assert!(
+            !pending.load(Ordering::SeqCst),
+            "the burst's own event left a change pending"
+        );
+        // A change after the burst is pending again.
+        let send = later.join().unwrap();
+        send("c.toml");
+        assert!(pending.load(Ordering::SeqCst));
+        drop(send);
+        let first = rx.recv().unwrap();
+        assert_eq!(
+            take_burst(&rx, first, &pending, Duration::from_millis(50)),
+            None
+        );
+    }
 
     /// After lost watcher events, what changed is found by modification time: an edited file,
     /// the folder of a deleted one; nothing when only read; editors' hidden files skipped.
