@@ -866,7 +866,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     .filter(|d| department.as_ref().is_none_or(|x| &d.folder == x))
                     .map(|d| &d.value)
             };
-            let title = export::title(&snap, department.as_deref());
+            let heading = export::heading(&snap, department.as_deref());
             // `-` and `/dev/stdout` are standard output, written as such: opened as a file,
             // `/dev/stdout` redirected to a file would be truncated or replaced, losing what
             // came before (`{ echo 表头; qingdan export --out /dev/stdout; } > f`).
@@ -893,11 +893,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         }
                         // A pipe cannot seek, as the zip inside an xlsx needs: made in memory.
                         ExportFormat::Xlsx if file.get_ref().streams() => {
-                            let bytes = export::xlsx(&title, export::rows(&snap, items()))?;
+                            let bytes = export::xlsx(&heading, export::rows(&snap, items()))?;
                             file.write_all(&bytes).map_err(io)?;
                         }
                         ExportFormat::Xlsx => {
-                            export::write_xlsx(&title, export::rows(&snap, items()), &mut file)
+                            export::write_xlsx(&heading, export::rows(&snap, items()), &mut file)
                                 .map_err(written)?
                         }
                         ExportFormat::Json => {
@@ -914,7 +914,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 None => {
                     let bytes = match to {
                         ExportFormat::Csv => export::csv(&snap, items())?,
-                        ExportFormat::Xlsx => export::xlsx(&title, export::rows(&snap, items()))?,
+                        ExportFormat::Xlsx => export::xlsx(&heading, export::rows(&snap, items()))?,
                         ExportFormat::Json => export::json(&snap, depts(), items())?,
                     };
                     let mut stdout = std::io::stdout().lock();

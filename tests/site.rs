@@ -854,3 +854,56 @@ fn unchanged_pages_are_reused_and_changed_ones_rendered() {
     let fourth = run(&["--templates".as_ref(), templates.as_os_str()]);
     assert_eq!(fourth["reused"], 0);
 }
+
+/// The same lists build the same site, byte for byte, whenever built (workbooks dated by the
+/// list, manifests in order): a site uploaded again (rsync, a git-backed host) changes only
+/// where the lists did. Only the server's tantivy index differs (its segments are named at
+/// random); no static host serves it.
+#[test]
+fn the_same_lists_build_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    build_ok(&repo().join("lists"), &a);
+    // Past the second, so that a time of the build would show.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build_ok(&repo().join("lists"), &b);
+    let tantivy = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        path.contains("_index/")
+            && (name == "meta.json"
+                || name == ".managed.json"
+                || name.starts_with(".tantivy")
+                || [
+                    ".fast",
+                    ".fieldnorm",
+                    ".idx",
+                    ".pos",
+                    ".store",
+                    ".term",
+                    ".del",
+                ]
+                .iter()
+                .any(|ext| name.ends_with(ext)))
+    };
+    let files = |site: &Path| -> Vec<(String, Vec<u8>)> {
+        files_in(site)
+            .into_iter()
+            .filter(|(path, _)| !tantivy(path))
+            .collect()
+    };
+    let (a, b) = (files(&a), files(&b));
+    assert!(a.iter().any(|(p, _)| p.ends_with(".xlsx")));
+    assert!(a.iter().any(|(p, _)| p.ends_with("_index/build.json")));
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b));
+    let differ: Vec<&String> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x.1 != y.1)
+        .map(|(x, _)| &x.0)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "built twice, these files differ: {differ:?}"
+    );
+}

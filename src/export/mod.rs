@@ -174,17 +174,46 @@ pub fn item_rows<'a>(snap: &'a Snapshot, n: usize, item: &'a Item, out: &mut Vec
     }
 }
 
-/// The title of an export: "<department>权责清单" for one department's (by folder), else
-/// "<jurisdiction>权责清单".
-pub fn title(snap: &Snapshot, department: Option<&str>) -> String {
+/// What a workbook says of itself besides its rows: the title row, and the date its document
+/// properties give as created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// The title row: "<jurisdiction or department>权责清单".
+    pub title: String,
+    /// Year, month, day of the list's publication (`published`, else 1 January of its
+    /// `edition`), else 1 January 1980 (the zip format's first day): never the time of the
+    /// build, so the same lists make the same bytes, and a site uploaded again changes only
+    /// where the lists did.
+    pub created: (u16, u8, u8),
+}
+
+/// The heading of the workbook of a department's (`Some(folder)`) or the whole list's.
+pub fn heading(snap: &Snapshot, department: Option<&str>) -> Heading {
+    let j = snap.jurisdiction.as_ref().map(|j| &j.value);
     let of = match department {
         Some(folder) => snap.department_name(folder),
-        None => snap
-            .jurisdiction
-            .as_ref()
-            .map_or("", |j| j.value.name.as_str()),
+        None => j.map_or("", |j| j.name.as_str()),
     };
-    format!("{of}权责清单")
+    let created = j
+        .and_then(|j| date(&j.published).or_else(|| year(&j.edition).map(|y| (y, 1, 1))))
+        .unwrap_or((1980, 1, 1));
+    Heading {
+        title: format!("{of}权责清单"),
+        created,
+    }
+}
+
+/// `YYYY-MM-DD` (a valid calendar day from 1900 on) as numbers.
+fn date(text: &str) -> Option<(u16, u8, u8)> {
+    let d: jiff::civil::Date = text.trim().parse().ok()?;
+    (d.year() >= 1900).then(|| (d.year() as u16, d.month() as u8, d.day() as u8))
+}
+
+/// The year an edition names ("2024", "2024年", "2024-2"): its first four digits, 1900–9999.
+fn year(edition: &str) -> Option<u16> {
+    let digits: String = edition.trim().chars().take(4).collect();
+    let y: u16 = digits.parse().ok()?;
+    (digits.len() == 4 && y >= 1900).then_some(y)
 }
 
 /// Counts the bytes written through it, so that a file's layout is known as it is written.
@@ -398,9 +427,9 @@ pub fn csv<'a>(
 }
 
 /// An xlsx workbook in memory (see `write_xlsx`).
-pub fn xlsx<'a>(title: &str, rows: impl Iterator<Item = Row<'a>>) -> Result<Vec<u8>, Error> {
+pub fn xlsx<'a>(heading: &Heading, rows: impl Iterator<Item = Row<'a>>) -> Result<Vec<u8>, Error> {
     let mut out = std::io::Cursor::new(Vec::new());
-    write_xlsx(title, rows, &mut out)?;
+    write_xlsx(heading, rows, &mut out)?;
     Ok(out.into_inner())
 }
 
@@ -413,12 +442,12 @@ const SMALL_SHEET: usize = 1_000;
 /// under TMPDIR): that panic becomes an error here, so a build or export stops with a message
 /// instead of a crash.
 pub fn write_xlsx<'a, W: Write + Seek + Send>(
-    title: &str,
+    heading: &Heading,
     rows: impl Iterator<Item = Row<'a>>,
     out: W,
 ) -> Result<(), Error> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        xlsx_into(title, rows, out, SMALL_SHEET)
+        xlsx_into(heading, rows, out, SMALL_SHEET)
     }))
         .unwrap_or_else(|panic| {
             let why = panic
@@ -444,12 +473,12 @@ pub fn is_xlsx_write_panic(message: &str) -> bool {
 
 /// `write_xlsx`, in memory up to `small_sheet` rows.
 fn xlsx_into<'a, W: Write + Seek + Send>(
-    title: &str,
+    heading: &Heading,
     rows: impl Iterator<Item = Row<'a>>,
     out: W,
     small_sheet: usize,
 ) -> Result<(), Error> {
-    use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, XlsxError};
     let err = |e: XlsxError| match e {
         XlsxError::IoError(source) | XlsxError::ZipError(zip::result::ZipError::Io(source)) => {
             Error::Output {
@@ -460,6 +489,13 @@ fn xlsx_into<'a, W: Write + Seek + Send>(
         e => Error::Usage(format!("无法生成 xlsx：{e}")),
     };
     let mut book = Workbook::new();
+    let (y, m, d) = heading.created;
+    let created = ExcelDateTime::from_ymd(y, m, d).map_err(err)?;
+    book.set_properties(
+        &DocProperties::new()
+            .set_title(&heading.title)
+            .set_creation_datetime(&created),
+    );
     // Fast compression: the whole list at 100,000 items is millions of cells, and deflate's
     // best effort costs far more time than the few percent of size it saves.
     book.set_zip_compression_level(1);
@@ -488,7 +524,7 @@ fn xlsx_into<'a, W: Write + Seek + Send>(
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     sheet
-        .write_string_with_format(0, 0, title, &bold)
+        .write_string_with_format(0, 0, &heading.title, &bold)
         .map_err(err)?;
     for (c, h) in COLUMNS.iter().enumerate() {
         sheet
@@ -631,7 +667,11 @@ mod tests {
         let mut row: Row = std::array::from_fn(|_| Cow::Borrowed(""));
         row[0] = Cow::Borrowed("1");
         row[3] = Cow::Borrowed("对违法行为的处罚");
-        let bytes = xlsx("测试清单", std::iter::once(row)).unwrap();
+        let heading = Heading {
+            title: "测试清单".into(),
+            created: (2024, 3, 1),
+        };
+        let bytes = xlsx(&heading, std::iter::once(row)).unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut sheet = String::new();
         zip.by_name("xl/worksheets/sheet1.xml")
@@ -671,7 +711,8 @@ mod tests {
         let items = || snap.items.iter().take(60).map(|e| &*e.value);
         let cells = |small_sheet: usize| {
             let mut out = std::io::Cursor::new(Vec::new());
-            xlsx_into("测试清单", rows(&snap, items()), &mut out, small_sheet).unwrap();
+            let heading = heading(&snap, None);
+            xlsx_into(&heading, rows(&snap, items()), &mut out, small_sheet).unwrap();
             let mut book =
                 calamine::open_workbook_auto_from_rs(std::io::Cursor::new(out.into_inner()))
                     .unwrap();
@@ -685,5 +726,68 @@ mod tests {
         assert_eq!(in_memory.len(), rows(&snap, items()).count() + 2);
         assert!(in_memory[3].iter().any(|c| c.chars().count() > 10));
         assert_eq!(in_memory, constant);
+    }
+
+    /// The same rows make the same bytes, whenever made: the document properties carry the
+    /// list's publication date, not the time of the build.
+    #[test]
+    fn a_workbook_is_the_same_bytes_each_time_and_dated_by_the_list() {
+        use std::io::Read;
+        let snap = crate::Snapshot::load_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lists"),
+        )
+        .unwrap();
+        let h = heading(&snap, None);
+        // The demo's root list gives its edition, 2025, and no publication date.
+        assert_eq!(h.created, (2025, 1, 1));
+        let make = || {
+            xlsx(
+                &h,
+                rows(&snap, snap.items.iter().take(5).map(|e| &*e.value)),
+            )
+            .unwrap()
+        };
+        let first = make();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert!(first == make(), "two workbooks of the same rows differ");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(first)).unwrap();
+        let mut core = String::new();
+        zip.by_name("docProps/core.xml")
+            .unwrap()
+            .read_to_string(&mut core)
+            .unwrap();
+        assert!(core.contains(">2025-01-01T00:00:00Z<"), "{core}");
+        assert!(core.contains(&h.title), "{core}");
+    }
+
+    fn entry(
+        value: crate::model::Jurisdiction,
+    ) -> crate::snapshot::Entry<crate::model::Jurisdiction> {
+        crate::snapshot::Entry {
+            file: 0,
+            folder: String::new(),
+            stem: String::new(),
+            value,
+        }
+    }
+
+    #[test]
+    fn a_heading_is_dated_by_publication_then_edition() {
+        let mut snap = crate::Snapshot::default();
+        assert_eq!(heading(&snap, None).created, (1980, 1, 1));
+        let mut j = crate::model::Jurisdiction {
+            name: "某县".into(),
+            edition: "2023年".into(),
+            ..Default::default()
+        };
+        snap.jurisdiction = Some(entry(j.clone()));
+        assert_eq!(heading(&snap, None).created, (2023, 1, 1));
+        assert_eq!(heading(&snap, None).title, "某县权责清单");
+        j.published = "2024-02-30".into();
+        snap.jurisdiction = Some(entry(j.clone()));
+        assert_eq!(heading(&snap, None).created, (2023, 1, 1), "no such day");
+        j.published = "2024-02-29".into();
+        snap.jurisdiction = Some(entry(j));
+        assert_eq!(heading(&snap, None).created, (2024, 2, 29));
     }
 }

@@ -1150,8 +1150,12 @@ fn official_code(item: &crate::model::Item) -> String {
     view::official_code(&item.code).map_or_else(|| item.id.value.clone(), |c| c.code)
 }
 
-/// What `serve` needs to know of each item feedback may be about.
-fn feedback_items(snap: &Snapshot, base: &str) -> HashMap<String, crate::feedback::ItemInfo> {
+/// What `serve` needs to know of each item feedback may be about, by id, in the order of the
+/// ids (the same lists make the same file).
+fn feedback_items(
+    snap: &Snapshot,
+    base: &str,
+) -> std::collections::BTreeMap<String, crate::feedback::ItemInfo> {
     let urls = Urls { base };
     snap.items
         .iter()
@@ -2195,7 +2199,7 @@ fn write_data(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
         timed("data: department xlsx", || {
             each_department("xlsx", &|d, run, out| {
                 crate::export::write_xlsx(
-                    &crate::export::title(snap, Some(&d.folder)),
+                    &crate::export::heading(snap, Some(&d.folder)),
                     crate::export::rows(snap, snap.items[run].iter().map(|i| &*i.value)),
                     out,
                 )
@@ -2214,7 +2218,7 @@ fn write_whole_xlsx(snap: &Snapshot, w: &Writer) -> Result<usize, Error> {
         let rel = "data/qingdan.xlsx";
         let mut out = w.create(rel)?;
         crate::export::write_xlsx(
-            &crate::export::title(snap, None),
+            &crate::export::heading(snap, None),
             crate::export::rows(snap, snap.items.iter().map(|i| &*i.value)),
             &mut out,
         )

@@ -22,10 +22,16 @@ pub const FILE: &str = "_index/build.json";
 #[derive(Default, Serialize, Deserialize)]
 pub struct Manifest {
     pub version: String,
-    /// Page path (relative to the site) → key of its inputs.
+    /// Page path (relative to the site) → key of its inputs; written in the order of the
+    /// paths, so that the same site makes the same file.
+    #[serde(serialize_with = "in_order")]
     pub pages: HashMap<String, u64>,
     /// Key of everything the open data and the search index are made from.
     pub data: u64,
+}
+
+fn in_order<S: serde::Serializer>(pages: &HashMap<String, u64>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(pages.iter().collect::<std::collections::BTreeMap<_, _>>())
 }
 
 /// The previous build, when it can be reused.
