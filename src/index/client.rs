@@ -580,9 +580,9 @@ pub fn write(
     }
     known.extend(thesaurus.keys().flat_map(|w| w.chars()));
     let t2s: String = query::traditional_pairs()
-        .into_iter()
+        .iter()
         .filter(|(_, to)| known.contains(to))
-        .flat_map(|(from, to)| [from, to])
+        .flat_map(|&(from, to)| [from, to])
         .collect();
     let meta = Meta {
         version: 2,
