@@ -155,7 +155,9 @@ impl Local {
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
         let base = view["base"].as_str().unwrap_or("").to_string();
-        tera.global_context().insert("site", &view);
+        // Without the site's data (a site built by another version) the search page says so
+        // when it is rendered.
+        let _ = crate::render::templates::set_site(&mut tera, &view);
         Local {
             searcher: Arc::new(searcher),
             tera,
@@ -746,9 +748,10 @@ impl FeedbackPages {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
-        let tera = crate::render::templates::load(None).ok().map(|mut t| {
-            t.global_context().insert("site", &view);
-            t
+        let tera = crate::render::templates::load(None).ok().and_then(|mut t| {
+            crate::render::templates::set_site(&mut t, &view)
+                .ok()
+                .map(|()| t)
         });
         FeedbackPages {
             sites,

@@ -475,7 +475,7 @@ impl Job<'_> {
         })?;
         let histories = editions::item_histories(&history, self.snap, &base);
         let mut tera = tera;
-        tera.global_context().insert("site", &site.view);
+        templates::set_site(&mut tera, &site.view)?;
         let tera = tera;
         let writer = Writer { dir, base: &base };
         // The `site` context, as the key of every page and as `_index/site.json` for `serve`.

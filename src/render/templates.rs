@@ -8,6 +8,8 @@ use crate::Error;
 /// (name, built-in text)
 const BUILT_IN: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
+    ("header.html", include_str!("../../templates/header.html")),
+    ("footer.html", include_str!("../../templates/footer.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("item.html", include_str!("../../templates/item.html")),
     (
@@ -114,6 +116,29 @@ pub fn load(dir: Option<&Path>) -> Result<tera::Tera, Error> {
         message: describe(&e),
     })?;
     Ok(tera)
+}
+
+/// Make `view` the `site` every template sees, and render the parts of every page that depend
+/// on it alone, `header.html` and `footer.html`, once: base.html puts their HTML in as
+/// `site_header` and `site_footer`. The header lists the jurisdictions of a tree; made again
+/// for each of a province's half a million pages it was a sixth of their rendering.
+pub fn set_site<T: serde::Serialize + ?Sized>(
+    tera: &mut tera::Tera,
+    view: &T,
+) -> Result<(), Error> {
+    tera.global_context().insert("site", view);
+    let page = tera::Context::new();
+    for (name, var) in [
+        ("header.html", "site_header"),
+        ("footer.html", "site_footer"),
+    ] {
+        let html = tera.render(name, &page).map_err(|e| Error::Template {
+            name: name.into(),
+            message: describe(&e),
+        })?;
+        tera.global_context().insert(var, &html);
+    }
+    Ok(())
 }
 
 /// A key of every template, the stylesheet and the scripts as they will be used (for reusing

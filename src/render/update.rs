@@ -327,7 +327,7 @@ impl Site {
             root.prepare(&base, base_url.clone())
         })?;
         let mut tera = common.tera.clone();
-        tera.global_context().insert("site", &site.view);
+        super::templates::set_site(&mut tera, &site.view)?;
         let stage = sibling(&self.opts.out, "update");
         if stage.exists() {
             std::fs::remove_dir_all(&stage).map_err(write_err(&stage))?;
