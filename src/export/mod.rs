@@ -472,14 +472,27 @@ pub fn is_xlsx_write_panic(message: &str) -> bool {
 }
 
 /// A folder for temporary files that lives in memory (`/dev/shm` on Linux), if this process
-/// can make files there; looked for once.
+/// can make files there (looked for once) and it has room to spare now: a container's is often
+/// 64 MB, and a sheet that cannot be written there would stop the build.
 fn ram_folder() -> Option<&'static Path> {
+    /// Free space below which the folder is left alone (a small sheet's file is a few MB).
+    const ROOM: u64 = 256 << 20;
     static FOLDER: std::sync::OnceLock<Option<&'static Path>> = std::sync::OnceLock::new();
-    *FOLDER.get_or_init(|| {
+    let dir = (*FOLDER.get_or_init(|| {
         let dir = Path::new("/dev/shm");
         (cfg!(target_os = "linux") && dir.is_dir() && tempfile::tempfile_in(dir).is_ok())
             .then_some(dir)
-    })
+    }))?;
+    #[cfg(unix)]
+    {
+        let free = rustix::fs::statvfs(dir).map_or(0, |s| s.f_bavail.saturating_mul(s.f_frsize));
+        (free >= ROOM).then_some(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ROOM;
+        Some(dir)
+    }
 }
 
 /// `write_xlsx`: up to `small_sheet` rows in memory, or through a temporary file in `ram`.
