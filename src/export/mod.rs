@@ -471,17 +471,18 @@ pub fn is_xlsx_write_panic(message: &str) -> bool {
     message.starts_with("Couldn't write to xml file")
 }
 
-/// A folder for temporary files that lives in memory (`/dev/shm` on Linux), if this process
-/// can make files there (looked for once) and it has room to spare now: a container's is often
-/// 64 MB, and a sheet that cannot be written there would stop the build.
+/// A folder for temporary files that lives in memory (`/dev/shm` on Linux), if there is one
+/// (looked for once) and it has room to spare now: a container's is often 64 MB, and a sheet
+/// that cannot be written there would stop the build. Whether this process may write there,
+/// `Workbook::set_tempdir` finds out for each workbook (making a file), and the sheet is made
+/// in memory when it may not.
 fn ram_folder() -> Option<&'static Path> {
     /// Free space below which the folder is left alone (a small sheet's file is a few MB).
     const ROOM: u64 = 256 << 20;
     static FOLDER: std::sync::OnceLock<Option<&'static Path>> = std::sync::OnceLock::new();
     let dir = (*FOLDER.get_or_init(|| {
         let dir = Path::new("/dev/shm");
-        (cfg!(target_os = "linux") && dir.is_dir() && tempfile::tempfile_in(dir).is_ok())
-            .then_some(dir)
+        (cfg!(target_os = "linux") && dir.is_dir()).then_some(dir)
     }))?;
     #[cfg(unix)]
     {
