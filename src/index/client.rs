@@ -259,11 +259,17 @@ pub(super) fn item_terms(
 /// The terms of `item_terms`, as text separated by spaces (for the server's index).
 pub(super) fn term_text(keys: &[u64]) -> String {
     let mut out = String::with_capacity(keys.len() * 7);
+    let char_of = |v: u64| u32::try_from(v).ok().and_then(char::from_u32);
     for &k in keys {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&key_text(k));
+        // `key_text`, without a string for each key (a province has hundreds of millions).
+        out.extend(
+            [char_of(k >> 32), char_of(k & 0xFFFF_FFFF)]
+                .into_iter()
+                .flatten(),
+        );
     }
     out
 }
@@ -429,12 +435,19 @@ fn guide_text(item: &crate::model::Item) -> String {
     super::guide_text(item).chars().take(TEXT_CHARS).collect()
 }
 
-/// Write the static index of `snap` into `dir` (created).
+/// Told each item's terms as the static index makes them: (the item's index in
+/// `Snapshot::items`, its number, its terms by field as `item_terms` gives them). The build
+/// hands them to the whole-tree index (`tree::Feed`), so that they are made once for both.
+pub type OnTerms<'a> = dyn Fn(usize, u32, &[Vec<u64>; 4]) + Sync + 'a;
+
+/// Write the static index of `snap` into `dir` (created); `on_terms`, when given, is told each
+/// item's terms.
 pub fn write(
     snap: &Snapshot,
     dir: &Path,
     base: &str,
     synonyms: &[Synonym],
+    on_terms: Option<&OnTerms>,
 ) -> Result<Written, Error> {
     let numbering = numbering(snap);
     let order = &numbering.order;
@@ -447,9 +460,13 @@ pub fn write(
     for (block, docs) in order.chunks(TERMS_BLOCK).enumerate() {
         let per_doc: Vec<Vec<u64>> = docs
             .par_iter()
-            .map(|o| {
+            .enumerate()
+            .map(|(n, o)| {
                 let e = &snap.items[o.item];
                 let fields = item_terms(&e.value, snap.department_name(&e.folder), &shared);
+                if let Some(tell) = on_terms {
+                    tell(o.item, (block * TERMS_BLOCK + n) as u32, &fields);
+                }
                 let mut terms: Vec<u64> = Vec::with_capacity(fields.iter().map(Vec::len).sum());
                 for (field, keys) in [NAME, SUBS, TEXT, BODY].into_iter().zip(fields) {
                     terms.extend(keys.into_iter().map(|g| pack(g, field)));
@@ -625,6 +642,18 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The server's index is given each key as `key_text` writes it, one per space.
+    #[test]
+    fn term_text_is_the_keys_texts() {
+        for text in ["排污许可", "A 证 ab", "", "食品 经营"] {
+            for unigrams in [true, false] {
+                let keys = gram_keys(text, unigrams);
+                let each: Vec<String> = keys.iter().map(|&k| key_text(k)).collect();
+                assert_eq!(term_text(&keys), each.join(" "), "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn grams_are_pairs_and_single_letters() {

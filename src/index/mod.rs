@@ -224,37 +224,17 @@ pub(crate) fn write_parts(
                 .enumerate()
                 .map(|(k, e)| {
                     let n = block * 4096 + k;
-                    let item = &e.value;
-                    let mut text = guide_text(item);
-                    if text.trim().is_empty() {
-                        text = item
-                            .basis
-                            .entries
-                            .first()
-                            .map_or_else(String::new, |b| b.text.clone());
-                    }
-                    let text: String = text.chars().take(600).collect();
-                    let [name, subs, guide, body] =
-                        client::item_terms(item, snap.department_name(&e.folder), &shared);
-                    let mut d = doc!(
-                        f.id => item.id.as_str(),
-                        f.name => item.name.as_str(),
-                        f.name_exact => query::normalize(&item.name),
-                        f.grams[0] => client::term_text(&name),
-                        f.grams[1] => client::term_text(&subs),
-                        f.grams[2] => client::term_text(&guide),
-                        f.grams[3] => client::term_text(&body),
-                        f.number => u64::from(offset + numbers[n]),
-                        f.text => text,
-                        f.department => e.folder.as_str(),
-                        f.department_name => snap.department_name(&e.folder),
-                        f.category => item.category.as_str(),
-                        f.url => format!("{base}/items/{}.html", item.id.as_str()),
-                    );
-                    if let Some(j) = f.jurisdiction {
-                        d.add_u64(j, part_n as u64);
-                    }
-                    d
+                    let terms =
+                        client::item_terms(&e.value, snap.department_name(&e.folder), &shared);
+                    item_doc(
+                        &f,
+                        snap,
+                        e,
+                        base,
+                        u64::from(offset + numbers[n]),
+                        &terms,
+                        tree.then_some(part_n as u64),
+                    )
                 })
                 .collect();
             for d in docs {
@@ -268,6 +248,52 @@ pub(crate) fn write_parts(
     let snaps: Vec<&Snapshot> = parts.iter().map(|p| p.snap).collect();
     write_tables(&snaps, dir, synonyms)?;
     Ok(total)
+}
+
+/// The document of one item of `snap` (whose pages are below `base`) in a server index: its
+/// `number` (the static index's number, plus the offset of its jurisdiction in a whole-tree
+/// index), its gram `terms` (`client::item_terms`), and in a whole-tree index its
+/// `jurisdiction`. The one place both ways of writing the whole-tree index (`write_parts`,
+/// `tree::Feed`) make documents, so they cannot differ.
+fn item_doc(
+    f: &Fields,
+    snap: &Snapshot,
+    e: &crate::snapshot::Entry<std::sync::Arc<crate::model::Item>>,
+    base: &str,
+    number: u64,
+    terms: &[Vec<u64>; 4],
+    jurisdiction: Option<u64>,
+) -> TantivyDocument {
+    let item = &e.value;
+    let mut text = guide_text(item);
+    if text.trim().is_empty() {
+        text = item
+            .basis
+            .entries
+            .first()
+            .map_or_else(String::new, |b| b.text.clone());
+    }
+    let text: String = text.chars().take(600).collect();
+    let [name, subs, guide, body] = terms;
+    let mut d = doc!(
+        f.id => item.id.as_str(),
+        f.name => item.name.as_str(),
+        f.name_exact => query::normalize(&item.name),
+        f.grams[0] => client::term_text(name),
+        f.grams[1] => client::term_text(subs),
+        f.grams[2] => client::term_text(guide),
+        f.grams[3] => client::term_text(body),
+        f.number => number,
+        f.text => text,
+        f.department => e.folder.as_str(),
+        f.department_name => snap.department_name(&e.folder),
+        f.category => item.category.as_str(),
+        f.url => format!("{base}/items/{}.html", item.id.as_str()),
+    );
+    if let (Some(field), Some(j)) = (f.jurisdiction, jurisdiction) {
+        d.add_u64(field, j);
+    }
+    d
 }
 
 /// Write the synonym table and the thesaurus's table of `snaps` into the index folder `dir`

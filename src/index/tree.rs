@@ -197,6 +197,185 @@ pub fn write_unless(
     Ok(n)
 }
 
+/// The whole-tree index written while `build` renders the jurisdictions' sites, instead of
+/// after them: each jurisdiction's static index tells it its items' terms as it makes them
+/// (`client::OnTerms`), so the terms are made once for both indexes (making them twice was a
+/// tenth of a province's build). The documents arrive in any order, from both threads; each
+/// carries its number (the jurisdiction's offset plus the static index's number), which is all
+/// a search reads of a document's place, so the index answers as `write` would make it.
+pub struct Feed {
+    writer: tantivy::IndexWriter<tantivy::TantivyDocument>,
+    f: super::Fields,
+    to: std::path::PathBuf,
+    /// The first document number of each jurisdiction, in the tree's order.
+    offsets: Vec<u32>,
+    /// Each jurisdiction's path prefix.
+    bases: Vec<String>,
+    synonyms: Vec<Synonym>,
+    listed_json: Vec<u8>,
+    key: String,
+    docs: std::sync::atomic::AtomicUsize,
+    failed: std::sync::Mutex<Option<Error>>,
+}
+
+impl Feed {
+    /// Start the whole-tree index of `tree` in `<site>/_index/tree/` (`site`'s index folder must
+    /// be in place: made after the root site), or link it from the previous build in `previous`
+    /// as `write` does when nothing it is made of changed (then `None`).
+    pub fn start(
+        tree: &Tree,
+        site: &Path,
+        root_base: &str,
+        previous: &Path,
+    ) -> Result<Option<Feed>, Error> {
+        let to = site.join(super::DIR).join(DIR);
+        let synonyms = synonyms(&tree.nodes[0].snapshot);
+        let listed = jurisdictions(tree, root_base);
+        let listed_json = serde_json::to_vec(&listed)?;
+        let key = key(
+            tree,
+            root_base,
+            &serde_json::to_vec(&synonyms)?,
+            &listed_json,
+        );
+        let done =
+            |dir: &Path| std::fs::read_to_string(dir.join(KEY_FILE)).ok() == Some(key.clone());
+        if done(&to) {
+            return Ok(None);
+        }
+        let _ = std::fs::remove_dir_all(&to);
+        let old = previous.join(super::DIR).join(DIR);
+        if done(&old) && link_all(&old, &to) {
+            return Ok(None);
+        }
+        let _ = std::fs::remove_dir_all(&to);
+        std::fs::create_dir_all(&to).map_err(|source| Error::Write {
+            path: to.clone(),
+            source,
+        })?;
+        let (schema, f) = super::schema(true);
+        let settings = tantivy::IndexSettings {
+            docstore_blocksize: super::DOCSTORE_BLOCK,
+            ..Default::default()
+        };
+        let index = tantivy::Index::create(
+            super::unsynced::Unsynced::open(&to).map_err(super::err)?,
+            schema,
+            settings,
+        )
+        .map_err(super::err)?;
+        super::register(&index);
+        let total: usize = tree.nodes.iter().map(|n| n.snapshot.items.len()).sum();
+        let writer = if total < super::SMALL_INDEX {
+            index.writer_with_num_threads::<tantivy::TantivyDocument>(1, super::SMALL_BUDGET)
+        } else {
+            index.writer::<tantivy::TantivyDocument>(100_000_000)
+        }
+        .map_err(super::err)?;
+        let mut offsets = Vec::with_capacity(tree.nodes.len());
+        let mut at = 0u32;
+        for node in &tree.nodes {
+            offsets.push(at);
+            at += node.snapshot.items.len() as u32;
+        }
+        Ok(Some(Feed {
+            writer,
+            f,
+            to,
+            offsets,
+            bases: tree
+                .nodes
+                .iter()
+                .map(|n| site_base(root_base, &n.path))
+                .collect(),
+            synonyms,
+            listed_json,
+            key,
+            docs: Default::default(),
+            failed: Default::default(),
+        }))
+    }
+
+    /// Item `item` of jurisdiction `node` (whose lists are `snap`), numbered `number` by its
+    /// static index, with its terms.
+    pub fn add(
+        &self,
+        node: usize,
+        snap: &Snapshot,
+        item: usize,
+        number: u32,
+        terms: &[Vec<u64>; 4],
+    ) {
+        let (Some(e), Some(&offset), Some(base)) = (
+            snap.items.get(item),
+            self.offsets.get(node),
+            self.bases.get(node),
+        ) else {
+            return;
+        };
+        let d = super::item_doc(
+            &self.f,
+            snap,
+            e,
+            base,
+            u64::from(offset + number),
+            terms,
+            Some(node as u64),
+        );
+        match self.writer.add_document(d) {
+            Ok(_) => {
+                self.docs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(e) => {
+                if let Ok(mut failed) = self.failed.lock() {
+                    failed.get_or_insert(super::err(e));
+                }
+            }
+        }
+    }
+
+    /// Every item of jurisdiction `node`, its terms made here (a jurisdiction whose static
+    /// index was not made this time: linked from the previous build).
+    pub fn add_all(&self, node: usize, snap: &Snapshot) {
+        use rayon::prelude::*;
+        let numbers = super::client::numbering(snap).numbers();
+        let shared = super::shared_responsibilities(snap);
+        snap.items.par_iter().enumerate().for_each(|(n, e)| {
+            let terms =
+                super::client::item_terms(&e.value, snap.department_name(&e.folder), &shared);
+            self.add(node, snap, n, numbers[n], &terms);
+        });
+    }
+
+    /// Commit the index and write its tables; the documents indexed. `tree` is the tree it was
+    /// started with.
+    pub fn finish(mut self, tree: &Tree) -> Result<usize, Error> {
+        if let Some(e) = self.failed.lock().ok().and_then(|mut f| f.take()) {
+            return Err(e);
+        }
+        let total: usize = tree.nodes.iter().map(|n| n.snapshot.items.len()).sum();
+        let docs = self.docs.load(std::sync::atomic::Ordering::Relaxed);
+        if docs != total {
+            return Err(super::err(format!(
+                "整个区划树的索引只收到 {docs} 个事项，应有 {total} 个"
+            )));
+        }
+        self.writer.commit().map_err(super::err)?;
+        self.writer.wait_merging_threads().map_err(super::err)?;
+        let snaps: Vec<&Snapshot> = tree.nodes.iter().map(|n| &n.snapshot).collect();
+        super::write_tables(&snaps, &self.to, &self.synonyms)?;
+        let put = |name: &str, bytes: &[u8]| {
+            std::fs::write(self.to.join(name), bytes).map_err(|source| Error::Write {
+                path: self.to.join(name),
+                source,
+            })
+        };
+        put(FILE, &self.listed_json)?;
+        put(KEY_FILE, self.key.as_bytes())?;
+        Ok(docs)
+    }
+}
+
 /// A key of everything the index is made of: this qingdan, the index format, the root's
 /// address, every list file of every jurisdiction (path and content hash), the synonyms and the
 /// jurisdictions' names, levels and addresses.
@@ -303,6 +482,83 @@ mod tests {
         // Another address is another index.
         let other = tmp.path().join("other");
         assert_eq!(write(&tree, &other, "", &new).unwrap(), total);
+    }
+
+    /// The index fed by the static indexes (`Feed`, as `build` writes it: the documents in
+    /// any order, from several threads) answers every request as the one `write` makes.
+    #[test]
+    fn a_fed_index_searches_as_a_written_one() {
+        let lists = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lists");
+        let tree = Tree::load(&lists).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let (written, fed) = (tmp.path().join("written"), tmp.path().join("fed"));
+        write(&tree, &written, "/qd", &tmp.path().join("none")).unwrap();
+        let feed = Feed::start(&tree, &fed, "/qd", &tmp.path().join("none"))
+            .unwrap()
+            .unwrap();
+        // The last jurisdiction first, the root last, two at a time.
+        let nodes: Vec<usize> = (0..tree.nodes.len()).rev().collect();
+        std::thread::scope(|scope| {
+            for pair in nodes.chunks(2) {
+                for &n in pair {
+                    let feed = &feed;
+                    let snap = &tree.nodes[n].snapshot;
+                    let dir = tmp.path().join(format!("static{n}"));
+                    scope.spawn(move || {
+                        let tell = |item: usize, number: u32, terms: &[Vec<u64>; 4]| {
+                            feed.add(n, snap, item, number, terms)
+                        };
+                        crate::index::client::write(snap, &dir, "/x", &[], Some(&tell)).unwrap();
+                    });
+                }
+            }
+        });
+        let total: usize = tree.nodes.iter().map(|n| n.snapshot.items.len()).sum();
+        assert_eq!(feed.finish(&tree).unwrap(), total);
+        for name in [FILE, KEY_FILE, "synonyms.json"] {
+            assert_eq!(
+                std::fs::read(written.join("_index/tree").join(name)).unwrap(),
+                std::fs::read(fed.join("_index/tree").join(name)).unwrap(),
+                "{name}"
+            );
+        }
+        let a = Searcher::open(&written.join("_index/tree")).unwrap();
+        let b = Searcher::open(&fed.join("_index/tree")).unwrap();
+        let mut queries: Vec<String> = tree
+            .nodes
+            .iter()
+            .flat_map(|n| n.snapshot.items.iter().step_by(11))
+            .map(|i| i.value.name.value.clone())
+            .collect();
+        queries.extend(
+            [
+                "许可",
+                "处罚",
+                "开饭店",
+                "营业执照",
+                "消防",
+                "zzzz",
+                "申请材料",
+                "a",
+            ]
+            .map(String::from),
+        );
+        let mut compared = 0;
+        for q in &queries {
+            for jurisdiction in [None, Some("."), Some("dszq")] {
+                let req = super::super::Request {
+                    q: q.clone(),
+                    jurisdiction: jurisdiction.map(String::from),
+                    limit: 20,
+                    ..Default::default()
+                };
+                let x = serde_json::to_value(a.search_uncached(&req).unwrap()).unwrap();
+                let y = serde_json::to_value(b.search_uncached(&req).unwrap()).unwrap();
+                assert_eq!(x, y, "{q} in {jurisdiction:?}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 
     /// A lower jurisdiction's part of the whole-tree index answers every request as an index

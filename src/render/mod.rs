@@ -154,6 +154,9 @@ struct Job<'a> {
     sub: Option<Sub>,
     /// A multi-level repository: the tree, for the root site's pages that link it.
     tree: Option<(&'a Tree, &'a tree::TreeView)>,
+    /// The whole-tree index this site's items go into, and the site's jurisdiction's number in
+    /// the tree.
+    feed: Option<(&'a crate::index::tree::Feed, usize)>,
 }
 
 /// What a site's rendering made.
@@ -316,6 +319,7 @@ impl Site {
             opts: &self.opts,
             sub: None,
             tree: self.view.as_ref().map(|v| (&self.tree, v)),
+            feed: None,
         }
     }
 
@@ -326,21 +330,22 @@ impl Site {
         if self.tree.nodes.len() > 1 {
             // The whole-tree search index (serve's scope=all) while the lower sites render.
             let (pages, files, reused) = steps.time("下级区划", || {
-                let (lower, whole) = rayon::join(
-                    || self.render_lower(dir, &common),
-                    || {
-                        timed("index: tree", || {
-                            crate::index::tree::write(
-                                &self.tree,
-                                dir,
-                                &base_path(self.opts.base_url.as_deref()),
-                                &self.opts.out,
-                            )
-                        })
-                    },
-                );
-                whole?;
-                lower
+                // The whole-tree search index (serve's scope=all) is fed by the lower sites'
+                // static indexes as they are made; the root's items first.
+                let feed = crate::index::tree::Feed::start(
+                    &self.tree,
+                    dir,
+                    &base_path(self.opts.base_url.as_deref()),
+                    &self.opts.out,
+                )?;
+                if let Some(feed) = &feed {
+                    timed("index: tree", || feed.add_all(0, self.snap()));
+                }
+                let lower = self.render_lower(dir, &common, feed.as_ref())?;
+                if let Some(feed) = feed {
+                    timed("index: tree", || feed.finish(&self.tree))?;
+                }
+                Ok(lower)
             })?;
             r.pages += pages;
             r.files += files;
@@ -350,7 +355,12 @@ impl Site {
     }
 
     /// The job of rendering lower jurisdiction `n`'s site (below `j/<path>/`).
-    fn lower_job<'a>(&'a self, n: usize, stats: &'a check::Stats) -> Job<'a> {
+    fn lower_job<'a>(
+        &'a self,
+        n: usize,
+        stats: &'a check::Stats,
+        feed: Option<&'a crate::index::tree::Feed>,
+    ) -> Job<'a> {
         let node = &self.tree.nodes[n];
         let rel = tree::rel(&node.path);
         let root_base = base_path(self.opts.base_url.as_deref());
@@ -374,18 +384,24 @@ impl Site {
                 catalogue_links,
             }),
             tree: None,
+            feed: feed.map(|f| (f, n)),
         }
     }
 
     /// Render each lower jurisdiction as a site of its own below `dir/j/<path>/`, in parallel
     /// (most are small: a township's few hundred items keep one core busy for a moment).
     /// Returns the pages, files and reused item pages.
-    fn render_lower(&self, dir: &Path, common: &Common) -> Result<(usize, usize, usize), Error> {
+    fn render_lower(
+        &self,
+        dir: &Path,
+        common: &Common,
+        feed: Option<&crate::index::tree::Feed>,
+    ) -> Result<(usize, usize, usize), Error> {
         (1..self.tree.nodes.len())
             .into_par_iter()
             .map(|n| {
                 let stats = check::stats(&self.tree.nodes[n].snapshot);
-                let job = self.lower_job(n, &stats);
+                let job = self.lower_job(n, &stats, feed);
                 let rel = tree::rel(&self.tree.nodes[n].path);
                 let r = job.render_into(&dir.join(&rel), common, &mut Steps::default())?;
                 Ok((r.pages, r.files, r.reused))
@@ -558,17 +574,27 @@ impl Job<'_> {
                         },
                         || {
                             timed("index: static", || {
+                                let tell = |item: usize, number: u32, terms: &[Vec<u64>; 4]| {
+                                    if let Some((feed, node)) = s.feed {
+                                        feed.add(node, s.snap, item, number, terms);
+                                    }
+                                };
                                 crate::index::client::write(
                                     s.snap,
                                     &dir.join(crate::index::client::DIR),
                                     &base,
                                     &synonyms,
+                                    s.feed
+                                        .is_some()
+                                        .then_some(&tell as &crate::index::client::OnTerms),
                                 )
                             })
                         },
                     );
                     server?;
                     client?;
+                } else if let Some((feed, node)) = s.feed {
+                    timed("index: tree", || feed.add_all(node, s.snap));
                 }
                 std::fs::write(dir.join(crate::index::DIR).join("site.json"), &site_json).map_err(
                     |source| Error::Write {

@@ -274,7 +274,7 @@ impl Site {
     /// keeping the sites of the jurisdictions below it. Returns its pages and reused pages.
     fn rebuild_node(&self, n: usize, common: &Common) -> Result<(usize, usize), Error> {
         let stats = check::stats(&self.tree.nodes[n].snapshot);
-        let job = self.lower_job(n, &stats);
+        let job = self.lower_job(n, &stats, None);
         let rel = tree::rel(&self.tree.nodes[n].path);
         let live = self.opts.out.join(&rel);
         clear_stale_said(&live);
