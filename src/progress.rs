@@ -22,10 +22,15 @@ pub fn bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
 /// Prints how long a named phase took, on stderr, when `QINGDAN_TIMINGS` is set: for finding
 /// where a slow command spends its time (`QINGDAN_TIMINGS=1 qingdan diff …`).
 pub fn phase(name: &str, since: std::time::Instant) {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *ON.get_or_init(|| std::env::var_os("QINGDAN_TIMINGS").is_some()) {
+    if timings() {
         eprintln!("{name:<28} {:>8.3} s", since.elapsed().as_secs_f64());
     }
+}
+
+/// Is `QINGDAN_TIMINGS` set (print phases' times and other figures of a command's work)?
+pub fn timings() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("QINGDAN_TIMINGS").is_some())
 }
 
 /// `f()`, its time printed as `phase` prints it.

@@ -128,6 +128,8 @@ struct Common {
     fingerprint: u64,
     style: String,
     script: String,
+    /// The HTML of the texts claimed items inherit, made once for all the sites.
+    inherited: view::SharedHtml,
 }
 
 impl Common {
@@ -137,6 +139,7 @@ impl Common {
             fingerprint: templates::fingerprint(templates)?,
             style: templates::style(templates)?,
             script: templates::script(templates)?,
+            inherited: view::SharedHtml::default(),
         })
     }
 }
@@ -342,6 +345,12 @@ impl Site {
                     timed("index: tree", || feed.add_all(0, self.snap()));
                 }
                 let lower = self.render_lower(dir, &common, feed.as_ref())?;
+                if crate::progress::timings() {
+                    eprintln!(
+                        "inherited html             {:>8.1} MB",
+                        common.inherited.held() as f64 / 1e6
+                    );
+                }
                 if let Some(feed) = feed {
                     timed("index: tree", || feed.finish(&self.tree))?;
                 }
@@ -669,7 +678,7 @@ impl Job<'_> {
                                             &writer,
                                             &histories,
                                             &reuse,
-                                            s.opts.votes.as_ref(),
+                                            (s.opts.votes.as_ref(), &common.inherited),
                                         )
                                     })?;
                                     Ok((pages, other))
@@ -1514,7 +1523,10 @@ fn render_items(
     w: &Writer,
     histories: &HashMap<String, Vec<editions::HistoryEntry>>,
     reuse: &Reuse,
-    votes: Option<&HashMap<String, crate::feedback::Votes>>,
+    (votes, inherited): (
+        Option<&HashMap<String, crate::feedback::Votes>>,
+        &view::SharedHtml,
+    ),
 ) -> Result<usize, Error> {
     let urls = site.urls();
     snap.items.par_iter().try_for_each(|e| {
@@ -1567,7 +1579,12 @@ fn render_items(
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return Ok(());
         }
-        let view = ItemView::new(item, dept, &urls, boundaries);
+        // A claim's inherited texts are its catalogue item's: their HTML is made once.
+        let html = match catalogue_url {
+            Some(_) => view::Html::Shared(inherited),
+            None => view::Html::Own,
+        };
+        let view = ItemView::new(item, dept, &urls, boundaries, html);
         let mut ctx = tera::Context::new();
         ctx.insert(
             "breadcrumb",

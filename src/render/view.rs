@@ -54,10 +54,10 @@ pub struct BasisView {
     pub entries: Vec<BasisEntryView>,
 }
 
-impl From<&Basis> for BasisView {
-    fn from(b: &Basis) -> Self {
+impl BasisView {
+    fn new(b: &Basis, html: &Html) -> Self {
         BasisView {
-            text_html: to_html(&b.text),
+            text_html: html.of(&b.text),
             entries: b
                 .entries
                 .iter()
@@ -65,14 +65,85 @@ impl From<&Basis> for BasisView {
                     kind: e.kind.clone(),
                     title: e.title.clone(),
                     article: e.article.clone(),
-                    text_html: to_html(&e.text),
+                    text_html: html.of(&e.text),
                 })
                 .collect(),
         }
     }
 }
 
-fn responsibilities_html(r: &Responsibilities) -> String {
+/// The HTML of the texts a claimed item inherits from its catalogue item (basis, duty,
+/// responsibilities, accountability): the same for each of the catalogue item's claims, a
+/// hundred and more in a province, so each text is made into HTML once per build (Markdown and
+/// its sanitiser were 3 % of a province's build). Texts are told apart whole, not by a hash
+/// alone. Only texts given through `Html::Shared` are kept (a claim's), and no more than
+/// `SharedHtml::MOST` bytes of them: claims that state their own long texts make HTML each
+/// time, as every other item does, instead of filling the memory.
+#[derive(Default)]
+pub struct SharedHtml {
+    shards: [std::sync::Mutex<HtmlShard>; 16],
+    held: std::sync::atomic::AtomicUsize,
+}
+
+impl SharedHtml {
+    /// Bytes of text and HTML kept at most.
+    const MOST: usize = 128 << 20;
+
+    /// Bytes of text and HTML made through it (kept, up to `MOST`).
+    pub fn held(&self) -> usize {
+        self.held.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn of(&self, text: &str) -> String {
+        let h = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        let shard = &self.shards[(h % 16) as usize];
+        let found = shard.lock().ok().and_then(|m| {
+            m.get(&h)?
+                .iter()
+                .find(|(t, _)| &**t == text)
+                .map(|(_, html)| html.clone())
+        });
+        if let Some(html) = found {
+            return html.to_string();
+        }
+        let html = to_html(text);
+        let size = text.len() + html.len();
+        let held = self
+            .held
+            .fetch_add(size, std::sync::atomic::Ordering::Relaxed);
+        if held + size > Self::MOST {
+            return html;
+        }
+        if let Ok(mut m) = shard.lock() {
+            m.entry(h)
+                .or_default()
+                .push((text.into(), std::sync::Arc::from(html.as_str())));
+        }
+        html
+    }
+}
+
+/// Texts (by their hash) and their HTML.
+type HtmlShard = HashMap<u64, Vec<(Box<str>, std::sync::Arc<str>)>>;
+
+/// How an item view makes HTML of a text: anew, or through the build's `SharedHtml`.
+#[derive(Clone, Copy)]
+pub enum Html<'a> {
+    Own,
+    Shared(&'a SharedHtml),
+}
+
+impl Html<'_> {
+    fn of(&self, text: &str) -> String {
+        match self {
+            Html::Own => to_html(text),
+            Html::Shared(shared) if !text.trim().is_empty() => shared.of(text),
+            Html::Shared(_) => String::new(),
+        }
+    }
+}
+
+fn responsibilities_html(r: &Responsibilities, html_of: &Html) -> String {
     use super::markdown::escape;
     let mut html = String::new();
     if !r.stages.is_empty() {
@@ -81,7 +152,7 @@ fn responsibilities_html(r: &Responsibilities) -> String {
             html.push_str(&format!(
                 "<tr><th scope=\"row\">{}</th><td>{}{}</td></tr>",
                 escape(&s.stage),
-                to_html(&s.content),
+                html_of.of(&s.content),
                 if s.basis.trim().is_empty() {
                     String::new()
                 } else {
@@ -91,16 +162,16 @@ fn responsibilities_html(r: &Responsibilities) -> String {
         }
         html.push_str("</tbody></table></div>");
     } else {
-        html.push_str(&to_html(&r.text));
+        html.push_str(&html_of.of(&r.text));
     }
     if !r.basis.trim().is_empty() {
         html.push_str("<h3>责任事项依据</h3>");
-        html.push_str(&to_html(&r.basis));
+        html.push_str(&html_of.of(&r.basis));
     }
     html
 }
 
-fn accountability_html(a: &Accountability) -> String {
+fn accountability_html(a: &Accountability, html_of: &Html) -> String {
     let mut html = String::new();
     for (title, text) in [
         ("追责对象范围", &a.subjects),
@@ -109,7 +180,7 @@ fn accountability_html(a: &Accountability) -> String {
     ] {
         if !text.trim().is_empty() {
             html.push_str(&format!("<h3>{title}</h3>"));
-            html.push_str(&to_html(text));
+            html.push_str(&html_of.of(text));
         }
     }
     html
@@ -300,7 +371,15 @@ impl Urls<'_> {
 }
 
 impl ItemView {
-    pub fn new(item: &Item, dept_name: &str, urls: &Urls, boundaries: Vec<Link>) -> ItemView {
+    /// The view of `item`; `inherited` makes the HTML of the texts a claim inherits.
+    pub fn new(
+        item: &Item,
+        dept_name: &str,
+        urls: &Urls,
+        boundaries: Vec<Link>,
+        inherited: Html,
+    ) -> ItemView {
+        let html = inherited;
         let guide = item.guide.as_ref().map(|g| {
             let g = &g.value;
             let charge_text = match (g.charged, g.fees.is_empty()) {
@@ -401,20 +480,20 @@ impl ItemView {
                         || !s.responsibilities.is_empty()
                         || !s.accountability.is_empty()
                         || !s.remarks.trim().is_empty(),
-                    basis: BasisView::from(&s.basis),
-                    responsibilities_html: responsibilities_html(&s.responsibilities),
-                    accountability_html: accountability_html(&s.accountability),
+                    basis: BasisView::new(&s.basis, &html),
+                    responsibilities_html: responsibilities_html(&s.responsibilities, &html),
+                    accountability_html: accountability_html(&s.accountability, &html),
                     remarks_html: to_html(&s.remarks),
                 })
                 .collect(),
-            basis: BasisView::from(&item.basis),
+            basis: BasisView::new(&item.basis, &html),
             body: item.body.clone(),
             unit: item.unit.clone(),
             level: item.level.value.clone(),
             scope: item.scope.clone(),
-            duty_html: to_html(&item.duty),
-            responsibilities_html: responsibilities_html(&item.responsibilities),
-            accountability_html: accountability_html(&item.accountability),
+            duty_html: html.of(&item.duty),
+            responsibilities_html: responsibilities_html(&item.responsibilities, &html),
+            accountability_html: accountability_html(&item.accountability, &html),
             delegation: item.delegation.as_ref().map(|d| DelegationView {
                 to_level: d.to_level.value.clone(),
                 mode: d.mode.value.clone(),
@@ -526,6 +605,38 @@ pub fn boundaries_by_item(snap: &Snapshot, urls: &Urls) -> HashMap<String, Vec<L
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shared HTML of a text is the text's own HTML, however often and from however many
+    /// threads it is asked for; so is an empty text's.
+    #[test]
+    fn shared_html_is_the_texts_own() {
+        let texts = [
+            "《中华人民共和国行政许可法》第一条",
+            "1.受理责任：依法受理。\n2.审查责任：依法审查。",
+            "**粗体**与<script>x</script>",
+            "   ",
+            "",
+        ];
+        let shared = SharedHtml::default();
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..3 {
+                        for t in texts {
+                            assert_eq!(Html::Shared(&shared).of(t), to_html(t), "{t:?}");
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(Html::Own.of(texts[1]), to_html(texts[1]));
+        let kept: usize = shared
+            .shards
+            .iter()
+            .map(|m| m.lock().unwrap().values().map(Vec::len).sum::<usize>())
+            .sum();
+        assert!((3..=3 * 4).contains(&kept), "{kept}");
+    }
 
     #[test]
     fn phones_and_urls() {
