@@ -202,7 +202,9 @@ pub fn write_unless(
 /// (`client::OnTerms`), so the terms are made once for both indexes (making them twice was a
 /// tenth of a province's build). The documents arrive in any order, from both threads; each
 /// carries its number (the jurisdiction's offset plus the static index's number), which is all
-/// a search reads of a document's place, so the index answers as `write` would make it.
+/// a search reads of a document's place, so the index answers as `write` would make it. The
+/// documents come from any of the build's threads; each number is taken once, and `finish`
+/// checks that every number came.
 pub struct Feed {
     writer: tantivy::IndexWriter<tantivy::TantivyDocument>,
     f: super::Fields,
@@ -214,7 +216,8 @@ pub struct Feed {
     synonyms: Vec<Synonym>,
     listed_json: Vec<u8>,
     key: String,
-    docs: std::sync::atomic::AtomicUsize,
+    /// One bit per document number: added already.
+    seen: Vec<std::sync::atomic::AtomicU64>,
     failed: std::sync::Mutex<Option<Error>>,
 }
 
@@ -291,7 +294,9 @@ impl Feed {
             synonyms,
             listed_json,
             key,
-            docs: Default::default(),
+            seen: (0..total.div_ceil(64))
+                .map(|_| Default::default())
+                .collect(),
             failed: Default::default(),
         }))
     }
@@ -313,24 +318,40 @@ impl Feed {
         ) else {
             return;
         };
+        let n = offset + number;
+        let bit = 1u64 << (n % 64);
+        let taken = self
+            .seen
+            .get(n as usize / 64)
+            .map(|w| w.fetch_or(bit, std::sync::atomic::Ordering::Relaxed) & bit != 0);
+        if taken != Some(false) {
+            return self.fail(super::err(format!(
+                "整个区划树的索引：编号 {n} 的事项{}（qingdan 的错误，请报告）",
+                if taken.is_some() {
+                    "送入了两次"
+                } else {
+                    "超出范围"
+                }
+            )));
+        }
         let d = super::item_doc(
             &self.f,
             snap,
             e,
             base,
-            u64::from(offset + number),
+            u64::from(n),
             terms,
             Some(node as u64),
         );
-        match self.writer.add_document(d) {
-            Ok(_) => {
-                self.docs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            Err(e) => {
-                if let Ok(mut failed) = self.failed.lock() {
-                    failed.get_or_insert(super::err(e));
-                }
-            }
+        if let Err(e) = self.writer.add_document(d) {
+            self.fail(super::err(e));
+        }
+    }
+
+    /// Keep the first error, for `finish`.
+    fn fail(&self, e: Error) {
+        if let Ok(mut failed) = self.failed.lock() {
+            failed.get_or_insert(e);
         }
     }
 
@@ -354,7 +375,11 @@ impl Feed {
             return Err(e);
         }
         let total: usize = tree.nodes.iter().map(|n| n.snapshot.items.len()).sum();
-        let docs = self.docs.load(std::sync::atomic::Ordering::Relaxed);
+        let docs: usize = self
+            .seen
+            .iter()
+            .map(|w| w.load(std::sync::atomic::Ordering::Relaxed).count_ones() as usize)
+            .sum();
         if docs != total {
             return Err(super::err(format!(
                 "整个区划树的索引只收到 {docs} 个事项，应有 {total} 个"
@@ -559,6 +584,34 @@ mod tests {
             }
         }
         assert!(compared > 100, "{compared}");
+    }
+
+    /// A fed index that missed a jurisdiction's items, or was given one twice, is not
+    /// committed: `finish` says so.
+    #[test]
+    fn a_fed_index_takes_every_document_once() {
+        let lists = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lists");
+        let tree = Tree::load(&lists).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let none = tmp.path().join("none");
+        let missing = Feed::start(&tree, &tmp.path().join("a"), "", &none)
+            .unwrap()
+            .unwrap();
+        for n in 1..tree.nodes.len() {
+            missing.add_all(n, &tree.nodes[n].snapshot);
+        }
+        let e = missing.finish(&tree).unwrap_err().to_string();
+        assert!(e.contains("只收到"), "{e}");
+        let twice = Feed::start(&tree, &tmp.path().join("b"), "", &none)
+            .unwrap()
+            .unwrap();
+        for n in 0..tree.nodes.len() {
+            twice.add_all(n, &tree.nodes[n].snapshot);
+        }
+        twice.add_all(1, &tree.nodes[1].snapshot);
+        let e = twice.finish(&tree).unwrap_err().to_string();
+        assert!(e.contains("送入了两次"), "{e}");
+        assert!(!tmp.path().join("b/_index/tree").join(KEY_FILE).exists());
     }
 
     /// A lower jurisdiction's part of the whole-tree index answers every request as an index

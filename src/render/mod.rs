@@ -331,20 +331,24 @@ impl Site {
         let common = steps.time("模板", || Common::load(self.opts.templates.as_deref()))?;
         let mut r = self.root_job().render_into(dir, &common, steps)?;
         if self.tree.nodes.len() > 1 {
-            // The whole-tree search index (serve's scope=all) while the lower sites render.
             let (pages, files, reused) = steps.time("下级区划", || {
                 // The whole-tree search index (serve's scope=all) is fed by the lower sites'
-                // static indexes as they are made; the root's items first.
+                // static indexes as they are made, and the root's items beside them.
                 let feed = crate::index::tree::Feed::start(
                     &self.tree,
                     dir,
                     &base_path(self.opts.base_url.as_deref()),
                     &self.opts.out,
                 )?;
-                if let Some(feed) = &feed {
-                    timed("index: tree", || feed.add_all(0, self.snap()));
-                }
-                let lower = self.render_lower(dir, &common, feed.as_ref())?;
+                let ((), lower) = rayon::join(
+                    || {
+                        if let Some(feed) = &feed {
+                            timed("index: tree", || feed.add_all(0, self.snap()));
+                        }
+                    },
+                    || self.render_lower(dir, &common, feed.as_ref()),
+                );
+                let lower = lower?;
                 if crate::progress::timings() {
                     eprintln!(
                         "inherited html             {:>8.1} MB",
@@ -678,7 +682,10 @@ impl Job<'_> {
                                             &writer,
                                             &histories,
                                             &reuse,
-                                            (s.opts.votes.as_ref(), &common.inherited),
+                                            ItemsGiven {
+                                                votes: s.opts.votes.as_ref(),
+                                                inherited: &common.inherited,
+                                            },
                                         )
                                     })?;
                                     Ok((pages, other))
@@ -1516,6 +1523,14 @@ struct Reuse<'a> {
     reused: &'a std::sync::atomic::AtomicUsize,
 }
 
+/// What item pages are given from outside their site: the feedback votes, and the build's
+/// HTML of the texts claims inherit.
+#[derive(Clone, Copy)]
+struct ItemsGiven<'a> {
+    votes: Option<&'a HashMap<String, crate::feedback::Votes>>,
+    inherited: &'a view::SharedHtml,
+}
+
 fn render_items(
     snap: &Snapshot,
     tera: &tera::Tera,
@@ -1523,11 +1538,9 @@ fn render_items(
     w: &Writer,
     histories: &HashMap<String, Vec<editions::HistoryEntry>>,
     reuse: &Reuse,
-    (votes, inherited): (
-        Option<&HashMap<String, crate::feedback::Votes>>,
-        &view::SharedHtml,
-    ),
+    given: ItemsGiven,
 ) -> Result<usize, Error> {
+    let ItemsGiven { votes, inherited } = given;
     let urls = site.urls();
     snap.items.par_iter().try_for_each(|e| {
         let item = &e.value;

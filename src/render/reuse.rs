@@ -12,11 +12,10 @@
 
 use std::collections::HashMap;
 use std::hash::Hasher;
-
 use std::path::{Path, PathBuf};
-use xxhash_rust::xxh3::Xxh3Default;
 
 use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3Default;
 
 /// Where the manifest is kept (a folder `serve` does not serve).
 pub const FILE: &str = "_index/build.json";

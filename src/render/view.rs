@@ -89,7 +89,7 @@ impl SharedHtml {
     /// Bytes of text and HTML kept at most.
     const MOST: usize = 128 << 20;
 
-    /// Bytes of text and HTML made through it (kept, up to `MOST`).
+    /// Bytes it keeps (texts, their HTML and a fixed cost per entry; at most `MOST`).
     pub fn held(&self) -> usize {
         self.held.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -107,11 +107,21 @@ impl SharedHtml {
             return html.to_string();
         }
         let html = to_html(text);
-        let size = text.len() + html.len();
-        let held = self
+        // What keeping it costs: its text and HTML, and 128 bytes for the entry's boxes and its
+        // slot in the table.
+        let size = text.len() + html.len() + 128;
+        let kept = self
             .held
-            .fetch_add(size, std::sync::atomic::Ordering::Relaxed);
-        if held + size > Self::MOST {
+            .fetch_update(
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+                |held| {
+                    let after = held.saturating_add(size);
+                    (after <= Self::MOST).then_some(after)
+                },
+            )
+            .is_ok();
+        if !kept {
             return html;
         }
         if let Ok(mut m) = shard.lock() {
@@ -371,15 +381,14 @@ impl Urls<'_> {
 }
 
 impl ItemView {
-    /// The view of `item`; `inherited` makes the HTML of the texts a claim inherits.
+    /// The view of `item`; `html` makes the HTML of the texts a claim inherits.
     pub fn new(
         item: &Item,
         dept_name: &str,
         urls: &Urls,
         boundaries: Vec<Link>,
-        inherited: Html,
+        html: Html,
     ) -> ItemView {
-        let html = inherited;
         let guide = item.guide.as_ref().map(|g| {
             let g = &g.value;
             let charge_text = match (g.charged, g.fees.is_empty()) {
