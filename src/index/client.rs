@@ -259,17 +259,12 @@ pub(super) fn item_terms(
 /// The terms of `item_terms`, as text separated by spaces (for the server's index).
 pub(super) fn term_text(keys: &[u64]) -> String {
     let mut out = String::with_capacity(keys.len() * 7);
-    let char_of = |v: u64| u32::try_from(v).ok().and_then(char::from_u32);
     for &k in keys {
         if !out.is_empty() {
             out.push(' ');
         }
-        // `key_text`, without a string for each key (a province has hundreds of millions).
-        out.extend(
-            [char_of(k >> 32), char_of(k & 0xFFFF_FFFF)]
-                .into_iter()
-                .flatten(),
-        );
+        // No string for each key: a province has hundreds of millions.
+        push_key(&mut out, k);
     }
     out
 }
@@ -340,11 +335,19 @@ fn gram_keys(text: &str, unigrams: bool) -> Vec<u64> {
 
 /// The gram a key stands for.
 fn key_text(k: u64) -> String {
+    let mut out = String::with_capacity(8);
+    push_key(&mut out, k);
+    out
+}
+
+/// `key_text` of `k`, onto `out`.
+fn push_key(out: &mut String, k: u64) {
     let char_of = |v: u64| u32::try_from(v).ok().and_then(char::from_u32);
-    [char_of(k >> 32), char_of(k & 0xFFFF_FFFF)]
-        .into_iter()
-        .flatten()
-        .collect()
+    out.extend(
+        [char_of(k >> 32), char_of(k & 0xFFFF_FFFF)]
+            .into_iter()
+            .flatten(),
+    );
 }
 
 /// FNV-1a, 32 bits, of the term's UTF-8 bytes (the same in search.js).

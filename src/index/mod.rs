@@ -146,40 +146,41 @@ pub fn write(
     base: &str,
     synonyms: &[Synonym],
 ) -> Result<usize, Error> {
-    write_parts(
-        &[Part {
-            snap,
-            base: base.to_string(),
-        }],
-        dir,
-        synonyms,
-        false,
-        &|| false,
-    )
+    use rayon::prelude::*;
+    let (mut writer, f) = create(dir, false, snap.items.len())?;
+    let numbers = client::numbering(snap).numbers();
+    let shared = shared_responsibilities(snap);
+    // Terms a block of items at a time, in parallel; the writer indexes on its own threads.
+    for (block, items) in snap.items.chunks(4096).enumerate() {
+        let docs: Vec<TantivyDocument> = items
+            .par_iter()
+            .enumerate()
+            .map(|(k, e)| {
+                let n = block * 4096 + k;
+                let terms = client::item_terms(&e.value, snap.department_name(&e.folder), &shared);
+                item_doc(&f, snap, e, base, u64::from(numbers[n]), &terms, None)
+            })
+            .collect();
+        for d in docs {
+            writer.add_document(d).map_err(err)?;
+        }
+    }
+    writer.commit().map_err(err)?;
+    writer.wait_merging_threads().map_err(err)?;
+    write_tables(&[snap], dir, synonyms)?;
+    Ok(snap.items.len())
 }
 
-/// Asked between the parts of an index being written: give up (`Error::Stopped`)?
+/// Asked between the jurisdictions of an index being written: give up (`Error::Stopped`)?
 pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
 
-/// One jurisdiction's items in an index: its lists and the path prefix of its pages.
-pub(crate) struct Part<'a> {
-    pub snap: &'a Snapshot,
-    pub base: String,
-}
-
-/// Write the items of `parts` into one index in `dir` (a new folder), numbered part after part
-/// (each part's items as `client::numbering` numbers them), with the synonym table beside it.
-/// With `tree`, each document also records the number of its part (`Fields::jurisdiction`).
-/// `stop` is asked before each part: when it says so, `Error::Stopped` (the folder half
-/// written, for the caller to remove).
-pub(crate) fn write_parts(
-    parts: &[Part],
+/// A new index in `dir` (made if missing) for `total` documents, with the `jurisdiction` field
+/// of a whole-tree index or without (`tree`), and its writer.
+fn create(
     dir: &Path,
-    synonyms: &[Synonym],
     tree: bool,
-    stop: Stop,
-) -> Result<usize, Error> {
-    use rayon::prelude::*;
+    total: usize,
+) -> Result<(tantivy::IndexWriter<TantivyDocument>, Fields), Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
@@ -198,63 +199,23 @@ pub(crate) fn write_parts(
     )
     .map_err(err)?;
     register(&index);
-    let total: usize = parts.iter().map(|p| p.snap.items.len()).sum();
     // A small index (a township's or a county's site in a multi-level repository) gets one
     // indexing thread: each thread starts with tables of several megabytes to fill with zeros
     // and makes a segment of its own, which at a thousand small sites cost more than indexing.
-    let mut writer = if total < SMALL_INDEX {
+    let writer = if total < SMALL_INDEX {
         index.writer_with_num_threads::<TantivyDocument>(1, SMALL_BUDGET)
     } else {
         index.writer::<TantivyDocument>(100_000_000)
     }
     .map_err(err)?;
-    let mut offset = 0u32;
-    for (part_n, part) in parts.iter().enumerate() {
-        if stop() {
-            return Err(Error::Stopped);
-        }
-        let snap = part.snap;
-        let base = part.base.as_str();
-        let numbers = client::numbering(snap).numbers();
-        let shared = shared_responsibilities(snap);
-        // Terms a block of items at a time, in parallel; the writer indexes on its own threads.
-        for (block, items) in snap.items.chunks(4096).enumerate() {
-            let docs: Vec<TantivyDocument> = items
-                .par_iter()
-                .enumerate()
-                .map(|(k, e)| {
-                    let n = block * 4096 + k;
-                    let terms =
-                        client::item_terms(&e.value, snap.department_name(&e.folder), &shared);
-                    item_doc(
-                        &f,
-                        snap,
-                        e,
-                        base,
-                        u64::from(offset + numbers[n]),
-                        &terms,
-                        tree.then_some(part_n as u64),
-                    )
-                })
-                .collect();
-            for d in docs {
-                writer.add_document(d).map_err(err)?;
-            }
-        }
-        offset += snap.items.len() as u32;
-    }
-    writer.commit().map_err(err)?;
-    writer.wait_merging_threads().map_err(err)?;
-    let snaps: Vec<&Snapshot> = parts.iter().map(|p| p.snap).collect();
-    write_tables(&snaps, dir, synonyms)?;
-    Ok(total)
+    Ok((writer, f))
 }
 
 /// The document of one item of `snap` (whose pages are below `base`) in a server index: its
 /// `number` (the static index's number, plus the offset of its jurisdiction in a whole-tree
 /// index), its gram `terms` (`client::item_terms`), and in a whole-tree index its
-/// `jurisdiction`. The one place both ways of writing the whole-tree index (`write_parts`,
-/// `tree::Feed`) make documents, so they cannot differ.
+/// `jurisdiction`. The one place a jurisdiction's own index (`write`) and the whole-tree
+/// index (`tree::Feed`) make documents, so they cannot differ.
 fn item_doc(
     f: &Fields,
     snap: &Snapshot,

@@ -22,7 +22,7 @@
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 
-use super::{Jurisdiction, Part, Searcher, query::Synonym};
+use super::{Jurisdiction, Searcher, query::Synonym};
 use crate::Error;
 use crate::snapshot::Snapshot;
 use crate::snapshot::tree::Tree;
@@ -148,7 +148,8 @@ pub fn write(tree: &Tree, site: &Path, root_base: &str, previous: &Path) -> Resu
     write_unless(tree, site, root_base, previous, &|| false)
 }
 
-/// `write`, given up (`Error::Stopped`) when `stop` says so between two jurisdictions.
+/// `write`, given up (`Error::Stopped`) when `stop` says so between two jurisdictions (the
+/// folder half written, for the caller to remove).
 pub fn write_unless(
     tree: &Tree,
     site: &Path,
@@ -156,55 +157,25 @@ pub fn write_unless(
     previous: &Path,
     stop: super::Stop,
 ) -> Result<usize, Error> {
-    let to = site.join(super::DIR).join(DIR);
-    let synonyms = synonyms(&tree.nodes[0].snapshot);
-    let listed = jurisdictions(tree, root_base);
-    let listed_json = serde_json::to_vec(&listed)?;
-    let key = key(
-        tree,
-        root_base,
-        &serde_json::to_vec(&synonyms)?,
-        &listed_json,
-    );
-    let done = |dir: &Path| std::fs::read_to_string(dir.join(KEY_FILE)).ok() == Some(key.clone());
-    // The root site's index folder may have been linked whole from the previous build.
-    if done(&to) {
+    let Some(feed) = Feed::start(tree, site, root_base, previous)? else {
         return Ok(0);
-    }
-    let _ = std::fs::remove_dir_all(&to);
-    let old = previous.join(super::DIR).join(DIR);
-    if done(&old) && link_all(&old, &to) {
-        return Ok(0);
-    }
-    let _ = std::fs::remove_dir_all(&to);
-    let parts: Vec<Part> = tree
-        .nodes
-        .iter()
-        .map(|node| Part {
-            snap: &node.snapshot,
-            base: site_base(root_base, &node.path),
-        })
-        .collect();
-    let n = super::write_parts(&parts, &to, &synonyms, true, stop)?;
-    let put = |name: &str, bytes: &[u8]| {
-        std::fs::write(to.join(name), bytes).map_err(|source| Error::Write {
-            path: to.join(name),
-            source,
-        })
     };
-    put(FILE, &listed_json)?;
-    put(KEY_FILE, key.as_bytes())?;
-    Ok(n)
+    for (n, node) in tree.nodes.iter().enumerate() {
+        if stop() {
+            return Err(Error::Stopped);
+        }
+        feed.add_all(n, &node.snapshot);
+    }
+    feed.finish(tree)
 }
 
-/// The whole-tree index written while `build` renders the jurisdictions' sites, instead of
-/// after them: each jurisdiction's static index tells it its items' terms as it makes them
-/// (`client::OnTerms`), so the terms are made once for both indexes (making them twice was a
-/// tenth of a province's build). The documents arrive in any order, from both threads; each
-/// carries its number (the jurisdiction's offset plus the static index's number), which is all
-/// a search reads of a document's place, so the index answers as `write` would make it. The
-/// documents come from any of the build's threads; each number is taken once, and `finish`
-/// checks that every number came.
+/// The whole-tree index, written while `build` renders the jurisdictions' sites: each
+/// jurisdiction's static index tells it its items' terms as it makes them (`client::OnTerms`),
+/// so the terms are made once for both indexes (making them twice was a tenth of a province's
+/// build). `write_unless` feeds it a jurisdiction at a time. The documents arrive in any order,
+/// from any of the build's threads; each carries its number (the jurisdiction's offset plus the
+/// static index's number), which is all a search reads of a document's place. Each number is
+/// taken once, and `finish` checks that every number came.
 pub struct Feed {
     writer: tantivy::IndexWriter<tantivy::TantivyDocument>,
     f: super::Fields,
@@ -243,6 +214,7 @@ impl Feed {
         );
         let done =
             |dir: &Path| std::fs::read_to_string(dir.join(KEY_FILE)).ok() == Some(key.clone());
+        // The root site's index folder may have been linked whole from the previous build.
         if done(&to) {
             return Ok(None);
         }
@@ -252,29 +224,8 @@ impl Feed {
             return Ok(None);
         }
         let _ = std::fs::remove_dir_all(&to);
-        std::fs::create_dir_all(&to).map_err(|source| Error::Write {
-            path: to.clone(),
-            source,
-        })?;
-        let (schema, f) = super::schema(true);
-        let settings = tantivy::IndexSettings {
-            docstore_blocksize: super::DOCSTORE_BLOCK,
-            ..Default::default()
-        };
-        let index = tantivy::Index::create(
-            super::unsynced::Unsynced::open(&to).map_err(super::err)?,
-            schema,
-            settings,
-        )
-        .map_err(super::err)?;
-        super::register(&index);
         let total: usize = tree.nodes.iter().map(|n| n.snapshot.items.len()).sum();
-        let writer = if total < super::SMALL_INDEX {
-            index.writer_with_num_threads::<tantivy::TantivyDocument>(1, super::SMALL_BUDGET)
-        } else {
-            index.writer::<tantivy::TantivyDocument>(100_000_000)
-        }
-        .map_err(super::err)?;
+        let (writer, f) = super::create(&to, true, total)?;
         let mut offsets = Vec::with_capacity(tree.nodes.len());
         let mut at = 0u32;
         for node in &tree.nodes {
@@ -509,8 +460,26 @@ mod tests {
         assert_eq!(write(&tree, &other, "", &new).unwrap(), total);
     }
 
+    /// Words searched besides item names: common ones, a misspelling, no match, one letter, and
+    /// words of most documents' guide text or other text.
+    const WORDS: [&str; 12] = [
+        "许可",
+        "处罚",
+        "开饭店",
+        "营业执照",
+        "消防",
+        "zzzz",
+        "档安",
+        "a",
+        "中华人民共和国条例",
+        "申请材料",
+        "法律法规规定",
+        "行政管理部门",
+    ];
+
     /// The index fed by the static indexes (`Feed`, as `build` writes it: the documents in
-    /// any order, from several threads) answers every request as the one `write` makes.
+    /// any order, from several threads) answers every request as the one `write` makes a
+    /// jurisdiction after another.
     #[test]
     fn a_fed_index_searches_as_a_written_one() {
         let lists = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lists");
@@ -555,19 +524,7 @@ mod tests {
             .flat_map(|n| n.snapshot.items.iter().step_by(11))
             .map(|i| i.value.name.value.clone())
             .collect();
-        queries.extend(
-            [
-                "许可",
-                "处罚",
-                "开饭店",
-                "营业执照",
-                "消防",
-                "zzzz",
-                "申请材料",
-                "a",
-            ]
-            .map(String::from),
-        );
+        queries.extend(WORDS.map(String::from));
         let mut compared = 0;
         for q in &queries {
             for jurisdiction in [None, Some("."), Some("dszq")] {
@@ -641,24 +598,7 @@ mod tests {
                 .step_by(7)
                 .map(|i| i.value.name.value.clone())
                 .collect();
-            queries.extend(
-                [
-                    "许可",
-                    "处罚",
-                    "开饭店",
-                    "营业执照",
-                    "消防",
-                    "zzzz",
-                    "档安",
-                    "a",
-                    // Words of most documents' guide text or other text.
-                    "中华人民共和国条例",
-                    "申请材料",
-                    "法律法规规定",
-                    "行政管理部门",
-                ]
-                .map(String::from),
-            );
+            queries.extend(WORDS.map(String::from));
             let department = snap.departments.first().map(|d| d.folder.clone());
             for q in &queries {
                 for department in [None, department.clone()] {

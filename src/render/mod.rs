@@ -587,19 +587,17 @@ impl Job<'_> {
                         },
                         || {
                             timed("index: static", || {
-                                let tell = |item: usize, number: u32, terms: &[Vec<u64>; 4]| {
-                                    if let Some((feed, node)) = s.feed {
-                                        feed.add(node, s.snap, item, number, terms);
+                                let tell = s.feed.map(|(feed, node)| {
+                                    move |item: usize, number: u32, terms: &[Vec<u64>; 4]| {
+                                        feed.add(node, s.snap, item, number, terms)
                                     }
-                                };
+                                });
                                 crate::index::client::write(
                                     s.snap,
                                     &dir.join(crate::index::client::DIR),
                                     &base,
                                     &synonyms,
-                                    s.feed
-                                        .is_some()
-                                        .then_some(&tell as &crate::index::client::OnTerms),
+                                    tell.as_ref().map(|t| t as &crate::index::client::OnTerms),
                                 )
                             })
                         },
