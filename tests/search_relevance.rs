@@ -191,7 +191,10 @@ fn low_confidence_seldom_flags_a_right_first_hit() {
     );
     let r = searcher
         .search(&qingdan::index::Request {
-            q: "开干洗店要备案吗".into(),
+            // No item of the demo lists is about pet shops: the first hit (招投标项目备案) shares
+            // only 备案 with it. (开干洗店要备案吗 was this example until the built-in register
+            // took 干洗店 to 洗染业经营者, whose 备案 is now its first hit.)
+            q: "开宠物店要备案吗".into(),
             limit: 10,
             ..Default::default()
         })

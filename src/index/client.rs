@@ -15,6 +15,13 @@
 //!   its payload `word related related …` a line per word (UTF-8). The browser has fetched the
 //!   shard of every pair of the query already, so it finds the table's words in the query
 //!   without another request.
+//! - The synonym table (built-in register and the lists' `synonyms.toml`, over a thousand
+//!   entries) likewise: an entry of field `rank::SYNONYMS`, kind `TEXT_KIND`, per character pair
+//!   that begins a word of the table, its payload a JSON array of `[entry number, word,
+//!   [means…]]`. Only the entries some of whose words do not begin with two letters or digits
+//!   (so that a query holding the word need not hold that pair) stay in `meta.json`, with
+//!   their entry numbers. The browser expands the query once it has the shards of its pairs,
+//!   with the entries in number order, as `query::expand` does with the whole table.
 //!
 //! Documents are numbered in (department, category, name length, id) order (`numbering`), so the
 //! department and category of any document follow from the group table in `meta.json` (facet
@@ -87,7 +94,7 @@ const TEXT_CHARS: usize = 300;
 /// Documents whose terms are gathered at once while the postings are built.
 const TERMS_BLOCK: usize = 8192;
 
-use super::rank::{BODY, EXACT, NAME, RELATED, SUBS, TEXT};
+use super::rank::{BODY, EXACT, NAME, RELATED, SUBS, SYNONYMS, TEXT};
 
 #[derive(Serialize)]
 struct Meta<'a> {
@@ -104,13 +111,38 @@ struct Meta<'a> {
     service: std::collections::BTreeMap<&'a str, i64>,
     /// The ranking's integers.
     weights: &'a super::rank::Weights,
-    synonyms: &'a [Synonym],
+    /// The synonym table's entries that are not in the shards (`sharded_synonym`), with their
+    /// numbers in the table.
+    synonyms: Vec<MetaSynonym<'a>>,
     stop: &'a [&'a str],
     /// How the thesaurus's words are found in a query (`thesaurus::expand`).
     thesaurus: ThesaurusMeta,
     /// Traditional and simplified characters alternating: "與与為为…".
     t2s: String,
     max_chars: usize,
+}
+
+#[derive(Serialize)]
+struct MetaSynonym<'a> {
+    /// The entry's number in the synonym table.
+    i: usize,
+    words: &'a [String],
+    means: &'a [String],
+}
+
+/// A word of the synonym table in a shard: (its entry's number, the word, the entry's means).
+type ShardSynonym<'a> = (usize, &'a str, &'a [String]);
+
+/// The pair under which a word of the synonym table is kept in the shards: its first two
+/// characters, when both are letters or digits (then a query that holds the word holds the
+/// pair among its own, and the browser has fetched its shard); otherwise none, and the word's
+/// entry stays in `meta.json`.
+fn synonym_pair(word: &str) -> Option<String> {
+    let mut c = word.chars();
+    match (c.next(), c.next()) {
+        (Some(a), Some(b)) if alnum(a) && alnum(b) => Some([a, b].iter().collect()),
+        _ => None,
+    }
 }
 
 #[derive(Serialize)]
@@ -527,6 +559,24 @@ pub fn write(
         }
     }
 
+    // The synonym table's words, by the pair they begin with; entries with a word that begins
+    // otherwise stay whole in meta.json.
+    let in_meta = |s: &Synonym| s.words.iter().any(|w| synonym_pair(w).is_none());
+    let mut by_pair: std::collections::BTreeMap<String, Vec<ShardSynonym>> = Default::default();
+    for (i, s) in synonyms.iter().enumerate() {
+        if in_meta(s) {
+            continue;
+        }
+        for w in &s.words {
+            if let Some(pair) = synonym_pair(w) {
+                by_pair
+                    .entry(pair)
+                    .or_default()
+                    .push((i, w.as_str(), s.means.as_slice()));
+            }
+        }
+    }
+
     // (hash, entry in the shard, the entry in its own file when large)
     let mut entries: Vec<(u32, Vec<u8>, Option<Vec<u8>>)> = terms
         .into_par_iter()
@@ -551,6 +601,10 @@ pub fn write(
         let e = shard_entry(&pair, RELATED, TEXT_KIND, 0, 0, lines.as_bytes());
         (hash(&pair), e, None)
     }));
+    for (pair, words) in &by_pair {
+        let e = shard_entry(pair, SYNONYMS, TEXT_KIND, 0, 0, &serde_json::to_vec(words)?);
+        entries.push((hash(pair), e, None));
+    }
     // A stable file for a stable input.
     entries.sort_unstable();
     let total: usize = entries
@@ -605,7 +659,7 @@ pub fn write(
         .flat_map(|&(from, to)| [from, to])
         .collect();
     let meta = Meta {
-        version: 2,
+        version: 3,
         docs,
         shards,
         docs_per_shard: DOCS_PER_SHARD,
@@ -620,7 +674,16 @@ pub fn write(
             .filter(|(_, b)| *b != 0)
             .collect(),
         weights: &super::rank::WEIGHTS,
-        synonyms,
+        synonyms: synonyms
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| in_meta(s))
+            .map(|(i, s)| MetaSynonym {
+                i,
+                words: &s.words,
+                means: &s.means,
+            })
+            .collect(),
         stop: query::STOP_PHRASES,
         thesaurus: ThesaurusMeta {
             max_terms: super::thesaurus::MAX_TERMS,
@@ -665,6 +728,16 @@ mod tests {
         let g = grams("排污 许", true);
         assert!(g.contains(&"许".to_string()) && g.contains(&"排".to_string()));
         assert!(!g.contains(&"污许".to_string()), "no pair across words");
+    }
+
+    #[test]
+    fn a_synonym_is_kept_under_its_first_pair() {
+        assert_eq!(synonym_pair("秤不准").as_deref(), Some("秤不"));
+        assert_eq!(synonym_pair("ct机").as_deref(), Some("ct"));
+        // A query holding these need not hold a pair they begin with: meta.json keeps them.
+        assert_eq!(synonym_pair("n+1"), None);
+        assert_eq!(synonym_pair("x"), None);
+        assert_eq!(synonym_pair(""), None);
     }
 
     #[test]

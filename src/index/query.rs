@@ -159,7 +159,25 @@ pub fn built_in() -> Vec<Synonym> {
             words: w.iter().map(|s| s.to_string()).collect(),
             means: m.iter().map(|s| s.to_string()).collect(),
         })
+        .chain(register().iter().cloned())
         .collect()
+}
+
+/// The built-in table of everyday words and the legal register's words for them
+/// (`register.toml`: 卖 and 销售, 秤不准 and 计量器具, 加班 and 延长工作时间, 黑车 and 擅自从事),
+/// read once. Its own file, in the format of `synonyms.toml`, says how it was written.
+fn register() -> &'static [Synonym] {
+    #[derive(Deserialize)]
+    struct Register {
+        synonym: Vec<Synonym>,
+    }
+    static REGISTER: std::sync::OnceLock<Vec<Synonym>> = std::sync::OnceLock::new();
+    REGISTER.get_or_init(|| {
+        // The file is part of the program; `the_register_is_well_formed` parses it.
+        toml::from_str::<Register>(include_str!("register.toml"))
+            .map(|r| r.synonym)
+            .unwrap_or_default()
+    })
 }
 
 /// Full-width → half-width, traditional → simplified, lower case, trimmed, at most
@@ -448,5 +466,36 @@ mod tests {
         let t = expand("开饭店", &built_in());
         assert!(t.contains(&"食品经营许可".to_string()));
         assert!(expand("无关的话", &built_in()).is_empty());
+        // The register: everyday words for the legal register's.
+        let t = expand("天天加班", &built_in());
+        assert!(t.contains(&"延长工作时间".to_string()), "{t:?}");
+        let t = expand("菜市场秤不准", &built_in());
+        assert!(t.contains(&"计量器具".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn the_register_is_well_formed() {
+        let r: toml::Value = toml::from_str(include_str!("register.toml")).unwrap();
+        let n = r["synonym"].as_array().unwrap().len();
+        assert_eq!(register().len(), n, "every entry read");
+        assert!(n >= 30);
+        // Looked for in the folded query, a word that folding changes would never match (the
+        // official terms are folded when searched, so they need not be).
+        let mut unfolded = Vec::new();
+        for s in register() {
+            assert!(!s.words.is_empty() && !s.means.is_empty(), "{s:?}");
+            for w in &s.words {
+                if fold(w) != *w {
+                    unfolded.push(format!("{w} → {}", fold(w)));
+                }
+                // A single character matches inside unrelated words (卖 in 小卖部).
+                assert!(w.chars().count() >= 2, "{w}: at least two characters");
+            }
+            assert!(s.means.iter().all(|m| !m.trim().is_empty()), "{s:?}");
+        }
+        assert!(
+            unfolded.is_empty(),
+            "write these words folded: {unfolded:?}"
+        );
     }
 }

@@ -13,9 +13,10 @@
   // the server ranks the same terms the same way, so both give the same results in the same order.
   var NAME = 0; // fields of a shard entry: 0 name, 1 sub-item names, 2 guide text, 3 other text,
   var EXACT = 4; // 4 the whole name,
-  var RELATED = 5; // 5 the thesaurus's words that begin with the pair (src/index/thesaurus.rs)
+  var RELATED = 5; // 5 the thesaurus's words that begin with the pair (src/index/thesaurus.rs),
+  var SYNONYMS = 6; // 6 the synonym table's entries with a word that begins with the pair
   var OWN_FILE = 2; // kind of a shard entry whose postings are in x/<hash>.bin
-  var TEXT_KIND = 3; // kind of a shard entry whose payload is text (the thesaurus's lines)
+  var TEXT_KIND = 3; // kind of a shard entry whose payload is text (thesaurus, synonyms)
   var ALNUM = /[\p{Alphabetic}\p{N}]/u;
   var NOT_ALNUM = /[^\p{Alphabetic}\p{N}\s]/gu;
 
@@ -141,12 +142,25 @@
     return out || q.trim();
   };
 
-  StaticIndex.prototype.expand = function (q) {
-    var terms = [];
+  /**
+   * Official terms the query's colloquial words stand for (src/index/query.rs `expand`): the
+   * entries of the synonym table with a word in `q`, in the table's order. The table is in
+   * meta.json (entries with a word that does not begin with two letters or digits) and in the
+   * shards of the query's pairs (`sharded`: [entry number, word, means] of the words that begin
+   * with one of them).
+   */
+  StaticIndex.prototype.expand = function (q, sharded) {
+    var matched = new Map();
+    function has(w) { return w && q.indexOf(w) >= 0; }
     this.meta.synonyms.forEach(function (s) {
-      if (s.words.some(function (w) { return w && q.indexOf(w) >= 0; })) {
-        s.means.forEach(function (m) { if (terms.indexOf(m) < 0) terms.push(m); });
-      }
+      if (s.words.some(has)) matched.set(s.i, s.means);
+    });
+    (sharded || []).forEach(function (e) {
+      if (has(e[1])) matched.set(e[0], e[2]);
+    });
+    var terms = [];
+    Array.from(matched.keys()).sort(function (a, b) { return a - b; }).forEach(function (i) {
+      matched.get(i).forEach(function (m) { if (terms.indexOf(m) < 0) terms.push(m); });
     });
     return terms;
   };
@@ -244,9 +258,14 @@
       .then(function () {
         var out = new Map();
         var related = new Map();
+        var synonyms = [];
         var dec = new TextDecoder();
         found.forEach(function (entries, t) {
           entries.forEach(function (e) {
+            if (e.field === SYNONYMS && e.kind === TEXT_KIND) {
+              synonyms.push.apply(synonyms, JSON.parse(dec.decode(e.bytes)));
+              return;
+            }
             if (e.field !== RELATED || e.kind !== TEXT_KIND) return;
             dec.decode(e.bytes).split('\n').forEach(function (line) {
               var words = line.split(' ');
@@ -254,13 +273,14 @@
             });
           });
           out.set(t, entries.filter(function (e) {
-            return e.kind !== OWN_FILE && e.kind !== TEXT_KIND && e.field !== RELATED;
+            return e.kind !== OWN_FILE && e.kind !== TEXT_KIND && e.field < RELATED;
           }).map(function (e) {
             if (!e.docs) e.docs = decode(e);
             return { field: e.field, df: e.df, idf: e.idf, docs: e.docs };
           }));
         });
         out.related = related;
+        out.synonyms = synonyms;
         return out;
       });
   };
@@ -316,8 +336,10 @@
     var W = meta.weights;
     var normalized = this.normalize(req.q || '');
     var searched = this.strip(normalized);
-    var expanded = this.expand(searched);
-    var folded = expanded.map(function (e) { return self.fold(e); });
+    // Expanded once the shards of the query's pairs are here (the synonym table is in them);
+    // a query without letters or digits can only hold the words kept in meta.json.
+    var expanded = this.expand(searched, []);
+    var folded = [];
     var limit = Math.min(Math.max(req.limit || 10, 1), 100);
     var offset = Math.min(Math.max(req.offset || 0, 0), 10000);
     var empty = {
@@ -325,9 +347,8 @@
       facets: { department: [], category: [] },
     };
     if (!ALNUM.test(searched)) return Promise.resolve(empty);
-    // 1. Parts: the query as searched and each official term, cut into pairs.
+    // 1. Parts: the query as searched, each official term and each related word, cut into pairs.
     var parts = [{ weight: W.query, grams: grams(searched, false) }];
-    folded.forEach(function (e) { parts.push({ weight: W.expansion, grams: grams(e, false) }); });
     var related = [];
     var whole = normalized === searched ? [normalized] : [normalized, searched];
     var all = whole.slice();
@@ -344,16 +365,25 @@
     }
 
     return this.postings(all).then(function (first) {
-      // 1. The thesaurus's related words (their table is in the shards of the query's pairs),
-      // then their own pairs.
+      // 1. The official terms of the synonym table and the thesaurus's related words (both
+      // tables are in the shards of the query's pairs), then their own pairs.
+      expanded = self.expand(searched, first.synonyms);
+      folded = expanded.map(function (e) { return self.fold(e); });
+      empty.expanded = expanded;
+      var extra = [];
+      folded.forEach(function (e) {
+        var g = grams(e, false);
+        parts.push({ weight: W.expansion, grams: g });
+        extra.push.apply(extra, g);
+      });
       related = self.related(searched, first.related, folded);
       empty.related = related;
-      var extra = [];
       related.forEach(function (r) {
         var g = grams(r, false);
         parts.push({ weight: W.related, grams: g, related: true });
         extra.push.apply(extra, g);
       });
+      extra = extra.filter(function (t) { return !first.has(t); });
       if (!extra.length) return first;
       return self.postings(extra).then(function (second) {
         second.forEach(function (v, k) { first.set(k, v); });
