@@ -2,7 +2,8 @@
 //! plain static host (no `qingdan serve`). `build` writes it into `<site>/search/`:
 //!
 //! - `meta.json`: departments, categories, the (department, category) groups of document
-//!   numbers, the ranking's integers (`rank::WEIGHTS`), the synonym table, the stop phrases, the
+//!   numbers, the ranking's integers (`rank::WEIGHTS`), the few entries of the synonym table
+//!   that are not in the shards (see below), the stop phrases, the
 //!   traditional → simplified character pairs and how many shards there are. Loaded once per page.
 //! - `t/<n>.bin`: postings of character unigrams and bigrams (after the server's folding: NFKC,
 //!   traditional → simplified, lower case) and of whole names, sharded by an FNV-1a hash of the
@@ -18,7 +19,8 @@
 //! - The synonym table (built-in register and the lists' `synonyms.toml`, over a thousand
 //!   entries) likewise: an entry of field `rank::SYNONYMS`, kind `TEXT_KIND`, per character pair
 //!   that begins a word of the table, its payload a JSON array of `[entry number, word,
-//!   [means…]]`. Only the entries some of whose words do not begin with two letters or digits
+//!   [means…]]`, an entry once per pair with its words that begin with the pair: `[entry number,
+//!   [word…], [means…]]`. Only the entries some of whose words do not begin with two letters or digits
 //!   (so that a query holding the word need not hold that pair) stay in `meta.json`, with
 //!   their entry numbers. The browser expands the query once it has the shards of its pairs,
 //!   with the entries in number order, as `query::expand` does with the whole table.
@@ -66,7 +68,8 @@ const LARGE: usize = 1024;
 /// Kind of a shard entry whose postings are in the term's own file.
 const OWN_FILE: u8 = 2;
 
-/// Kind of a shard entry whose payload is text (the thesaurus's lines, field `rank::RELATED`).
+/// Kind of a shard entry whose payload is text: the thesaurus's lines (field `rank::RELATED`),
+/// the synonym table's entries as JSON (field `rank::SYNONYMS`).
 const TEXT_KIND: u8 = 3;
 
 /// A bigram in more than this share of documents' guide text is not indexed there (nor searched
@@ -130,8 +133,9 @@ struct MetaSynonym<'a> {
     means: &'a [String],
 }
 
-/// A word of the synonym table in a shard: (its entry's number, the word, the entry's means).
-type ShardSynonym<'a> = (usize, &'a str, &'a [String]);
+/// An entry of the synonym table in a shard: (its number, its words that begin with the
+/// shard's pair, its means).
+type ShardSynonym<'a> = (usize, Vec<&'a str>, &'a [String]);
 
 /// The pair under which a word of the synonym table is kept in the shards: its first two
 /// characters, when both are letters or digits (then a query that holds the word holds the
@@ -569,10 +573,11 @@ pub fn write(
         }
         for w in &s.words {
             if let Some(pair) = synonym_pair(w) {
-                by_pair
-                    .entry(pair)
-                    .or_default()
-                    .push((i, w.as_str(), s.means.as_slice()));
+                let entries = by_pair.entry(pair).or_default();
+                match entries.last_mut() {
+                    Some(last) if last.0 == i => last.1.push(w),
+                    _ => entries.push((i, vec![w.as_str()], s.means.as_slice())),
+                }
             }
         }
     }

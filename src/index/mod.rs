@@ -477,7 +477,7 @@ pub struct Searcher {
     index: Index,
     reader: IndexReader,
     f: Fields,
-    synonyms: Vec<Synonym>,
+    synonyms: query::Expander,
     /// The thesaurus's related words of this index (`thesaurus::table`).
     related: thesaurus::Table,
     /// Every item name by document number, and for each pair of adjacent characters the
@@ -898,7 +898,7 @@ impl Searcher {
             index: o.index,
             reader: o.reader,
             f: o.f,
-            synonyms: o.synonyms,
+            synonyms: query::Expander::new(o.synonyms),
             related: o.related,
             names,
             pair_count,
@@ -971,7 +971,7 @@ impl Searcher {
     pub fn search_uncached(&self, req: &Request) -> Result<Response, Error> {
         let normalized = query::normalize(&req.q);
         let searched = query::strip(&normalized);
-        let expanded = query::expand(&searched, &self.synonyms);
+        let expanded = self.synonyms.expand(&searched);
         let folded: Vec<String> = expanded.iter().map(|e| query::fold(e)).collect();
         let related = thesaurus::expand(
             &searched,

@@ -55,8 +55,8 @@ pub const EXACT: u8 = 4;
 /// The static index only: the thesaurus's words that begin with the term (a pair), and their
 /// related words (`thesaurus`); no postings, never scored.
 pub const RELATED: u8 = 5;
-/// The static index only: the synonym table's entries with a word that begins with the term (a
-/// pair): a JSON array of `[entry number, word, [means…]]`; no postings, never scored.
+/// The static index only: the synonym table's entries with words that begin with the term (a
+/// pair): a JSON array of `[entry number, [word…], [means…]]`; no postings, never scored.
 pub const SYNONYMS: u8 = 6;
 
 /// The integers of the ranking (see the module's description).

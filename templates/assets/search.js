@@ -112,8 +112,18 @@
     this.groupStarts = meta.groups.map(function (g) { return g[2]; });
   }
 
+  // The format of search/ this script reads (meta.json `version`, src/index/client.rs): a script
+  // kept from an older site fails plainly instead of searching with half the synonym table.
+  var INDEX_VERSION = 3;
+
   StaticIndex.open = function (load) {
-    return load('meta.json', 'json').then(function (meta) { return new StaticIndex(meta, load); });
+    return load('meta.json', 'json').then(function (meta) {
+      if (meta.version !== INDEX_VERSION) {
+        throw new Error('search/meta.json is version ' + meta.version + ', search.js reads ' +
+          INDEX_VERSION + ': reload the page');
+      }
+      return new StaticIndex(meta, load);
+    });
   };
 
   /** NFKC, traditional → simplified, lower case, no control characters (as query::fold). */
@@ -146,8 +156,8 @@
    * Official terms the query's colloquial words stand for (src/index/query.rs `expand`): the
    * entries of the synonym table with a word in `q`, in the table's order. The table is in
    * meta.json (entries with a word that does not begin with two letters or digits) and in the
-   * shards of the query's pairs (`sharded`: [entry number, word, means] of the words that begin
-   * with one of them).
+   * shards of the query's pairs (`sharded`: [entry number, [word…], [means…]] with the words
+   * that begin with one of them).
    */
   StaticIndex.prototype.expand = function (q, sharded) {
     var matched = new Map();
@@ -156,7 +166,7 @@
       if (s.words.some(has)) matched.set(s.i, s.means);
     });
     (sharded || []).forEach(function (e) {
-      if (has(e[1])) matched.set(e[0], e[2]);
+      if (e[1].some(has)) matched.set(e[0], e[2]);
     });
     var terms = [];
     Array.from(matched.keys()).sort(function (a, b) { return a - b; }).forEach(function (i) {
