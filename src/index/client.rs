@@ -18,10 +18,10 @@
 //!   without another request.
 //! - The synonym table (built-in register and the lists' `synonyms.toml`, over a thousand
 //!   entries) likewise: an entry of field `rank::SYNONYMS`, kind `TEXT_KIND`, per character pair
-//!   that begins a word of the table, its payload a JSON array of `[entry number, word,
-//!   [means…]]`, an entry once per pair with its words that begin with the pair: `[entry number,
-//!   [word…], [means…]]`. Only the entries some of whose words do not begin with two letters or digits
-//!   (so that a query holding the word need not hold that pair) stay in `meta.json`, with
+//!   that begins a word of the table, its payload a JSON array with each entry once:
+//!   `[entry number, [its words that begin with the pair…], [means…]]`. Only the entries some
+//!   of whose words do not begin with two letters or digits (`synonym_pair`: a query holding
+//!   such a word need not hold a pair it begins with) stay in `meta.json`, with
 //!   their entry numbers. The browser expands the query once it has the shards of its pairs,
 //!   with the entries in number order, as `query::expand` does with the whole table.
 //!
@@ -114,7 +114,7 @@ struct Meta<'a> {
     service: std::collections::BTreeMap<&'a str, i64>,
     /// The ranking's integers.
     weights: &'a super::rank::Weights,
-    /// The synonym table's entries that are not in the shards (`sharded_synonym`), with their
+    /// The synonym table's entries that are not in the shards (`synonym_pair`), with their
     /// numbers in the table.
     synonyms: Vec<MetaSynonym<'a>>,
     stop: &'a [&'a str],

@@ -586,7 +586,7 @@ mod tests {
         }
         assert!(
             unfolded.is_empty(),
-            "write these words folded: {unfolded:?}"
+            "write these words folded and stripped: {unfolded:?}"
         );
     }
 }
